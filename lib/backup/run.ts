@@ -1,0 +1,83 @@
+import path from "node:path";
+import { prisma, type Backup } from "@/lib/db";
+import { fromRoot } from "@/lib/config";
+import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
+import { writeBackupArchive } from "@/lib/backup/archive";
+import { dumperFor } from "@/lib/backup/dumpers";
+import { describeError } from "@/lib/backup/errors";
+import { markFailed } from "@/lib/backup/jobs";
+import { openBackupLog } from "@/lib/backup/log";
+import { logFileName, partialFileNames } from "@/lib/backup/names";
+import { ensurePrivateDir } from "@/lib/backup/paths";
+import { ProgressReporter } from "@/lib/backup/progress";
+import { walkRoots } from "@/lib/backup/walk";
+
+const COMPRESSION_LEVEL = 6;
+
+/**
+ * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
+ * come here. Returns the final record, completed or failed; the failure is in its `error`.
+ */
+export async function runBackup(id: number, settings?: Settings): Promise<Backup> {
+  settings ??= await loadSettings();
+  const claimed = await prisma.backup.updateMany({
+    where: { id, status: "queued" },
+    data: { status: "running", phase: "starting", pid: process.pid, startedAt: new Date(), heartbeatAt: new Date() },
+  });
+  if (claimed.count === 0) throw new Error(`Backup ${id} is not waiting to run`);
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id } });
+
+  const dir = resolvedBackupDir(settings);
+  const progress = new ProgressReporter(id);
+  progress.start();
+  let log = openBackupLog(path.join(dir, logFileName(backup.fileName)));
+  try {
+    await ensurePrivateDir(dir);
+    log.info(`Backup ${backup.fileName} started by process ${process.pid}`);
+    progress.setPhase("scanning");
+    const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir]);
+    for (const warning of walk.warnings) log.warn(warning);
+    const dumper = dumperFor(settings);
+    progress.bytesTotal = walk.totalFileBytes + (await dumper.estimateBytes());
+    const [partFile, dbWorkFile] = partialFileNames(backup.fileName).map((name) => path.join(dir, name));
+
+    const result = await writeBackupArchive({
+      partFile,
+      outFile: path.join(dir, backup.fileName),
+      backupName: settings.backupName,
+      walk,
+      database: { dumper, workFile: dbWorkFile },
+      level: COMPRESSION_LEVEL,
+      log,
+      onBytes: (n) => progress.add(n),
+      onPhase: (phase) => progress.setPhase(phase),
+    });
+    await progress.stop();
+    log.info(`Completed: ${result.manifest.files.length} files, ${result.size} bytes, sha256 ${result.sha256}`);
+    return await prisma.backup.update({
+      where: { id },
+      data: {
+        status: "completed",
+        phase: "done",
+        percent: 100,
+        bytesDone: progress.bytesDone,
+        bytesTotal: progress.bytesDone,
+        sizeBytes: result.size,
+        sha256: result.sha256,
+        finishedAt: new Date(),
+        heartbeatAt: new Date(),
+        exclusiveSlot: null,
+      },
+    });
+  } catch (error) {
+    await progress.stop();
+    const message = describeError(error);
+    try {
+      log.error(`Failed: ${message}`);
+    } catch {
+      log = { info() {}, warn() {}, error() {} };
+    }
+    await markFailed(backup, message, settings);
+    return prisma.backup.findUniqueOrThrow({ where: { id } });
+  }
+}

@@ -1,0 +1,43 @@
+import fs from "node:fs";
+import path from "node:path";
+import { projectRoot } from "@/lib/config";
+
+// Loaded before anything reads the environment; variables already set win over the file.
+const envFile = path.join(projectRoot, ".env");
+if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
+
+const USAGE = `Usage: safekeep <command> [options]
+
+Commands:
+  backup:create [--json]            Make a backup now, in the foreground, and print a summary
+  backup:list [--json]              List backups
+  backup:run <id>                   Run a queued backup (what the portal's background process does)
+  user:create --email E [--role admin|user] [--name N] [--password-stdin]
+                                    Add a user; prints a generated password unless one comes on stdin
+  admin:ensure                      Create the first admin (ADMIN_EMAIL/ADMIN_PASSWORD or a generated one)
+`;
+
+async function main(argv: string[]): Promise<number> {
+  const [command, ...rest] = argv;
+  const commands: Record<string, (args: string[]) => Promise<number>> = {
+    "backup:create": async (args) => (await import("@/lib/cli/backup-commands")).backupCreate(args),
+    "backup:list": async (args) => (await import("@/lib/cli/backup-commands")).backupList(args),
+    "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
+    "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),
+    "admin:ensure": async (args) => (await import("@/lib/cli/user-commands")).adminEnsure(args),
+  };
+  const run = command ? commands[command] : undefined;
+  if (!run) {
+    process.stderr.write(command && command !== "help" && command !== "--help" ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
+    return command === "help" || command === "--help" ? 0 : 2;
+  }
+  return run(rest);
+}
+
+main(process.argv.slice(2)).then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`Error: ${(error as Error).message}\n`);
+    process.exit(1);
+  },
+);
