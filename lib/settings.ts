@@ -105,3 +105,23 @@ export async function saveSettings(changes: Partial<Settings>): Promise<void> {
 export function resolvedBackupDir(settings: Settings): string {
   return fromRoot(settings.backupDir);
 }
+
+const PASSWORD_MASK = "********";
+
+/** The database URL as shown on a page: the password never leaves the server. */
+export function redactDatabaseUrl(url: string): string {
+  try {
+    const parsed = new URL(url);
+    if (!parsed.password) return url;
+    parsed.password = PASSWORD_MASK;
+    return parsed.toString();
+  } catch {
+    return url;
+  }
+}
+
+/** A submitted URL that still carries the mask keeps the stored password. */
+export function mergeDatabaseUrl(submitted: string, stored: string): string {
+  if (!submitted.includes(PASSWORD_MASK) || redactDatabaseUrl(stored) !== submitted) return submitted;
+  return stored;
+}

@@ -1,0 +1,32 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { z } from "zod";
+import { requireBackupPage } from "@/lib/auth/guards";
+import { findBackupView } from "@/lib/backup/list";
+import { formatBytes } from "@/lib/format";
+import { DeleteBackupForm } from "./delete-backup-form";
+
+export const metadata: Metadata = { title: "Delete backup" };
+
+export default async function DeleteBackupPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id: rawId } = await params;
+  await requireBackupPage(`/backups/${encodeURIComponent(rawId)}/delete`);
+  const id = z.coerce.number().int().positive().max(2 ** 31).safeParse(rawId);
+  if (!id.success) notFound();
+  const backup = await findBackupView(id.data);
+  if (!backup) notFound();
+  return (
+    <section className="max-w-xl space-y-4">
+      <h1 className="text-2xl font-semibold">Delete this backup?</h1>
+      <p className="text-slate-700">
+        <span className="font-mono text-sm">{backup.fileName}</span>
+        {backup.sizeBytes !== null && <> ({formatBytes(backup.sizeBytes)})</>}, made{" "}
+        {backup.createdAt.replace("T", " ").slice(0, 19)} UTC by {backup.requestedBy ?? "the command line"}.
+      </p>
+      <p className="text-slate-700">The archive, its log and its record are removed. This cannot be undone.</p>
+      <DeleteBackupForm id={backup.id} />
+      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
+    </section>
+  );
+}

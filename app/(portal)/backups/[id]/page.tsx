@@ -1,0 +1,73 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import path from "node:path";
+import { z } from "zod";
+import { requireBackupPage } from "@/lib/auth/guards";
+import { reapStaleJobs } from "@/lib/backup/jobs";
+import { findBackupView, isActive } from "@/lib/backup/list";
+import { logFileName } from "@/lib/backup/names";
+import { readLogTail } from "@/lib/backup/log";
+import { resolvedBackupDir } from "@/lib/settings";
+import { formatBytes, formatDuration } from "@/lib/format";
+import { StatusBadge } from "@/app/ui/status-badge";
+import { LiveProgress } from "@/app/ui/live-progress";
+
+export const metadata: Metadata = { title: "Backup" };
+
+const idSchema = z.coerce.number().int().positive().max(2 ** 31);
+
+export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
+  const { id: rawId } = await params;
+  const { settings } = await requireBackupPage(`/backups/${encodeURIComponent(rawId)}`);
+  const id = idSchema.safeParse(rawId);
+  if (!id.success) notFound();
+  await reapStaleJobs(settings);
+  const backup = await findBackupView(id.data);
+  if (!backup) notFound();
+  const log = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(backup.fileName)));
+  const duration = backup.startedAt && backup.finishedAt
+    ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
+
+  const rows: [string, React.ReactNode][] = [
+    ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} />],
+    ["Size", backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
+    ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
+    ["Requested by", backup.requestedBy ?? "command line"],
+    ["Duration", duration ?? "—"],
+    ["SHA-256", <code key="sha" className="break-all text-xs">{backup.sha256 ?? "—"}</code>],
+  ];
+
+  return (
+    <section className="space-y-4">
+      <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
+      <h1 className="break-all font-mono text-lg font-semibold">{backup.fileName}</h1>
+      {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
+      <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
+        {rows.map(([label, value]) => (
+          <div key={label} className="contents">
+            <dt className="font-medium text-slate-600">{label}</dt>
+            <dd>{value}</dd>
+          </div>
+        ))}
+      </dl>
+      <div className="flex flex-wrap gap-3">
+        {backup.status === "completed" && (
+          <a href={`/api/v1/backups/download/${encodeURIComponent(backup.fileName)}`} download
+            className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800">
+            Download
+          </a>
+        )}
+        {!isActive(backup.status) && (
+          <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
+            Delete…
+          </Link>
+        )}
+      </div>
+      <div>
+        <h2 className="text-lg font-semibold">Log</h2>
+        <pre data-testid="backup-log" className="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">{log || "(empty)"}</pre>
+      </div>
+    </section>
+  );
+}

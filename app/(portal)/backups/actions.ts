@@ -1,0 +1,53 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { redirect } from "next/navigation";
+import { z } from "zod";
+import { recordAudit } from "@/lib/audit";
+import { checkBackupAccess } from "@/lib/auth/guards";
+import { actorFor } from "@/lib/auth/session";
+import { prisma } from "@/lib/db";
+import { deleteBackup, BackupBusyError } from "@/lib/backup/delete";
+import { JobAlreadyRunningError } from "@/lib/backup/jobs";
+import { startBackgroundBackup } from "@/lib/backup/start";
+
+export type ActionResult = { ok: boolean; status?: number; message: string; backupId?: number } | null;
+
+// Access first, in the action itself: any exported action is a public POST endpoint.
+export async function createBackupAction(_prev: ActionResult, _form: FormData): Promise<ActionResult> {
+  const access = await checkBackupAccess();
+  if (!access.ok) return access;
+  try {
+    const backup = await startBackgroundBackup(access.settings, access.user.id);
+    await recordAudit(await actorFor(access.user), "backup.create", backup.fileName);
+    revalidatePath("/backups");
+    if (backup.status === "failed") return { ok: false, status: 500, message: `Backup failed to start: ${backup.error}` };
+    return { ok: true, message: `Backup ${backup.fileName} started`, backupId: backup.id };
+  } catch (error) {
+    if (error instanceof JobAlreadyRunningError) return { ok: false, status: 409, message: error.message };
+    throw error;
+  }
+}
+
+const deleteSchema = z.object({
+  id: z.coerce.number().int().positive(),
+  confirm: z.literal("yes", { message: "Tick the box to confirm" }),
+});
+
+export async function deleteBackupAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  const access = await checkBackupAccess();
+  if (!access.ok) return access;
+  const input = deleteSchema.safeParse({ id: form.get("id"), confirm: form.get("confirm") });
+  if (!input.success) return { ok: false, status: 422, message: input.error.issues[0]!.message };
+  const backup = await prisma.backup.findUnique({ where: { id: input.data.id } });
+  if (!backup) return { ok: false, status: 404, message: "That backup no longer exists" };
+  try {
+    await deleteBackup(backup, access.settings);
+  } catch (error) {
+    if (error instanceof BackupBusyError) return { ok: false, status: 409, message: error.message };
+    throw error;
+  }
+  await recordAudit(await actorFor(access.user), "backup.delete", backup.fileName);
+  revalidatePath("/backups");
+  redirect("/backups?deleted=" + encodeURIComponent(backup.fileName));
+}

@@ -1,0 +1,34 @@
+import Link from "next/link";
+import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
+import { currentUser } from "@/lib/auth/session";
+import { loadSettings } from "@/lib/settings";
+import { SignOutButton } from "@/app/ui/sign-out-button";
+
+// The navigation only hides what a person cannot use; every page and action checks access itself.
+export default async function PortalLayout({ children }: { children: React.ReactNode }) {
+  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const showBackups = decideBackupAccess(user, settings) === "ok";
+  const showSettings = decideAdminAccess(user) === "ok";
+  return (
+    <div className="min-h-screen">
+      <header className="border-b border-slate-200 bg-white">
+        <nav aria-label="Main" className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-5 gap-y-2 px-4 py-3">
+          <Link href="/" className="font-semibold text-slate-900">Safekeep</Link>
+          {showBackups && <Link href="/backups" className="text-slate-700 hover:text-blue-700">Backups</Link>}
+          {showSettings && <Link href="/settings" className="text-slate-700 hover:text-blue-700">Settings</Link>}
+          <span className="ml-auto flex items-center gap-3 text-sm text-slate-600">
+            {user ? (
+              <>
+                <span>{user.email}</span>
+                <SignOutButton />
+              </>
+            ) : (
+              <Link href="/signin" className="text-blue-700 underline">Sign in</Link>
+            )}
+          </span>
+        </nav>
+      </header>
+      <main className="mx-auto max-w-5xl px-4 py-6">{children}</main>
+    </div>
+  );
+}

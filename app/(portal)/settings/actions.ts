@@ -1,0 +1,47 @@
+"use server";
+
+import { revalidatePath } from "next/cache";
+import { z } from "zod";
+import { recordAudit } from "@/lib/audit";
+import { checkAdminAccess } from "@/lib/auth/guards";
+import { actorFor } from "@/lib/auth/session";
+import { mergeDatabaseUrl, saveSettings, settingsSchema, type Settings } from "@/lib/settings";
+
+export type SettingsResult = {
+  ok: boolean;
+  status?: number;
+  message: string;
+  errors?: Partial<Record<keyof Settings, string[]>>;
+} | null;
+
+const lines = (value: FormDataEntryValue | null) =>
+  String(value ?? "").split(/\r?\n/).map((s) => s.trim()).filter(Boolean);
+
+export async function saveSettingsAction(_prev: SettingsResult, form: FormData): Promise<SettingsResult> {
+  const access = await checkAdminAccess();
+  if (!access.ok) return access;
+  const input = settingsSchema.safeParse({
+    enableBackupModule: form.get("enableBackupModule") === "on",
+    backupAccess: form.get("backupAccess"),
+    runtimeBinary: form.get("runtimeBinary"),
+    mysqldumpPath: form.get("mysqldumpPath"),
+    pgDumpPath: form.get("pgDumpPath"),
+    databaseUrl: mergeDatabaseUrl(String(form.get("databaseUrl") ?? ""), access.settings.databaseUrl),
+    fileRoots: lines(form.get("fileRoots")),
+    excludeGlobs: lines(form.get("excludeGlobs")),
+    backupDir: form.get("backupDir"),
+    backupName: form.get("backupName"),
+    deleteAfterDownload: form.get("deleteAfterDownload") === "on",
+  });
+  if (!input.success) {
+    return { ok: false, status: 422, message: "Some settings are not valid; nothing was saved.", errors: z.flattenError(input.error).fieldErrors };
+  }
+  const changed = (Object.keys(input.data) as (keyof Settings)[]).filter(
+    (key) => JSON.stringify(input.data[key]) !== JSON.stringify(access.settings[key]),
+  );
+  await saveSettings(input.data);
+  // Names only: values can hold secrets such as the database password.
+  await recordAudit(await actorFor(access.user), "settings.update", changed.join(",") || "(no change)");
+  revalidatePath("/", "layout");
+  return { ok: true, message: changed.length ? `Saved: ${changed.join(", ")}` : "Nothing changed" };
+}

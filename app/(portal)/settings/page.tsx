@@ -1,0 +1,17 @@
+import type { Metadata } from "next";
+import { requireAdminPage } from "@/lib/auth/guards";
+import { redactDatabaseUrl } from "@/lib/settings";
+import { SettingsForm } from "./settings-form";
+
+export const metadata: Metadata = { title: "Settings" };
+
+export default async function SettingsPage() {
+  const { settings } = await requireAdminPage("/settings");
+  return (
+    <section className="max-w-2xl">
+      <h1 className="text-2xl font-semibold">Settings</h1>
+      <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; what you save here overrides them.</p>
+      <SettingsForm settings={{ ...settings, databaseUrl: redactDatabaseUrl(settings.databaseUrl) }} />
+    </section>
+  );
+}

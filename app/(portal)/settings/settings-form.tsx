@@ -1,0 +1,87 @@
+"use client";
+
+import { useActionState } from "react";
+import type { Settings } from "@/lib/settings";
+import { saveSettingsAction, type SettingsResult } from "./actions";
+
+const input = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm";
+
+function Field({ name, label, hint, errors, children }: {
+  name: keyof Settings; label: string; hint?: string; errors?: string[]; children: React.ReactNode;
+}) {
+  return (
+    <div>
+      <label htmlFor={name} className="block text-sm font-medium">{label}</label>
+      {children}
+      {hint && <p className="mt-1 text-xs text-slate-500">{hint}</p>}
+      {errors?.map((e) => <p key={e} className="mt-1 text-sm text-red-700">{e}</p>)}
+    </div>
+  );
+}
+
+export function SettingsForm({ settings }: { settings: Settings }) {
+  const [result, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
+  const errors = result?.errors ?? {};
+  return (
+    <form action={formAction} className="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-5">
+      <fieldset className="space-y-3">
+        <legend className="text-lg font-semibold">Backup module</legend>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="enableBackupModule" name="enableBackupModule" defaultChecked={settings.enableBackupModule} />
+          <span>Enable the backup module</span>
+        </label>
+        <Field name="backupAccess" label="Who can manage backups" errors={errors.backupAccess}>
+          <select id="backupAccess" name="backupAccess" defaultValue={settings.backupAccess} className={input}>
+            <option value="admin">Administrators (roles with the manage-backups permission)</option>
+            <option value="user">Every signed-in user</option>
+          </select>
+        </Field>
+      </fieldset>
+
+      <fieldset className="space-y-3">
+        <legend className="text-lg font-semibold">What to back up</legend>
+        <Field name="databaseUrl" label="Database URL" errors={errors.databaseUrl}
+          hint="Empty: the portal's own SQLite database. Or file:, mysql://, mariadb://, postgres://. The password is never shown.">
+          <input id="databaseUrl" name="databaseUrl" defaultValue={settings.databaseUrl} className={input} autoComplete="off" />
+        </Field>
+        <Field name="fileRoots" label="File roots (one per line)" errors={errors.fileRoots} hint="Relative to the portal's folder, or absolute.">
+          <textarea id="fileRoots" name="fileRoots" rows={3} defaultValue={settings.fileRoots.join("\n")} className={input} />
+        </Field>
+        <Field name="excludeGlobs" label="Exclude (globs, one per line)" errors={errors.excludeGlobs} hint="Relative to each root, e.g. cache/** or *.tmp">
+          <textarea id="excludeGlobs" name="excludeGlobs" rows={3} defaultValue={settings.excludeGlobs.join("\n")} className={input} />
+        </Field>
+      </fieldset>
+
+      <fieldset className="space-y-3">
+        <legend className="text-lg font-semibold">Where and how</legend>
+        <Field name="backupDir" label="Backup directory" errors={errors.backupDir} hint="Kept private (mode 0700), never inside public/.">
+          <input id="backupDir" name="backupDir" defaultValue={settings.backupDir} className={input} />
+        </Field>
+        <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
+          <input id="backupName" name="backupName" defaultValue={settings.backupName} className={input} />
+        </Field>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
+          <span>Delete a backup once it has been downloaded</span>
+        </label>
+        <Field name="runtimeBinary" label="Runtime binary" errors={errors.runtimeBinary} hint="The Node.js binary that runs the background process.">
+          <input id="runtimeBinary" name="runtimeBinary" defaultValue={settings.runtimeBinary} className={input} />
+        </Field>
+        <Field name="mysqldumpPath" label="mysqldump path" errors={errors.mysqldumpPath}>
+          <input id="mysqldumpPath" name="mysqldumpPath" defaultValue={settings.mysqldumpPath} className={input} />
+        </Field>
+        <Field name="pgDumpPath" label="pg_dump path" errors={errors.pgDumpPath}>
+          <input id="pgDumpPath" name="pgDumpPath" defaultValue={settings.pgDumpPath} className={input} />
+        </Field>
+      </fieldset>
+
+      {result && (
+        <p role={result.ok ? "status" : "alert"} className={`text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>{result.message}</p>
+      )}
+      <button type="submit" disabled={pending}
+        className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 disabled:opacity-60">
+        {pending ? "Saving…" : "Save settings"}
+      </button>
+    </form>
+  );
+}

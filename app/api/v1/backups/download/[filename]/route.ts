@@ -1,0 +1,58 @@
+import fs from "node:fs";
+import { recordAudit } from "@/lib/audit";
+import { jsonError, withBackupAccess } from "@/lib/auth/guards";
+import { actorFor } from "@/lib/auth/session";
+import { prisma } from "@/lib/db";
+import { deleteBackup } from "@/lib/backup/delete";
+import { backupFileNameSchema } from "@/lib/backup/names";
+import { resolveInside } from "@/lib/backup/paths";
+import { resolvedBackupDir } from "@/lib/settings";
+
+const CHUNK = 1024 * 1024;
+
+// GET /api/v1/backups/download/{filename} — streamed from disk, never read whole into memory
+export const GET = withBackupAccess<{ filename: string }>(async (_request, { user, settings }, { filename }) => {
+  const name = backupFileNameSchema.safeParse(filename);
+  if (!name.success) return jsonError(400, "bad_request", "Not a backup file name");
+  // Only names the portal knows as completed backups are served, whatever else lies in the directory.
+  const backup = await prisma.backup.findUnique({ where: { fileName: name.data } });
+  if (!backup || backup.status !== "completed") return jsonError(404, "not_found", "No such backup");
+  const file = resolveInside(resolvedBackupDir(settings), backup.fileName);
+  const handle = await fs.promises.open(file, "r").catch(() => null);
+  if (!handle) return jsonError(404, "not_found", "The backup's file is missing from the backup directory");
+  const { size } = await handle.stat();
+  const actor = await actorFor(user);
+  await recordAudit(actor, "backup.download", backup.fileName);
+
+  let offset = 0;
+  const body = new ReadableStream<Uint8Array>({
+    type: "bytes",
+    async pull(controller) {
+      const buffer = new Uint8Array(Math.min(CHUNK, size - offset));
+      const { bytesRead } = buffer.length ? await handle.read(buffer, 0, buffer.length, offset) : { bytesRead: 0 };
+      offset += bytesRead;
+      if (bytesRead > 0) controller.enqueue(buffer.subarray(0, bytesRead));
+      if (bytesRead === 0 || offset >= size) {
+        controller.close();
+        await handle.close();
+        if (settings.deleteAfterDownload && offset >= size) {
+          await deleteBackup(backup, settings).catch(() => {});
+          await recordAudit(actor, "backup.delete-after-download", backup.fileName);
+        }
+      }
+    },
+    async cancel() {
+      await handle.close();
+    },
+  });
+
+  return new Response(body, {
+    headers: {
+      "Content-Type": "application/zip",
+      "Content-Length": String(size),
+      "Content-Disposition": `attachment; filename="${backup.fileName}"`,
+      "Cache-Control": "no-store",
+      "X-Content-Type-Options": "nosniff",
+    },
+  });
+});

@@ -1,0 +1,15 @@
+const styles: Record<string, string> = {
+  queued: "bg-slate-100 text-slate-700 ring-slate-300",
+  running: "bg-blue-50 text-blue-800 ring-blue-300",
+  completed: "bg-green-50 text-green-800 ring-green-300",
+  failed: "bg-red-50 text-red-800 ring-red-300",
+  cancelled: "bg-amber-50 text-amber-800 ring-amber-300",
+};
+
+export function StatusBadge({ status }: { status: string }) {
+  return (
+    <span data-testid="status" className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${styles[status] ?? styles.queued}`}>
+      {status}
+    </span>
+  );
+}

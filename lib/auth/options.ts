@@ -1,0 +1,51 @@
+import type { NextAuthOptions } from "next-auth";
+import CredentialsProvider from "next-auth/providers/credentials";
+import { z } from "zod";
+import { recordAudit } from "@/lib/audit";
+import { verifyCredentials } from "@/lib/users";
+
+const credentialsSchema = z.object({
+  email: z.string().trim().min(1).max(200),
+  password: z.string().min(1).max(200),
+});
+
+function clientIp(headers: Record<string, unknown> | undefined): string | null {
+  const forwarded = headers?.["x-forwarded-for"];
+  return typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : null;
+}
+
+export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
+
+export const authOptions: NextAuthOptions = {
+  secret: process.env.NEXTAUTH_SECRET,
+  session: { strategy: "jwt", maxAge: SESSION_MAX_AGE_SECONDS },
+  pages: { signIn: "/signin" },
+  providers: [
+    CredentialsProvider({
+      name: "Email and password",
+      credentials: { email: { label: "Email", type: "email" }, password: { label: "Password", type: "password" } },
+      async authorize(credentials, req) {
+        const input = credentialsSchema.safeParse(credentials);
+        if (!input.success) return null;
+        const ip = clientIp(req?.headers);
+        const user = await verifyCredentials(input.data.email, input.data.password);
+        if (!user) {
+          await recordAudit({ id: null, email: input.data.email, ip }, "sign-in.failed");
+          return null;
+        }
+        await recordAudit({ id: user.id, email: user.email, ip }, "sign-in");
+        return { id: String(user.id), email: user.email, name: user.name };
+      },
+    }),
+  ],
+  callbacks: {
+    jwt({ token, user }) {
+      if (user) token.uid = Number(user.id);
+      return token;
+    },
+    session({ session, token }) {
+      // Only the id travels in the session: role and permissions are read fresh on every request.
+      return { ...session, uid: typeof token.uid === "number" ? token.uid : null };
+    },
+  },
+};
