@@ -1,0 +1,18 @@
+// CommonJS so that both the plain-node test server and Playwright's TypeScript specs can load it.
+const path = require("node:path");
+
+const dataDir = path.join(__dirname, ".data");
+const port = 3100;
+
+/** What the test server and the specs share: where its data lives and who can sign in. */
+exports.E2E = {
+  port,
+  baseURL: `http://127.0.0.1:${port}`,
+  dataDir,
+  databaseFile: path.join(dataDir, "portal.db"),
+  backupDir: path.join(dataDir, "backup"),
+  storageDir: path.join(dataDir, "storage"),
+  stateDir: path.join(__dirname, ".state"),
+  admin: { email: "admin@e2e.test", password: "admin-password-for-tests", role: "admin" },
+  user: { email: "user@e2e.test", password: "user-password-for-tests", role: "user" },
+};

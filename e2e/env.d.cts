@@ -1,0 +1,16 @@
+interface Account {
+  email: string;
+  password: string;
+  role: "admin" | "user";
+}
+export declare const E2E: {
+  port: number;
+  baseURL: string;
+  dataDir: string;
+  databaseFile: string;
+  backupDir: string;
+  storageDir: string;
+  stateDir: string;
+  admin: Account;
+  user: Account;
+};
