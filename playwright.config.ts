@@ -1,7 +1,8 @@
 import { defineConfig } from "@playwright/test";
 
-export const E2E_PORT = 3100;
-const baseURL = `http://127.0.0.1:${E2E_PORT}`;
+import { E2E } from "./e2e/env.cjs";
+
+const baseURL = E2E.baseURL;
 
 export default defineConfig({
   testDir: "e2e",

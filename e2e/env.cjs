@@ -2,7 +2,8 @@
 const path = require("node:path");
 
 const dataDir = path.join(__dirname, ".data");
-const port = 3100;
+// E2E_PORT lets two checkouts run their browser tests side by side.
+const port = Number(process.env.E2E_PORT ?? 3100);
 
 /** What the test server and the specs share: where its data lives and who can sign in. */
 exports.E2E = {
