@@ -49,6 +49,8 @@ export async function configure(overrides: Partial<Settings>): Promise<void> {
 
 export async function resetBackups(): Promise<void> {
   await prisma.backup.deleteMany();
+  await prisma.setting.deleteMany();
+  fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true });
 }
 
 export function unzipTo(archive: string, dir: string): void {
