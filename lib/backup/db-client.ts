@@ -53,7 +53,10 @@ export function explainClientFailure(
     return `${base} was not found ("${programPath}"): install it (${programHints[base] ?? "the database client"}) or set its path in Settings.`;
   }
   if (failure.code === "EACCES") return `${base} at "${programPath}" cannot be run (permission denied): check its path in Settings.`;
-  if (/Access denied|password authentication failed|authentication failed/i.test(stderr)) {
+  if (/Access denied; you need/i.test(stderr)) {
+    return `The database user "${target.user}" lacks a privilege this needs: ${stderr.trim().split("\n").at(-1)}`;
+  }
+  if (/Access denied for user|password authentication failed|authentication failed/i.test(stderr)) {
     return `The database server refused the user "${target.user}" or its password: check the user and password in the database URL.`;
   }
   if (/Unknown database|database ".*" does not exist/i.test(stderr)) {

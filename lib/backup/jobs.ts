@@ -2,7 +2,7 @@ import { appendFileSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
-import { archiveFileName, logFileName, partialFileNames } from "@/lib/backup/names";
+import { archiveFileName, logFileName, partialFileNames, restoreJobName, SAFETY_SUFFIX } from "@/lib/backup/names";
 import type { Settings } from "@/lib/settings";
 import { resolvedBackupDir } from "@/lib/settings";
 
@@ -14,7 +14,11 @@ export const START_TIMEOUT_MS = 30_000;
 
 export class JobAlreadyRunningError extends Error {
   constructor(readonly active: Backup) {
-    super(`Backup ${active.fileName} is already ${active.status}; wait for it to finish before starting another.`);
+    super(
+      active.kind === "restore"
+        ? `A restore (${active.fileName}) is ${active.status}; backups and restores wait until it ends.`
+        : `Backup ${active.fileName} is already ${active.status}; wait for it to finish before starting another.`,
+    );
   }
 }
 
@@ -23,20 +27,23 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Records a backup as queued, holding the one active-job slot. The unique index on the slot makes this
+ * Records a job as queued, holding the one active-job slot. The unique index on the slot makes this
  * atomic across the web server, the CLI and cron: two requests at the same instant cannot both get it.
  */
-export async function enqueueBackup(settings: Settings, requestedById: number | null, kind = "backup"): Promise<Backup> {
+async function enqueueJob(
+  settings: Settings,
+  kind: string,
+  requestedById: number | null,
+  nameFor: (createdAt: Date, id: number) => string,
+  extra: { sourceFileName?: string; restoreParts?: string } = {},
+): Promise<Backup> {
   await reapStaleJobs(settings);
   try {
     return await prisma.$transaction(async (tx) => {
       const created = await tx.backup.create({
-        data: { fileName: `pending-${crypto.randomUUID()}`, kind, requestedById, exclusiveSlot: ACTIVE_SLOT },
+        data: { fileName: `pending-${crypto.randomUUID()}`, kind, requestedById, exclusiveSlot: ACTIVE_SLOT, ...extra },
       });
-      return tx.backup.update({
-        where: { id: created.id },
-        data: { fileName: archiveFileName(settings.backupName, created.createdAt, created.id) },
-      });
+      return tx.backup.update({ where: { id: created.id }, data: { fileName: nameFor(created.createdAt, created.id) } });
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -44,6 +51,28 @@ export async function enqueueBackup(settings: Settings, requestedById: number | 
     if (!active) throw error;
     throw new JobAlreadyRunningError(active);
   }
+}
+
+export function enqueueBackup(settings: Settings, requestedById: number | null, kind = "backup"): Promise<Backup> {
+  return enqueueJob(settings, kind, requestedById, (createdAt, id) => archiveFileName(settings.backupName, createdAt, id));
+}
+
+export type RestoreParts = "both" | "database" | "files";
+
+export function enqueueRestore(settings: Settings, requestedById: number | null, sourceFileName: string, parts: RestoreParts): Promise<Backup> {
+  return enqueueJob(settings, "restore", requestedById, (createdAt, id) => restoreJobName(createdAt, id), {
+    sourceFileName,
+    restoreParts: parts,
+  });
+}
+
+/** A safety backup runs inside a restore, under the restore's slot, so it holds none itself. */
+export async function createSafetyBackupRecord(settings: Settings, requestedById: number | null): Promise<Backup> {
+  const created = await prisma.backup.create({ data: { fileName: `pending-${crypto.randomUUID()}`, kind: "safety", requestedById } });
+  return prisma.backup.update({
+    where: { id: created.id },
+    data: { fileName: archiveFileName(`${settings.backupName}${SAFETY_SUFFIX}`, created.createdAt, created.id) },
+  });
 }
 
 export function activeJob(): Promise<Backup | null> {

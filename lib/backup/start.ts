@@ -1,6 +1,6 @@
 import { prisma, type Backup } from "@/lib/db";
 import type { Settings } from "@/lib/settings";
-import { enqueueBackup, markFailed } from "@/lib/backup/jobs";
+import { enqueueBackup, enqueueRestore, markFailed, type RestoreParts } from "@/lib/backup/jobs";
 import { startDetached } from "@/lib/backup/spawn";
 
 /**
@@ -17,4 +17,21 @@ export async function startBackgroundBackup(settings: Settings, requestedById: n
     await markFailed(backup, (error as Error).message, settings);
   }
   return prisma.backup.findUniqueOrThrow({ where: { id: backup.id } });
+}
+
+/** Queues a restore of `sourceFileName` and hands it to a background process. */
+export async function startBackgroundRestore(
+  settings: Settings,
+  requestedById: number | null,
+  sourceFileName: string,
+  parts: RestoreParts,
+): Promise<Backup> {
+  const job = await enqueueRestore(settings, requestedById, sourceFileName, parts);
+  try {
+    const pid = await startDetached(settings.runtimeBinary, ["restore:run", String(job.id)]);
+    await prisma.backup.updateMany({ where: { id: job.id, pid: null }, data: { pid } });
+  } catch (error) {
+    await markFailed(job, (error as Error).message, settings);
+  }
+  return prisma.backup.findUniqueOrThrow({ where: { id: job.id } });
 }

@@ -64,17 +64,25 @@ export function fillMariaDb(db: string, rows: number): void {
   `, db);
 }
 
+function orMissing(read: () => string): string {
+  try {
+    return read();
+  } catch {
+    return "(missing)";
+  }
+}
+
 /** Row count and a content checksum per table: equal values mean equal data. */
 export function mariaDbFingerprint(db: string): Record<string, string> {
+  const q = (sql: string) => orMissing(() => mysqlQuery(sql, db));
   return {
-    authors: mysqlQuery(`SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, name, IFNULL(bio, '<null>')))) FROM authors`, db),
-    posts: mysqlQuery(
+    authors: q(`SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, name, IFNULL(bio, '<null>')))) FROM authors`),
+    posts: q(
       `SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, author_id, title, IFNULL(body, '<null>'), IFNULL(HEX(cover), '<null>'), IFNULL(published_at, '<null>'), edits))) FROM posts`,
-      db,
     ),
-    audit: mysqlQuery(`SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, post_id, note))) FROM audit`, db),
-    view: mysqlQuery(`SELECT COUNT(*) FROM post_titles WHERE name = 'Zoë 🌍'`, db),
-    trigger: mysqlQuery(`SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = '${db}'`),
+    audit: q(`SELECT COUNT(*), SUM(CRC32(CONCAT_WS('|', id, post_id, note))) FROM audit`),
+    view: q(`SELECT COUNT(*) FROM post_titles WHERE name = 'Zoë 🌍'`),
+    trigger: q(`SELECT COUNT(*) FROM information_schema.triggers WHERE trigger_schema = '${db}'`),
   };
 }
 
@@ -118,11 +126,13 @@ export function fillPostgresDb(db: string, owner: string, rows: number): void {
 }
 
 export function postgresFingerprint(db: string): Record<string, string> {
+  const q = (sql: string) => orMissing(() => pgQuery(sql, db));
+  const table = (name: string) => q(`SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM ${name} t`);
   return {
-    authors: pgQuery(`SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM authors t`, db),
-    posts: pgQuery(`SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM posts t`, db),
-    audit: pgQuery(`SELECT count(*) || ' ' || md5(string_agg(t::text, ',' ORDER BY id)) FROM audit t`, db),
-    view: pgQuery(`SELECT count(*) FROM post_titles WHERE name = 'Zoë 🌍'`, db),
-    trigger: pgQuery(`SELECT count(*) FROM pg_trigger WHERE tgname = 'posts_audit'`, db),
+    authors: table("authors"),
+    posts: table("posts"),
+    audit: table("audit"),
+    view: q(`SELECT count(*) FROM post_titles WHERE name = 'Zoë 🌍'`),
+    trigger: q(`SELECT count(*) FROM pg_trigger WHERE tgname = 'posts_audit'`),
   };
 }
