@@ -116,6 +116,23 @@ describe("restoring SQLite and files", () => {
   });
 });
 
+describe("re-indexing the backup directory", () => {
+  it("lists an archive dropped in by hand, from its manifest, and ignores files that are not backups", async () => {
+    await resetBackups();
+    makeFileTree(testRoot("site"));
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
+    const made = await backUp();
+    fs.copyFileSync(testRoot("var/backup", made.fileName), testRoot("var/backup", "copied-by-hand.zip"));
+    fs.writeFileSync(testRoot("var/backup", "not-a-backup.zip"), "just text");
+    const { reindexBackupDir } = await import("@/lib/backup/reindex");
+    expect(await reindexBackupDir(await loadSettings())).toEqual(["copied-by-hand.zip"]);
+    const record = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
+    expect(record.status).toBe("completed");
+    expect(record.sizeBytes).toBe(fs.statSync(testRoot("var/backup", made.fileName)).size);
+    expect(await reindexBackupDir(await loadSettings())).toEqual([]);
+  });
+});
+
 describe("refusing bad archives, with nothing written", () => {
   let backupName: string;
   let before: Record<string, string>;
