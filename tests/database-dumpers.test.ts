@@ -1,11 +1,11 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { beforeEach, describe, expect, it } from "vitest";
 import { enqueueBackup } from "@/lib/backup/jobs";
 import { runBackup } from "@/lib/backup/run";
 import { loadSettings } from "@/lib/settings";
-import { configure, resetBackups, testRoot } from "./helpers/fixtures";
-import { createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, type TestDatabase } from "./helpers/databases";
+import { configure, freshSite, resetBackups, testRoot } from "./helpers/fixtures";
+import { createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, type TestDatabase, useFilledDatabase } from "./helpers/databases";
 
 async function backUp() {
   const settings = await loadSettings();
@@ -46,15 +46,11 @@ describe.each([
   { kind: "MariaDB", program: "mysqldump", create: createMariaDb, fill: (db: TestDatabase) => fillMariaDb(db.name, 200_000) },
   { kind: "PostgreSQL", program: "pg_dump", create: createPostgresDb, fill: (db: TestDatabase) => fillPostgresDb(db.name, db.user, 200_000) },
 ])("$kind dumper", ({ program, create, fill }) => {
+  const database = useFilledDatabase(create, fill);
   let db: TestDatabase;
-  beforeAll(() => {
-    db = create();
-    fill(db);
-  });
-  afterAll(() => db?.drop());
   beforeEach(async () => {
-    await resetBackups();
-    fs.mkdirSync(testRoot("site"), { recursive: true });
+    db = database();
+    await freshSite();
   });
 
   it("streams a complete dump into the archive, with the password in no process's arguments", async () => {

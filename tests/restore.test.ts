@@ -10,10 +10,10 @@ import { enqueueBackup, enqueueRestore, type RestoreParts } from "@/lib/backup/j
 import { runBackup } from "@/lib/backup/run";
 import { runRestore } from "@/lib/backup/restore";
 import { loadSettings } from "@/lib/settings";
-import { configure, makeFileTree, makeSqliteDatabase, resetBackups, testRoot } from "./helpers/fixtures";
+import { configure, freshSite, makeFileTree, makeSqliteDatabase, resetBackups, testRoot } from "./helpers/fixtures";
 import {
   createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, mariaDbFingerprint, mysqlQuery, pgQuery,
-  postgresFingerprint, type TestDatabase,
+  postgresFingerprint, type TestDatabase, useFilledDatabase,
 } from "./helpers/databases";
 import { snapshotTree } from "./helpers/trees";
 
@@ -261,15 +261,11 @@ describe.each([
     tables: (db: TestDatabase) => pgQuery("SELECT string_agg(tablename, E'\\n' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", db.name).split("\n").sort(),
   },
 ])("restoring $kind", ({ create, fill, fingerprint, vandalise, tables }) => {
+  const database = useFilledDatabase(create, fill);
   let db: TestDatabase;
-  beforeAll(() => {
-    db = create();
-    fill(db);
-  });
-  afterAll(() => db?.drop());
   beforeEach(async () => {
-    await resetBackups();
-    fs.mkdirSync(testRoot("site"), { recursive: true });
+    db = database();
+    await freshSite();
   });
 
   it("gives back exactly the data it had: rows, binary columns, NULLs, emoji, the view and the trigger", async () => {

@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { afterAll, beforeAll } from "vitest";
 
 /** Real MariaDB and PostgreSQL on this machine (see shared/PLATFORM.md); each test makes its own database. */
 
@@ -135,4 +136,15 @@ export function postgresFingerprint(db: string): Record<string, string> {
     view: q(`SELECT count(*) FROM post_titles WHERE name = 'Zoë 🌍'`),
     trigger: q(`SELECT count(*) FROM pg_trigger WHERE tgname = 'posts_audit'`),
   };
+}
+
+/** Makes and fills a database for a describe block, and drops it after; the getter gives it to the tests. */
+export function useFilledDatabase(create: () => TestDatabase, fill: (db: TestDatabase) => void): () => TestDatabase {
+  let db: TestDatabase | undefined;
+  beforeAll(() => {
+    db = create();
+    fill(db);
+  });
+  afterAll(() => db?.drop());
+  return () => db!;
 }

@@ -53,6 +53,13 @@ export async function resetBackups(): Promise<void> {
   fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true });
 }
 
+/** No backups, no settings and an empty `site` folder: where most tests start. */
+export async function freshSite(): Promise<void> {
+  await resetBackups();
+  fs.rmSync(path.join(projectRoot, "site"), { recursive: true, force: true });
+  fs.mkdirSync(path.join(projectRoot, "site"), { recursive: true });
+}
+
 export function unzipTo(archive: string, dir: string): void {
   fs.mkdirSync(dir, { recursive: true });
   execFileSync("unzip", ["-q", archive, "-d", dir]);
