@@ -11,6 +11,7 @@ import { logFileName, partialFileNames } from "@/lib/backup/names";
 import { ensurePrivateDir } from "@/lib/backup/paths";
 import { ProgressReporter } from "@/lib/backup/progress";
 import { walkRoots } from "@/lib/backup/walk";
+import { holdForTests } from "@/lib/backup/test-hold";
 
 const COMPRESSION_LEVEL = 6;
 
@@ -50,12 +51,16 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       level: COMPRESSION_LEVEL,
       log,
       onBytes: (n) => progress.add(n),
-      onPhase: (phase) => progress.setPhase(phase),
+      onPhase: (phase) => {
+        progress.setPhase(phase);
+        holdForTests(phase);
+      },
     });
     await progress.stop();
     log.info(`Completed: ${result.manifest.files.length} files, ${result.size} bytes, sha256 ${result.sha256}`);
-    return await prisma.backup.update({
-      where: { id },
+    // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
+    await prisma.backup.updateMany({
+      where: { id, status: "running" },
       data: {
         status: "completed",
         phase: "done",
@@ -69,6 +74,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         exclusiveSlot: null,
       },
     });
+    return await prisma.backup.findUniqueOrThrow({ where: { id } });
   } catch (error) {
     await progress.stop();
     const message = describeError(error);
