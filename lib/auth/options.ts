@@ -3,9 +3,10 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { verifyCredentials } from "@/lib/users";
+import { assertSignInAllowed } from "@/lib/auth/rate-limit";
 
 const credentialsSchema = z.object({
-  email: z.string().trim().min(1).max(200),
+  email: z.string().trim().toLowerCase().min(1).max(200),
   password: z.string().min(1).max(200),
 });
 
@@ -28,6 +29,9 @@ export const authOptions: NextAuthOptions = {
         const input = credentialsSchema.safeParse(credentials);
         if (!input.success) return null;
         const ip = clientIp(req?.headers);
+        // Checked before the password, so a locked account answers the same whether the guess is right.
+        // next-auth passes the message to the sign-in page.
+        await assertSignInAllowed(input.data.email, ip);
         const user = await verifyCredentials(input.data.email, input.data.password);
         if (!user) {
           await recordAudit({ id: null, email: input.data.email, ip }, "sign-in.failed");
