@@ -6,9 +6,9 @@ import { defaultSettings, isInsidePublic } from "@/lib/settings";
  * backup to the world: the environment default and a stored value are both checked (the settings form
  * refuses such a value, but the database may have been edited by hand).
  */
-export async function startupProblems(env: NodeJS.ProcessEnv = process.env): Promise<string[]> {
+export async function startupProblems(env: Record<string, string | undefined> = process.env): Promise<string[]> {
   const problems: string[] = [];
-  const fromEnv = defaultSettings(env).backupDir;
+  const fromEnv = defaultSettings(env as NodeJS.ProcessEnv).backupDir;
   if (isInsidePublic(fromEnv)) {
     problems.push(`BACKUP_DIR=${fromEnv} is inside public/, where anyone could download the backups: choose a directory outside public/.`);
   }
@@ -20,4 +20,12 @@ export async function startupProblems(env: NodeJS.ProcessEnv = process.env): Pro
     }
   }
   return problems;
+}
+
+/** Called by instrumentation.ts when the server starts: says what is wrong and exits. */
+export async function refuseToStartOnProblems(): Promise<void> {
+  const problems = await startupProblems();
+  if (problems.length === 0) return;
+  for (const problem of problems) console.error(`Safekeep refuses to start: ${problem}`);
+  process.exit(1);
 }
