@@ -21,7 +21,31 @@ export function contentSecurityPolicy(nonce: string): string {
   ].join("; ");
 }
 
+/** Next's own limit for server action bodies (serverActions.bodySizeLimit, 1 MB by default). */
+const MAX_ACTION_BODY_BYTES = 1024 * 1024;
+
+function refuse(status: number, code: string, message: string) {
+  return NextResponse.json({ error: { code, message } }, { status, headers: { "Cache-Control": "no-store" } });
+}
+
+/** A path whose percent-encoding is not valid UTF-8 would make the router throw (a 500): refuse it here. */
+function decodable(pathname: string): boolean {
+  try {
+    decodeURIComponent(pathname);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 export function proxy(request: NextRequest) {
+  if (!decodable(request.nextUrl.pathname)) return refuse(400, "bad_request", "Malformed URL encoding");
+  // Next refuses an oversized action body too, but as a 500 after reading it: say 413 before.
+  const length = Number(request.headers.get("content-length") ?? 0);
+  if (request.headers.has("next-action") && length > MAX_ACTION_BODY_BYTES) {
+    return refuse(413, "too_large", "The form is larger than 1 MB");
+  }
+  if (request.nextUrl.pathname.startsWith("/api/")) return NextResponse.next();
   const nonce = Buffer.from(crypto.randomUUID()).toString("base64");
   const csp = contentSecurityPolicy(nonce);
   const requestHeaders = new Headers(request.headers);
@@ -34,6 +58,6 @@ export function proxy(request: NextRequest) {
 }
 
 export const config = {
-  // Pages and server actions; API routes and static files get a fixed policy from next.config.ts.
-  matcher: [{ source: "/((?!api/|_next/static|_next/image|favicon.ico).*)" }],
+  // Everything but static files; API routes get their fixed policy from next.config.ts.
+  matcher: [{ source: "/((?!_next/static|_next/image|favicon.ico).*)" }],
 };

@@ -4,7 +4,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { encode } from "next-auth/jwt";
 import { test, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { actionId, backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // Every route and server action against callers who must not get in, and every file-name parameter
 // against names that try to leave the backup directory.
@@ -115,13 +115,13 @@ for (const caller of Object.keys(refused) as Caller[]) {
 }
 
 /** Raw HTTP, so that `..` and odd bytes reach the server as sent, not normalised by a URL parser. */
-function raw(method: string, rawPath: string, cookie: string): Promise<{ status: number; body: string }> {
+function raw(method: string, rawPath: string, cookie: string): Promise<{ status: number; body: string; location?: string }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers: { cookie } }, (res) => {
       let body = "";
       res.setEncoding("latin1");
       res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body }));
+      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location }));
     });
     req.on("error", reject);
     req.end();
@@ -164,7 +164,12 @@ test("path traversal in every file-name parameter gets a clear 4xx and touches n
       ["GET", "/backups/"],
     ] as const) {
       const target = method === "POST" ? `${prefix}${name}/cancel` : `${prefix}${name}`;
-      const { status, body } = await raw(method, target, cookie);
+      let { status, body, location } = await raw(method, target, cookie);
+      if (status >= 300 && status < 400) {
+        // Next normalises some paths (double slashes) with a same-origin redirect: follow it once.
+        expect(location, target).toMatch(/^\/(?!\/)/);
+        ({ status, body } = await raw(method, location!, cookie));
+      }
       expect(status, `${method} ${target.slice(0, 120)}`).toBeGreaterThanOrEqual(400);
       expect(status, `${method} ${target.slice(0, 120)}`).toBeLessThan(500);
       expect(body).not.toContain("CANARY");
@@ -201,10 +206,15 @@ test("malformed, mistyped and oversized JSON bodies get a clear 4xx and start no
   expect(backupRows().length).toBe(before);
 
   // Server actions: an oversized form is refused by the framework before the action runs.
-  const big = await callAction(admin, "/settings", "saveSettingsAction", { backupName: "x".repeat(3_000_000) });
-  expect(big.ok).toBe(false);
-  expect(big.status).toBeGreaterThanOrEqual(400);
-  expect(big.status).toBeLessThan(500);
+  const settingsBefore = await (await admin.get("/settings")).text();
+  const big = await admin.post("/settings", {
+    headers: { "Next-Action": actionId("saveSettingsAction"), Accept: "text/x-component" },
+    multipart: { "1_backupName": "x".repeat(3_000_000), "0": JSON.stringify([null, "$K1"]) },
+    maxRedirects: 0,
+  });
+  expect(big.status()).toBe(413);
+  expect(await (await admin.get("/settings")).text()).not.toContain("xxxxxxxxxx");
+  expect(settingsBefore).toBeTruthy();
 
   // An empty JSON object is what the API accepts.
   const ok = await admin.post("/api/v1/backups", { headers: json, data: "{}" });
