@@ -25,6 +25,16 @@ describe("sign-in rate limit", () => {
     expect(await attempt(other.email, "a-long-test-password", "10.0.0.1")).toMatchObject({ id: String(other.id) });
   });
 
+  it("parallel guesses count at once: no more than the limit get their password checked", async () => {
+    const user = await makeUser("user");
+    const results = await Promise.allSettled(Array.from({ length: 12 }, (_, i) => attempt(user.email, `parallel-guess-${i}`, `10.3.0.${i}`)));
+    const checked = results.filter((r) => r.status === "fulfilled");
+    const refusedNow = results.filter((r) => r.status === "rejected") as PromiseRejectedResult[];
+    expect(checked).toHaveLength(MAX_FAILURES_PER_ACCOUNT);
+    for (const r of refusedNow) expect(String(r.reason)).toMatch(/Too many sign-in attempts/);
+    await expect(attempt(user.email, "a-long-test-password", "10.3.1.1")).rejects.toThrow(/Too many/);
+  });
+
   it("a success resets the account's count", async () => {
     const user = await makeUser("user");
     for (let i = 0; i < MAX_FAILURES_PER_ACCOUNT - 1; i++) await attempt(user.email, "wrong-password-guess", "10.1.0.1");
