@@ -5,6 +5,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { archiveFileName, logFileName, partialFileNames } from "@/lib/backup/names";
 import type { Settings } from "@/lib/settings";
 import { resolvedBackupDir } from "@/lib/settings";
+import { ensurePrivateDir } from "@/lib/backup/paths";
 
 export const ACTIVE_SLOT = "active";
 /** A running job that has not written a heartbeat for this long is taken as dead. */
@@ -97,6 +98,8 @@ export async function markCancelled(backup: Backup, settings: Settings): Promise
   });
   if (ended.count === 0) return;
   await removeLeftovers(backup, dir, true);
+  // A job cancelled before its worker ran has no log yet, maybe not even a directory: its log says why.
+  await ensurePrivateDir(dir).catch(() => {});
   appendToLog(dir, backup, "WARN ", `${backup.error ?? "Cancelled"}; partial files removed.`);
 }
 
