@@ -19,6 +19,7 @@ export default async function PortalLayout({ children }: { children: React.React
           <Link href="/" className="font-semibold text-slate-900">Safekeep</Link>
           {showBackups && <Link href="/backups" className="text-slate-700 hover:text-blue-700">Backups</Link>}
           {showSettings && <Link href="/settings" className="text-slate-700 hover:text-blue-700">Settings</Link>}
+          {showSettings && <Link href="/audit" className="text-slate-700 hover:text-blue-700">Audit</Link>}
           <span className="ml-auto flex items-center gap-3 text-sm text-slate-600">
             {user ? (
               <>

@@ -9,7 +9,7 @@ export class BackupBusyError extends Error {}
 
 /** Removes a finished backup's archive, log and record. A running one must end (or be reaped) first. */
 export async function deleteBackup(backup: Backup, settings: Settings): Promise<void> {
-  if (backup.status === "queued" || backup.status === "running") {
+  if (backup.status === "queued" || backup.status === "running" || backup.status === "cancelling") {
     throw new BackupBusyError(`Backup ${backup.fileName} is still ${backup.status}; it can be deleted when it ends.`);
   }
   const dir = resolvedBackupDir(settings);

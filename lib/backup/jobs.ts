@@ -5,6 +5,8 @@ import { prisma, type Backup } from "@/lib/db";
 import { archiveFileName, logFileName, partialFileNames, restoreJobName, SAFETY_SUFFIX } from "@/lib/backup/names";
 import type { Settings } from "@/lib/settings";
 import { resolvedBackupDir } from "@/lib/settings";
+import { ensurePrivateDir } from "@/lib/backup/paths";
+import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore-paths";
 
 export const ACTIVE_SLOT = "active";
 /** A running job that has not written a heartbeat for this long is taken as dead. */
@@ -94,18 +96,19 @@ export function isProcessAlive(pid: number): boolean {
   }
 }
 
-/** Ends a job as failed, frees the slot and removes whatever it left half-written. */
-export async function markFailed(backup: Backup, message: string, settings: Settings): Promise<void> {
-  const dir = resolvedBackupDir(settings);
-  await prisma.backup.updateMany({
-    where: { id: backup.id, status: { in: ["queued", "running"] } },
-    data: { status: "failed", error: message, exclusiveSlot: null, finishedAt: new Date() },
-  });
-  for (const name of partialFileNames(backup.fileName)) {
+/** Statuses of a job that still holds the slot; `cancelling` lasts while its process tree is stopped. */
+export const OPEN_STATUSES = ["queued", "running", "cancelling"];
+
+async function removeLeftovers(backup: Backup, dir: string, alsoArchive: boolean): Promise<void> {
+  const names = alsoArchive ? [...partialFileNames(backup.fileName), backup.fileName] : partialFileNames(backup.fileName);
+  for (const name of names) {
     await fs.rm(path.join(dir, name), { force: true });
   }
+}
+
+function appendToLog(dir: string, backup: Backup, level: string, message: string): void {
   try {
-    appendFileSync(path.join(dir, logFileName(backup.fileName)), `${new Date().toISOString()} ERROR ${message}\n`, {
+    appendFileSync(path.join(dir, logFileName(backup.fileName)), `${new Date().toISOString()} ${level} ${message}\n`, {
       mode: 0o600,
     });
   } catch {
@@ -114,14 +117,51 @@ export async function markFailed(backup: Backup, message: string, settings: Sett
 }
 
 /**
+ * Ends a job being cancelled once its process is gone: frees the slot and removes everything it wrote,
+ * the finished archive too if it got that far (a cancelled backup is not listed as one).
+ */
+export async function markCancelled(backup: Backup, settings: Settings): Promise<void> {
+  const dir = resolvedBackupDir(settings);
+  const ended = await prisma.backup.updateMany({
+    where: { id: backup.id, status: "cancelling" },
+    data: { status: "cancelled", exclusiveSlot: null, finishedAt: new Date() },
+  });
+  if (ended.count === 0) return;
+  await removeLeftovers(backup, dir, true);
+  // A job cancelled before its worker ran has no log yet, maybe not even a directory: its log says why.
+  await ensurePrivateDir(dir).catch(() => {});
+  appendToLog(dir, backup, "WARN ", `${backup.error ?? "Cancelled"}; partial files removed.`);
+}
+
+/** Ends a job as failed, frees the slot and removes whatever it left half-written. */
+export async function markFailed(backup: Backup, message: string, settings: Settings): Promise<void> {
+  const dir = resolvedBackupDir(settings);
+  await prisma.backup.updateMany({
+    where: { id: backup.id, status: { in: ["queued", "running"] } },
+    data: { status: "failed", error: message, exclusiveSlot: null, finishedAt: new Date() },
+  });
+  await removeLeftovers(backup, dir, false);
+  appendToLog(dir, backup, "ERROR", message);
+}
+
+/**
  * Finds jobs whose process died (killed, crashed, machine restarted) and marks them failed, so a dead
  * worker never holds the slot or shows a progress bar forever. Called before every read that shows jobs.
  */
 export async function reapStaleJobs(settings: Settings, now = Date.now()): Promise<number> {
-  const open = await prisma.backup.findMany({ where: { status: { in: ["queued", "running"] } } });
+  const open = await prisma.backup.findMany({ where: { status: { in: OPEN_STATUSES } } });
   let reaped = 0;
   for (const job of open) {
     const heartbeat = (job.heartbeatAt ?? job.createdAt).getTime();
+    if (job.status === "cancelling") {
+      // Its canceller stopped before finishing (the portal restarted): finish for it once the process is gone.
+      const alive = job.pid ? isProcessAlive(job.pid) : false;
+      if (alive && now - heartbeat <= HEARTBEAT_TIMEOUT_MS) continue;
+      if (alive) tryKill(job.pid!);
+      await markCancelled(job, settings);
+      reaped++;
+      continue;
+    }
     let reason: string | null = null;
     if (job.status === "running" && job.pid && !isProcessAlive(job.pid)) {
       reason = "The background process stopped unexpectedly (it was killed or crashed); the partial archive was removed.";
@@ -131,12 +171,21 @@ export async function reapStaleJobs(settings: Settings, now = Date.now()): Promi
     } else if (job.status === "queued" && now - job.createdAt.getTime() > START_TIMEOUT_MS) {
       reason = "The background process never started: check the runtime binary path in settings.";
     }
+    if (reason && job.kind === "restore") reason = await explainDeadRestore(job, reason, settings);
     if (reason) {
       await markFailed(job, reason, settings);
       reaped++;
     }
   }
   return reaped;
+}
+
+/** A restore that died may have changed live data: say what is left and which safety backup to use. */
+async function explainDeadRestore(job: Backup, reason: string, settings: Settings): Promise<string> {
+  const kept = await cleanUpDeadRestore(settings, job.id);
+  if (!RESTORE_CHANGING_PHASES.includes(job.phase)) return `${reason} Nothing had been changed yet.`;
+  const previous = kept.length ? ` The previous files are kept in ${kept.join(", ")}.` : "";
+  return `${reason} It stopped while replacing data (${job.phase}): the database and files may be half restored. Restore the safety backup ${job.safetyFileName ?? "(none was made)"} to go back.${previous}`;
 }
 
 function tryKill(pid: number) {

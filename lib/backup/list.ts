@@ -65,5 +65,5 @@ export async function findBackupView(id: number): Promise<BackupView | null> {
 }
 
 export function isActive(status: string): boolean {
-  return status === "queued" || status === "running";
+  return status === "queued" || status === "running" || status === "cancelling";
 }

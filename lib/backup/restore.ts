@@ -14,6 +14,7 @@ import { ProgressReporter } from "@/lib/backup/progress";
 import { reindexBackupDir, settleJobsAfterPortalRestore } from "@/lib/backup/reindex";
 import { planRestore, type RestorePlan } from "@/lib/backup/restore-plan";
 import { runBackup } from "@/lib/backup/run";
+import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore-paths";
 
 export interface RestoreOptions {
   /** Off only for disaster recovery from the CLI, when there is nothing left worth keeping. */
@@ -96,11 +97,11 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       staged.plan = planRestore(archive.manifest, settings, parts);
       if (staged.plan.problems.length) throw new ArchiveRejectedError(staged.plan.problems.join("; "));
       progress.bytesTotal = archive.uncompressedBytes * 2;
-      staged.databaseFile = staged.plan.database ? path.join(dir, `.restore-${id}.db.part`) : null;
+      staged.databaseFile = staged.plan.database ? stagedDatabaseFile(settings, id) : null;
       staged.roots = staged.plan.roots.map((root) => ({
         target: root.target,
-        staged: path.join(path.dirname(root.target), `.safekeep-restore-${id}-${root.label}`),
-        aside: path.join(path.dirname(root.target), `.safekeep-before-restore-${id}-${root.label}`),
+        staged: stagingDirFor(root.target, id, root.label),
+        aside: asideDirFor(root.target, id, root.label),
         hadOld: false,
         swapped: false,
       }));
@@ -126,6 +127,11 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       if (safety.status !== "completed") throw new Error(`Could not make the safety backup (${safety.error}); nothing was changed`);
       log.info(`Safety backup ${safety.fileName} completed`);
     }
+
+    // One atomic step past the point of no return: a cancel either came first (and we stop here) or is refused.
+    const firstChange = staged.plan.database ? "restoring-database" : "restoring-files";
+    const passed = await prisma.backup.updateMany({ where: { id, status: "running" }, data: { phase: firstChange } });
+    if (passed.count === 0) throw new Error("Cancelled before anything was replaced");
 
     if (staged.plan.database && staged.databaseFile) {
       progress.setPhase("restoring-database");

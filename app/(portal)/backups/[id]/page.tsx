@@ -72,6 +72,11 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
             Download
           </a>
         )}
+        {(backup.status === "queued" || backup.status === "running") && (
+          <Link href={`/backups/${backup.id}/cancel`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
+            Cancel…
+          </Link>
+        )}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
             Delete…
