@@ -1,9 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import path from "node:path";
-import { z } from "zod";
-import { requireBackupPage } from "@/lib/auth/guards";
+import { backupForPage } from "./backup-for-page";
 import { reapStaleJobs } from "@/lib/backup/jobs";
 import { findBackupView, isActive } from "@/lib/backup/list";
 import { logFileName } from "@/lib/backup/names";
@@ -15,16 +13,10 @@ import { LiveProgress } from "@/app/ui/live-progress";
 
 export const metadata: Metadata = { title: "Backup" };
 
-const idSchema = z.coerce.number().int().positive().max(2 ** 31);
-
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id: rawId } = await params;
-  const { settings } = await requireBackupPage(`/backups/${encodeURIComponent(rawId)}`);
-  const id = idSchema.safeParse(rawId);
-  if (!id.success) notFound();
+  const { settings, backup: shown } = await backupForPage(params);
   await reapStaleJobs(settings);
-  const backup = await findBackupView(id.data);
-  if (!backup) notFound();
+  const backup = (await findBackupView(shown.id)) ?? shown;
   const log = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(backup.fileName)));
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;

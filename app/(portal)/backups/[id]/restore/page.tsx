@@ -1,25 +1,19 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { z } from "zod";
-import { requireBackupPage } from "@/lib/auth/guards";
 import { inspectArchive } from "@/lib/backup/inspect";
-import { findBackupView } from "@/lib/backup/list";
 import { resolveInside } from "@/lib/backup/paths";
 import { planRestore } from "@/lib/backup/restore-plan";
 import { resolvedBackupDir } from "@/lib/settings";
 import { formatBytes } from "@/lib/format";
 import { RestoreForm } from "./restore-form";
+import { backupForPage } from "../backup-for-page";
 
 export const metadata: Metadata = { title: "Restore backup" };
 
 export default async function RestorePage({ params }: { params: Promise<{ id: string }> }) {
-  const { id: rawId } = await params;
-  const { settings } = await requireBackupPage(`/backups/${encodeURIComponent(rawId)}/restore`);
-  const id = z.coerce.number().int().positive().max(2 ** 31).safeParse(rawId);
-  if (!id.success) notFound();
-  const backup = await findBackupView(id.data);
-  if (!backup || backup.kind === "restore" || backup.status !== "completed") notFound();
+  const { backup, settings } = await backupForPage(params, "/restore");
+  if (backup.kind === "restore" || backup.status !== "completed") notFound();
 
   const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
   if (archive instanceof Error) {
