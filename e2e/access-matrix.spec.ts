@@ -30,7 +30,7 @@ test.afterAll(async () => {
   for (const c of Object.values(contexts)) await c.dispose();
 });
 
-const pages = () => ["/backups", `/backups/${backup.id}`, `/backups/${backup.id}/delete`, `/backups/${backup.id}/restore`];
+const pages = () => ["/backups", "/tokens", `/backups/${backup.id}`, `/backups/${backup.id}/delete`, `/backups/${backup.id}/restore`];
 
 for (const enabled of [false, true]) {
   test.describe(`module ${enabled ? "enabled" : "disabled"}`, () => {

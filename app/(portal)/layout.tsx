@@ -18,6 +18,7 @@ export default async function PortalLayout({ children }: { children: React.React
         <nav aria-label="Main" className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-5 gap-y-2 px-4 py-3">
           <Link href="/" className="font-semibold text-slate-900">Safekeep</Link>
           {showBackups && <Link href="/backups" className="text-slate-700 hover:text-blue-700">Backups</Link>}
+          {showBackups && <Link href="/tokens" className="text-slate-700 hover:text-blue-700">API tokens</Link>}
           {showSettings && <Link href="/settings" className="text-slate-700 hover:text-blue-700">Settings</Link>}
           {showSettings && <Link href="/audit" className="text-slate-700 hover:text-blue-700">Audit</Link>}
           <span className="ml-auto flex items-center gap-3 text-sm text-slate-600">
