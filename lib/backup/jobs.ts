@@ -6,6 +6,7 @@ import { archiveFileName, logFileName, partialFileNames, restoreJobName, SAFETY_
 import type { Settings } from "@/lib/settings";
 import { resolvedBackupDir } from "@/lib/settings";
 import { ensurePrivateDir } from "@/lib/backup/paths";
+import { notifyJobEnded } from "@/lib/mail/notify";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore-paths";
 
 export const ACTIVE_SLOT = "active";
@@ -174,6 +175,9 @@ export async function reapStaleJobs(settings: Settings, now = Date.now()): Promi
     if (reason && job.kind === "restore") reason = await explainDeadRestore(job, reason, settings);
     if (reason) {
       await markFailed(job, reason, settings);
+      // The worker died before it could tell anyone: the reaper sends its failure mail instead.
+      const failed = await prisma.backup.findUnique({ where: { id: job.id } });
+      if (failed && job.kind !== "safety") await notifyJobEnded(failed, settings);
       reaped++;
     }
   }

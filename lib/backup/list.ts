@@ -18,6 +18,8 @@ export interface BackupView {
   sourceFileName: string | null;
   restoreParts: string | null;
   safetyFileName: string | null;
+  pinned: boolean;
+  mailError: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -40,6 +42,8 @@ export function toView(backup: Backup & { requestedBy?: { email: string } | null
     sourceFileName: backup.sourceFileName,
     restoreParts: backup.restoreParts,
     safetyFileName: backup.safetyFileName,
+    pinned: backup.pinned,
+    mailError: backup.mailError,
     createdAt: backup.createdAt.toISOString(),
     startedAt: backup.startedAt?.toISOString() ?? null,
     finishedAt: backup.finishedAt?.toISOString() ?? null,

@@ -15,6 +15,7 @@ Commands:
   backup:verify <file> [--json]     Check an archive completely and print what it holds
   backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
+  schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
                                     Add a user; prints a generated password unless one comes on stdin
@@ -30,6 +31,7 @@ async function main(argv: string[]): Promise<number> {
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
     "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
     "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
+    "schedule:run": async (args) => (await import("@/lib/cli/schedule-commands")).scheduleRun(args),
     "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),
     "admin:ensure": async (args) => (await import("@/lib/cli/user-commands")).adminEnsure(args),
   };

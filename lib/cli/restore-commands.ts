@@ -99,6 +99,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     throw error;
   }
   const done = await runRestore(job.id, { safetyBackup: !values["no-safety-backup"] }, settings);
+  await (await import("@/lib/backup/after-job")).afterJob(done, settings);
   if (done.status === "completed") {
     console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
     return 0;
@@ -112,6 +113,9 @@ export async function restoreRun(args: string[]): Promise<number> {
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("restore:run needs a restore id");
   const { runRestore } = await import("@/lib/backup/restore");
-  const done = await runRestore(id);
+  const { loadSettings } = await import("@/lib/settings");
+  const settings = await loadSettings();
+  const done = await runRestore(id, { safetyBackup: true }, settings);
+  await (await import("@/lib/backup/after-job")).afterJob(done, settings);
   return done.status === "completed" ? 0 : 1;
 }

@@ -76,3 +76,20 @@ export async function cancelBackupAction(_prev: ActionResult, form: FormData): P
   revalidatePath("/backups");
   redirect(`/backups/${input.data.id}?cancelled=${encodeURIComponent(fileName)}`);
 }
+
+const pinSchema = z.object({ id: z.coerce.number().int().positive().max(2 ** 31), pinned: z.enum(["true", "false"]) });
+
+/** A pinned backup is never deleted by retention. */
+export async function setPinnedAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  const access = await checkBackupAccess();
+  if (!access.ok) return access;
+  const input = pinSchema.safeParse({ id: form.get("id"), pinned: form.get("pinned") });
+  if (!input.success) return { ok: false, status: 422, message: "Bad request" };
+  const pinned = input.data.pinned === "true";
+  const updated = await prisma.backup.updateMany({ where: { id: input.data.id, kind: { not: "restore" } }, data: { pinned } });
+  if (updated.count === 0) return { ok: false, status: 404, message: "No such backup" };
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: input.data.id } });
+  await recordAudit(await actorFor(access.user), pinned ? "backup.pin" : "backup.unpin", backup.fileName);
+  revalidatePath(`/backups/${backup.id}`);
+  return { ok: true, message: pinned ? "Pinned: retention will keep it" : "Unpinned" };
+}

@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import path from "node:path";
 import { backupForPage } from "./backup-for-page";
+import { PinForm } from "./pin-form";
 import { reapStaleJobs } from "@/lib/backup/jobs";
 import { findBackupView, isActive } from "@/lib/backup/list";
 import { logFileName } from "@/lib/backup/names";
@@ -32,6 +33,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         ] as [string, React.ReactNode][])
       : []),
     ...(backup.kind === "safety" ? ([["Kind", "safety backup, made before a restore"]] as [string, React.ReactNode][]) : []),
+    ...(backup.pinned ? ([["Pinned", "yes: retention never deletes it"]] as [string, React.ReactNode][]) : []),
     ["Size", isRestore ? "—" : backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
     ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
     ["Requested by", backup.requestedBy ?? "command line"],
@@ -44,6 +46,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
       <h1 className="break-all font-mono text-lg font-semibold">{isRestore ? `Restore ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
+      {backup.mailError && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-error">{backup.mailError}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
         {rows.map(([label, value]) => (
           <div key={label} className="contents">
@@ -69,6 +72,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
             Cancel…
           </Link>
         )}
+        {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
             Delete…
