@@ -2,6 +2,7 @@ import Link from "next/link";
 import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
 import { currentUser } from "@/lib/auth/session";
 import { loadSettings } from "@/lib/settings";
+import { activeJob } from "@/lib/backup/jobs";
 import { SignOutButton } from "@/app/ui/sign-out-button";
 
 // The navigation only hides what a person cannot use; every page and action checks access itself.
@@ -9,6 +10,8 @@ export default async function PortalLayout({ children }: { children: React.React
   const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
   const showBackups = decideBackupAccess(user, settings) === "ok";
   const showSettings = decideAdminAccess(user) === "ok";
+  const active = showBackups ? await activeJob() : null;
+  const activeRestore = active?.kind === "restore" ? active : null;
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
@@ -29,6 +32,12 @@ export default async function PortalLayout({ children }: { children: React.React
           </span>
         </nav>
       </header>
+      {showBackups && activeRestore && (
+        <p role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900">
+          A restore is running: backups and other restores wait until it ends.{" "}
+          <Link href={`/backups/${activeRestore.id}`} className="underline">Follow it</Link>
+        </p>
+      )}
       <main className="mx-auto max-w-5xl px-4 py-6">{children}</main>
     </div>
   );

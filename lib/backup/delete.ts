@@ -1,7 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
-import { logFileName } from "@/lib/backup/names";
+import { checksumFileName, logFileName } from "@/lib/backup/names";
 import { resolveInside } from "@/lib/backup/paths";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
@@ -13,7 +13,10 @@ export async function deleteBackup(backup: Backup, settings: Settings): Promise<
     throw new BackupBusyError(`Backup ${backup.fileName} is still ${backup.status}; it can be deleted when it ends.`);
   }
   const dir = resolvedBackupDir(settings);
-  await fs.rm(resolveInside(dir, backup.fileName), { force: true });
+  if (backup.kind !== "restore") {
+    await fs.rm(resolveInside(dir, backup.fileName), { force: true });
+    await fs.rm(path.join(dir, checksumFileName(backup.fileName)), { force: true });
+  }
   await fs.rm(path.join(dir, logFileName(backup.fileName)), { force: true });
   await prisma.backup.delete({ where: { id: backup.id } });
 }

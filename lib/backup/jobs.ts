@@ -2,10 +2,11 @@ import { appendFileSync, readFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
-import { archiveFileName, logFileName, partialFileNames } from "@/lib/backup/names";
+import { archiveFileName, logFileName, partialFileNames, restoreJobName, SAFETY_SUFFIX } from "@/lib/backup/names";
 import type { Settings } from "@/lib/settings";
 import { resolvedBackupDir } from "@/lib/settings";
 import { ensurePrivateDir } from "@/lib/backup/paths";
+import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore-paths";
 
 export const ACTIVE_SLOT = "active";
 /** A running job that has not written a heartbeat for this long is taken as dead. */
@@ -15,7 +16,11 @@ export const START_TIMEOUT_MS = 30_000;
 
 export class JobAlreadyRunningError extends Error {
   constructor(readonly active: Backup) {
-    super(`Backup ${active.fileName} is already ${active.status}; wait for it to finish before starting another.`);
+    super(
+      active.kind === "restore"
+        ? `A restore (${active.fileName}) is ${active.status}; backups and restores wait until it ends.`
+        : `Backup ${active.fileName} is already ${active.status}; wait for it to finish before starting another.`,
+    );
   }
 }
 
@@ -24,20 +29,23 @@ function isUniqueViolation(error: unknown): boolean {
 }
 
 /**
- * Records a backup as queued, holding the one active-job slot. The unique index on the slot makes this
+ * Records a job as queued, holding the one active-job slot. The unique index on the slot makes this
  * atomic across the web server, the CLI and cron: two requests at the same instant cannot both get it.
  */
-export async function enqueueBackup(settings: Settings, requestedById: number | null, kind = "backup"): Promise<Backup> {
+async function enqueueJob(
+  settings: Settings,
+  kind: string,
+  requestedById: number | null,
+  nameFor: (createdAt: Date, id: number) => string,
+  extra: { sourceFileName?: string; restoreParts?: string } = {},
+): Promise<Backup> {
   await reapStaleJobs(settings);
   try {
     return await prisma.$transaction(async (tx) => {
       const created = await tx.backup.create({
-        data: { fileName: `pending-${crypto.randomUUID()}`, kind, requestedById, exclusiveSlot: ACTIVE_SLOT },
+        data: { fileName: `pending-${crypto.randomUUID()}`, kind, requestedById, exclusiveSlot: ACTIVE_SLOT, ...extra },
       });
-      return tx.backup.update({
-        where: { id: created.id },
-        data: { fileName: archiveFileName(settings.backupName, created.createdAt, created.id) },
-      });
+      return tx.backup.update({ where: { id: created.id }, data: { fileName: nameFor(created.createdAt, created.id) } });
     });
   } catch (error) {
     if (!isUniqueViolation(error)) throw error;
@@ -45,6 +53,28 @@ export async function enqueueBackup(settings: Settings, requestedById: number | 
     if (!active) throw error;
     throw new JobAlreadyRunningError(active);
   }
+}
+
+export function enqueueBackup(settings: Settings, requestedById: number | null, kind = "backup"): Promise<Backup> {
+  return enqueueJob(settings, kind, requestedById, (createdAt, id) => archiveFileName(settings.backupName, createdAt, id));
+}
+
+export type RestoreParts = "both" | "database" | "files";
+
+export function enqueueRestore(settings: Settings, requestedById: number | null, sourceFileName: string, parts: RestoreParts): Promise<Backup> {
+  return enqueueJob(settings, "restore", requestedById, (createdAt, id) => restoreJobName(createdAt, id), {
+    sourceFileName,
+    restoreParts: parts,
+  });
+}
+
+/** A safety backup runs inside a restore, under the restore's slot, so it holds none itself. */
+export async function createSafetyBackupRecord(settings: Settings, requestedById: number | null): Promise<Backup> {
+  const created = await prisma.backup.create({ data: { fileName: `pending-${crypto.randomUUID()}`, kind: "safety", requestedById } });
+  return prisma.backup.update({
+    where: { id: created.id },
+    data: { fileName: archiveFileName(`${settings.backupName}${SAFETY_SUFFIX}`, created.createdAt, created.id) },
+  });
 }
 
 export function activeJob(): Promise<Backup | null> {
@@ -141,12 +171,21 @@ export async function reapStaleJobs(settings: Settings, now = Date.now()): Promi
     } else if (job.status === "queued" && now - job.createdAt.getTime() > START_TIMEOUT_MS) {
       reason = "The background process never started: check the runtime binary path in settings.";
     }
+    if (reason && job.kind === "restore") reason = await explainDeadRestore(job, reason, settings);
     if (reason) {
       await markFailed(job, reason, settings);
       reaped++;
     }
   }
   return reaped;
+}
+
+/** A restore that died may have changed live data: say what is left and which safety backup to use. */
+async function explainDeadRestore(job: Backup, reason: string, settings: Settings): Promise<string> {
+  const kept = await cleanUpDeadRestore(settings, job.id);
+  if (!RESTORE_CHANGING_PHASES.includes(job.phase)) return `${reason} Nothing had been changed yet.`;
+  const previous = kept.length ? ` The previous files are kept in ${kept.join(", ")}.` : "";
+  return `${reason} It stopped while replacing data (${job.phase}): the database and files may be half restored. Restore the safety backup ${job.safetyFileName ?? "(none was made)"} to go back.${previous}`;
 }
 
 function tryKill(pid: number) {

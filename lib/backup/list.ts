@@ -15,6 +15,9 @@ export interface BackupView {
   sha256: string | null;
   error: string | null;
   requestedBy: string | null;
+  sourceFileName: string | null;
+  restoreParts: string | null;
+  safetyFileName: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -34,6 +37,9 @@ export function toView(backup: Backup & { requestedBy?: { email: string } | null
     sha256: backup.sha256,
     error: backup.error,
     requestedBy: backup.requestedBy?.email ?? null,
+    sourceFileName: backup.sourceFileName,
+    restoreParts: backup.restoreParts,
+    safetyFileName: backup.safetyFileName,
     createdAt: backup.createdAt.toISOString(),
     startedAt: backup.startedAt?.toISOString() ?? null,
     finishedAt: backup.finishedAt?.toISOString() ?? null,

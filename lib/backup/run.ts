@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
@@ -7,7 +8,7 @@ import { dumperFor } from "@/lib/backup/dumpers";
 import { describeError } from "@/lib/backup/errors";
 import { markFailed } from "@/lib/backup/jobs";
 import { openBackupLog } from "@/lib/backup/log";
-import { logFileName, partialFileNames } from "@/lib/backup/names";
+import { checksumFileName, logFileName, partialFileNames } from "@/lib/backup/names";
 import { ensurePrivateDir } from "@/lib/backup/paths";
 import { ProgressReporter } from "@/lib/backup/progress";
 import { walkRoots } from "@/lib/backup/walk";
@@ -57,6 +58,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       },
     });
     await progress.stop();
+    await writeFile(path.join(dir, checksumFileName(backup.fileName)), `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${result.manifest.files.length} files, ${result.size} bytes, sha256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { z } from "zod";
 import { requireBackupPage } from "@/lib/auth/guards";
 import { reapStaleJobs } from "@/lib/backup/jobs";
+import { reindexBackupDir } from "@/lib/backup/reindex";
 import { isActive, listBackups } from "@/lib/backup/list";
 import { formatBytes } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
@@ -20,6 +21,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
   const { settings } = await requireBackupPage("/backups");
   const query = querySchema.parse(await searchParams);
   await reapStaleJobs(settings);
+  await reindexBackupDir(settings);
   const { items, total, pages } = await listBackups(query.page);
 
   return (
@@ -48,7 +50,8 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
             )}
             {items.map((b) => (
               <tr key={b.id} data-testid="backup-row" className="border-b border-slate-100 last:border-0">
-                <td className="px-3 py-2 font-mono text-xs"><Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link></td>
+                <td className="px-3 py-2 font-mono text-xs"><Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
+                  {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}</td>
                 <td className="px-3 py-2 whitespace-nowrap">{b.sizeBytes === null ? "—" : formatBytes(b.sizeBytes)}</td>
                 <td className="px-3 py-2 whitespace-nowrap"><time dateTime={b.createdAt}>{b.createdAt.replace("T", " ").slice(0, 19)} UTC</time></td>
                 <td className="px-3 py-2">{b.requestedBy ?? (b.kind === "backup" ? "command line" : b.kind)}</td>

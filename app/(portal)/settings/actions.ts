@@ -6,6 +6,7 @@ import { recordAudit } from "@/lib/audit";
 import { checkAdminAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { mergeDatabaseUrl, saveSettings, settingsSchema, type Settings } from "@/lib/settings";
+import { runChecks, type CheckResult } from "@/lib/backup/checks";
 
 export type SettingsResult = {
   ok: boolean;
@@ -44,4 +45,15 @@ export async function saveSettingsAction(_prev: SettingsResult, form: FormData):
   await recordAudit(await actorFor(access.user), "settings.update", changed.join(",") || "(no change)");
   revalidatePath("/", "layout");
   return { ok: true, message: changed.length ? `Saved: ${changed.join(", ")}` : "Nothing changed" };
+}
+
+export type ChecksResult = { ok: boolean; status?: number; message: string; checks?: CheckResult[] } | null;
+
+/** Checks the saved settings: binaries and their versions, the database, the backup directory, disk space. */
+export async function runChecksAction(_prev: ChecksResult, _form: FormData): Promise<ChecksResult> {
+  const access = await checkAdminAccess();
+  if (!access.ok) return access;
+  const checks = await runChecks(access.settings);
+  const failed = checks.filter((c) => !c.ok).length;
+  return { ok: failed === 0, message: failed ? `${failed} check(s) failed` : "Everything needed for a backup is in place", checks };
 }

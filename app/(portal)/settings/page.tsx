@@ -2,6 +2,7 @@ import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { redactDatabaseUrl } from "@/lib/settings";
 import { SettingsForm } from "./settings-form";
+import { ChecksPanel } from "./checks-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -12,6 +13,7 @@ export default async function SettingsPage() {
       <h1 className="text-2xl font-semibold">Settings</h1>
       <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; what you save here overrides them.</p>
       <SettingsForm settings={{ ...settings, databaseUrl: redactDatabaseUrl(settings.databaseUrl) }} />
+      <ChecksPanel />
     </section>
   );
 }

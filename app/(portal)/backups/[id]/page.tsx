@@ -29,9 +29,18 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 
+  const isRestore = backup.kind === "restore";
   const rows: [string, React.ReactNode][] = [
     ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} />],
-    ["Size", backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
+    ...(isRestore
+      ? ([
+          ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
+          ["What", backup.restoreParts === "both" ? "database and files" : backup.restoreParts],
+          ["Safety backup", backup.safetyFileName ?? "—"],
+        ] as [string, React.ReactNode][])
+      : []),
+    ...(backup.kind === "safety" ? ([["Kind", "safety backup, made before a restore"]] as [string, React.ReactNode][]) : []),
+    ["Size", isRestore ? "—" : backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
     ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
     ["Requested by", backup.requestedBy ?? "command line"],
     ["Duration", duration ?? "—"],
@@ -41,7 +50,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   return (
     <section className="space-y-4">
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
-      <h1 className="break-all font-mono text-lg font-semibold">{backup.fileName}</h1>
+      <h1 className="break-all font-mono text-lg font-semibold">{isRestore ? `Restore ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
         {rows.map(([label, value]) => (
@@ -52,7 +61,12 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         ))}
       </dl>
       <div className="flex flex-wrap gap-3">
-        {backup.status === "completed" && (
+        {backup.status === "completed" && !isRestore && (
+          <Link href={`/backups/${backup.id}/restore`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
+            Restore…
+          </Link>
+        )}
+        {backup.status === "completed" && !isRestore && (
           <a href={`/api/v1/backups/download/${encodeURIComponent(backup.fileName)}`} download
             className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800">
             Download
