@@ -76,6 +76,7 @@ for (const caller of Object.keys(refused) as Caller[]) {
       ["POST cancel", () => c.post(`/api/v1/backups/${completed.id}/cancel`)],
       ["DELETE", () => c.delete(`/api/v1/backups/${completed.fileName}`)],
       ["GET download", () => c.get(`/api/v1/backups/download/${completed.fileName}`)],
+      ["POST restore", () => c.post("/api/v1/backups/restore", { data: { fileName: completed.fileName, confirm: completed.fileName } })],
     ];
     for (const [label, call] of calls) {
       const response = await call();
@@ -87,7 +88,7 @@ for (const caller of Object.keys(refused) as Caller[]) {
   });
 
   test(`${caller}: every page is refused`, async () => {
-    const pages = ["/backups", `/backups/${completed.id}`, `/backups/${completed.id}/delete`, `/backups/${completed.id}/cancel`, "/settings", "/audit"];
+    const pages = ["/backups", `/backups/${completed.id}`, `/backups/${completed.id}/delete`, `/backups/${completed.id}/cancel`, `/backups/${completed.id}/restore`, "/settings", "/audit"];
     for (const p of pages) {
       const response = await contexts[caller].get(p, { maxRedirects: 0 });
       if (caller === "user") {
@@ -108,6 +109,8 @@ for (const caller of Object.keys(refused) as Caller[]) {
       await callAction(c, `/backups/${id}/delete`, "deleteBackupAction", { id, confirm: "yes" }),
       await callAction(c, `/backups/${id}/cancel`, "cancelBackupAction", { id, confirm: "yes" }),
       await callAction(c, "/settings", "saveSettingsAction", { backupDir: "/tmp/elsewhere", enableBackupModule: "on" }),
+      await callAction(c, "/settings", "runChecksAction"),
+      await callAction(c, `/backups/${id}/restore`, "startRestoreAction", { id, parts: "both", confirm: completed.fileName }),
     ];
     for (const r of results) expect(r).toMatchObject({ ok: false, status: refused[caller] });
     expect(backupRows()).toEqual(before);
@@ -177,6 +180,19 @@ test("path traversal in every file-name parameter gets a clear 4xx and touches n
       expect(body).not.toMatch(/root:.*:0:0:/);
     }
   }
+  // The restore endpoint takes its file name in the body.
+  for (const name of hostileNames) {
+    let fileName: string;
+    try {
+      fileName = decodeURIComponent(name);
+    } catch {
+      fileName = name;
+    }
+    const response = await contexts.admin.post("/api/v1/backups/restore", { data: { fileName, confirm: fileName } });
+    expect(response.status(), fileName.slice(0, 80)).toBeGreaterThanOrEqual(400);
+    expect(response.status(), fileName.slice(0, 80)).toBeLessThan(500);
+    expect(await response.text()).not.toMatch(/CANARY|STRAY/);
+  }
   expect(fs.readFileSync(canary, "utf8")).toContain("CANARY");
   expect(fs.readFileSync(stray, "utf8")).toContain("STRAY");
   expect(backupRows()).toEqual(before);
@@ -202,6 +218,13 @@ test("malformed, mistyped and oversized JSON bodies get a clear 4xx and start no
       expect(response.status(), `${label} ${url}`).toBe(status);
       expect((await response.json()).error.message, `${label} ${url}`).toBeTruthy();
     }
+  }
+  // The restore endpoint: the same bodies, each a clear 4xx, nothing started.
+  for (const [label, options] of cases) {
+    const response = await admin.post("/api/v1/backups/restore", options);
+    expect(response.status(), `${label} restore`).toBeGreaterThanOrEqual(400);
+    expect(response.status(), `${label} restore`).toBeLessThan(500);
+    expect((await response.json()).error.message, `${label} restore`).toBeTruthy();
   }
   expect(backupRows().length).toBe(before);
 

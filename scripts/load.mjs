@@ -177,6 +177,18 @@ async function main() {
     const cookie = await signIn();
     console.log(`Portal up on ${base}, pid ${server.pid}, ${fmtMb(memoryOf(server.pid).rss)} resident`);
 
+    // One client, one request at a time, nothing else running: what a single request costs.
+    const single = [];
+    for (let i = 0; i < 40; i++) {
+      const t = performance.now();
+      const r = await fetch(`${base}/api/v1/backups?page=1`, { headers: { cookie } });
+      await r.arrayBuffer();
+      if (i >= 10) single.push(performance.now() - t);
+    }
+    single.sort((a, b) => a - b);
+    const singleMs = { p50: Math.round(single[Math.floor(single.length / 2)]), max: Math.round(single.at(-1)) };
+    console.log(`One request at a time, idle: p50 ${singleMs.p50} ms, max ${singleMs.max} ms`);
+
     console.log("Unloaded backup ...");
     const baseline = await (await runBackup(cookie)).done;
     console.log(`  ${baseline.seconds.toFixed(1)} s, ${fmtMb(baseline.sizeBytes)} archive`);
@@ -209,6 +221,7 @@ async function main() {
 
     const report = {
       connections,
+      idleSingleRequestMs: singleMs,
       durationSeconds: result.duration,
       requests: result.requests.total,
       requestsPerSecond: Math.round(result.requests.average),

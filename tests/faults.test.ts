@@ -112,16 +112,25 @@ describe("two requests at once", () => {
     const children = Array.from({ length: clis }, () => {
       const child = spawn(process.execPath, [process.env.SAFEKEEP_CLI!, "backup:create", "--json"], { env });
       let out = "";
+      let err = "";
       child.stdout.on("data", (d) => (out += d));
-      const done = new Promise<{ pid: number; code: number | null; out: string }>((r) =>
-        child.on("exit", (code) => r({ pid: child.pid!, code, out })),
+      child.stderr.on("data", (d) => (err += d));
+      const done = new Promise<{ pid: number; code: number | null; out: string; err: string }>((r) =>
+        child.on("exit", (code) => r({ pid: child.pid!, code, out, err })),
       );
       return { child, done };
     });
     const portal = withPortal ? await enqueueBackup(await loadSettings(), null).then(() => null, (e: Error) => e.message) : undefined;
     // The one that won is held in finalizing (a CLI) or queued (the portal): stop it once it is there.
     const portalWon = portal === null;
-    if (!portalWon) await waitFor(() => fs.existsSync(holdFile), Boolean);
+    // Every loser must have tried (and ended) while the winner still holds the slot: only then stop the
+    // winner, so a command line slow to start cannot find the slot free and run after it.
+    const ended: { pid: number; code: number | null; out: string; err: string }[] = [];
+    for (const c of children) void c.done.then((e) => ended.push(e));
+    const losers = portalWon ? clis : clis - 1;
+    await waitFor(() => ended.length >= losers && (portalWon || fs.existsSync(holdFile)), Boolean, 45_000).catch(async (e) => {
+      throw new Error(`${e}; ended ${JSON.stringify(ended)}; jobs ${JSON.stringify(await prisma.backup.findMany())}`);
+    });
     const winner = await prisma.backup.findFirstOrThrow();
     if (!portalWon) process.kill(winner.pid!, "SIGKILL");
     const ends = await Promise.all(children.map((c) => c.done));
