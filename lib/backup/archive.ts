@@ -52,6 +52,32 @@ class HashTap extends Transform {
   }
 }
 
+type FileItem = Extract<WalkResult["entries"][number], { type: "file" }>;
+
+/**
+ * Opens a file found by the walk, or says why it is skipped: it vanished, cannot be opened, or is no
+ * longer a regular file (replaced by a directory, FIFO...). A size change since the walk is only noted:
+ * the bytes actually read are what the manifest records.
+ */
+async function openRegularFile(
+  item: FileItem,
+): Promise<{ handle: fs.promises.FileHandle; size: number } | { warning: string }> {
+  // O_NONBLOCK: opening a FIFO that replaced the file must not wait for a writer.
+  const handle = await fs.promises
+    .open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW)
+    .catch((e: NodeJS.ErrnoException) => e);
+  if (handle instanceof Error) {
+    const why = handle.code === "ENOENT" ? "vanished before it could be read" : `could not be read (${handle.code ?? handle.message})`;
+    return { warning: `${item.absPath} ${why}; skipped` };
+  }
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    return { warning: `${item.absPath} is no longer a regular file; skipped` };
+  }
+  return { handle, size: stats.size };
+}
+
 /**
  * Writes one backup as a zip: the database dump under `database/`, the files under `files/`, and a
  * manifest with every entry's size and SHA-256. Entries go in one at a time so that a tree of any size
@@ -91,6 +117,11 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     warnings: [...req.walk.warnings],
   };
 
+  const warn = (message: string) => {
+    manifest.warnings.push(message);
+    req.log.warn(message);
+  };
+
   try {
     if (req.database) {
       req.onPhase("dumping");
@@ -121,17 +152,19 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         await addEntry(() => zip.symlink(item.entry, item.target, item.mode & 0o777));
         manifest.symlinks.push({ entry: item.entry, target: item.target });
       } else {
-        const handle = await fs.promises.open(item.absPath, "r").catch((e: NodeJS.ErrnoException) => {
-          manifest.warnings.push(`${item.absPath} could not be read (${e.code ?? e.message}); skipped`);
-          req.log.warn(`${item.absPath} could not be read (${e.code ?? e.message}); skipped`);
-          return null;
-        });
-        if (!handle) continue;
+        const opened = await openRegularFile(item);
+        if ("warning" in opened) {
+          warn(opened.warning);
+          continue;
+        }
         const tap = new HashTap(req.onBytes);
-        const source = handle.createReadStream();
+        const source = opened.handle.createReadStream();
         pipeline(source, tap).catch((e) => tap.destroy(e));
         const store = ALREADY_COMPRESSED.has(path.extname(item.entry).slice(1).toLowerCase());
         await addEntry(() => zip.append(tap, { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store }));
+        if (tap.bytes !== item.size) {
+          warn(`${item.absPath} changed size during the backup (${item.size} -> ${tap.bytes} bytes); archived as read`);
+        }
         manifest.files.push({
           entry: item.entry,
           size: tap.bytes,
