@@ -1,6 +1,9 @@
 import Link from "next/link";
+import { connection } from "next/server";
 
-export default function Forbidden() {
+// Rendered per request, so it carries the CSP nonce like every other page.
+export default async function Forbidden() {
+  await connection();
   return (
     <main className="mx-auto max-w-lg p-8 text-center">
       <h1 className="text-2xl font-semibold">No access</h1>

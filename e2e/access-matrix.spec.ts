@@ -30,7 +30,7 @@ test.afterAll(async () => {
   for (const c of Object.values(contexts)) await c.dispose();
 });
 
-const pages = () => ["/backups", `/backups/${backup.id}`, `/backups/${backup.id}/delete`];
+const pages = () => ["/backups", "/tokens", `/backups/${backup.id}`, `/backups/${backup.id}/delete`, `/backups/${backup.id}/restore`];
 
 for (const enabled of [false, true]) {
   test.describe(`module ${enabled ? "enabled" : "disabled"}`, () => {
@@ -69,6 +69,10 @@ for (const enabled of [false, true]) {
             expect(body.error.code, label).toBe({ 401: "unauthenticated", 403: "forbidden", 404: "not_found" }[expected]);
           }
         }
+        // A restore that passes the access check is refused for its wrong confirmation, and nothing starts.
+        const restore = await contexts[who].post("/api/v1/backups/restore", { data: { fileName: backup.fileName, confirm: "wrong" } });
+        expect(restore.status(), "POST restore").toBe(enabled && who === "admin" ? 422 : expected);
+
         // A delete that passes the access check finds no such file; one that does not never looks.
         const del = await contexts[who].delete("/api/v1/backups/safekeep-20200101-000000-999999.zip");
         const body = (await del.json()) as { error: { message: string } };
@@ -85,6 +89,11 @@ for (const enabled of [false, true]) {
         const del = await callAction(contexts[who], `/backups/${backup.id}/delete`, "deleteBackupAction", { id: "999999", confirm: "yes" });
         if (denied) expect(del).toMatchObject({ ok: false, status: denied });
         else expect(del).toMatchObject({ ok: false, status: 404, message: "That backup no longer exists" });
+
+        const restore = await callAction(contexts[who], `/backups/${backup.id}/restore`, "startRestoreAction", {
+          id: String(backup.id), parts: "both", confirm: "wrong.zip",
+        });
+        expect(restore).toMatchObject({ ok: false, status: denied ?? 422 });
 
         // Settings are admin-only whatever the module's state; an empty form is refused, and nothing saved.
         const save = await callAction(contexts[who], "/settings", "saveSettingsAction", {});

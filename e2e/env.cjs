@@ -4,6 +4,9 @@ const path = require("node:path");
 const dataDir = path.join(__dirname, ".data");
 // E2E_PORT lets two checkouts run their browser tests side by side.
 const port = Number(process.env.E2E_PORT ?? 3100);
+// One session secret for the run, shared by the test server and the specs (which forge expired tokens with
+// it). Set here, in the Playwright process, so the server and the workers inherit it.
+process.env.E2E_NEXTAUTH_SECRET ??= require("node:crypto").randomBytes(32).toString("base64url");
 
 /** What the test server and the specs share: where its data lives and who can sign in. */
 exports.E2E = {
@@ -14,6 +17,7 @@ exports.E2E = {
   backupDir: path.join(dataDir, "backup"),
   storageDir: path.join(dataDir, "storage"),
   stateDir: path.join(__dirname, ".state"),
+  sessionSecret: process.env.E2E_NEXTAUTH_SECRET,
   admin: { email: "admin@e2e.test", password: "admin-password-for-tests", role: "admin" },
   user: { email: "user@e2e.test", password: "user-password-for-tests", role: "user" },
 };

@@ -11,6 +11,7 @@ export declare const E2E: {
   backupDir: string;
   storageDir: string;
   stateDir: string;
+  sessionSecret: string;
   admin: Account;
   user: Account;
 };

@@ -48,7 +48,7 @@ export async function signIn(page: Page, account: { email: string; password: str
   await page.waitForURL((url) => !url.pathname.startsWith("/signin"));
 }
 
-function actionId(exportedName: string): string {
+export function actionId(exportedName: string): string {
   const manifest = JSON.parse(fs.readFileSync(".next/server/server-reference-manifest.json", "utf8")) as {
     node: Record<string, { exportedName: string }>;
   };

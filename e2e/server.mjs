@@ -16,7 +16,7 @@ const env = {
   ...process.env,
   NEXT_TELEMETRY_DISABLED: "1",
   DATABASE_URL: `file:${E2E.databaseFile}`,
-  NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  NEXTAUTH_SECRET: E2E.sessionSecret,
   NEXTAUTH_URL: E2E.baseURL,
   BACKUP_DIR: E2E.backupDir,
   BACKUP_FILE_ROOTS: E2E.storageDir,

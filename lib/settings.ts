@@ -2,6 +2,7 @@ import path from "node:path";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
+import { cronProblem } from "@/lib/schedule/plan";
 
 const commandPath = z
   .string()
@@ -20,7 +21,7 @@ export const databaseUrlSchema = z
     message: "Use file:, mysql://, mariadb://, postgres:// or postgresql:// (empty means the portal's own database)",
   });
 
-export const settingsSchema = z.object({
+const settingsFields = z.object({
   enableBackupModule: z.boolean(),
   backupAccess: z.enum(["admin", "user"]),
   runtimeBinary: commandPath,
@@ -37,6 +38,24 @@ export const settingsSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Letters, digits, - and _ only (at most 40)"),
   deleteAfterDownload: z.boolean(),
+  maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
+  smtpHost: z.string().trim().max(300).regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
+  smtpPort: z.coerce.number().int().min(1).max(65535),
+  smtpSecure: z.boolean(),
+  smtpUser: z.string().trim().max(300),
+  smtpPassword: z.string().max(300),
+  mailFrom: z.string().trim().max(300),
+  notifyEmails: z.array(z.string().trim().toLowerCase().max(200).regex(/^[^\s@]+@[^\s@]+$/, "Not an email address")).max(50),
+  scheduleDaily: z.string().trim().max(100),
+  scheduleWeekly: z.string().trim().max(100),
+  scheduleTimezone: z.string().trim().max(100),
+});
+
+export const settingsSchema = settingsFields.superRefine((s, ctx) => {
+  for (const key of ["scheduleDaily", "scheduleWeekly"] as const) {
+    const problem = cronProblem(s[key], s.scheduleTimezone);
+    if (problem) ctx.addIssue({ code: "custom", path: [key], message: `Not a valid cron expression or time zone: ${problem}` });
+  }
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -67,6 +86,17 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     backupDir: env.BACKUP_DIR ?? "var/backup",
     backupName: env.BACKUP_NAME ?? "safekeep",
     deleteAfterDownload: env.BACKUP_DELETE_AFTER_DOWNLOAD === "true",
+    maxBackups: Number(env.MAX_BACKUPS) > 0 ? Math.floor(Number(env.MAX_BACKUPS)) : 10,
+    smtpHost: env.SMTP_HOST ?? "",
+    smtpPort: Number(env.SMTP_PORT) || 587,
+    smtpSecure: env.SMTP_SECURE === "true",
+    smtpUser: env.SMTP_USER ?? "",
+    smtpPassword: env.SMTP_PASSWORD ?? "",
+    mailFrom: env.MAIL_FROM ?? "Safekeep <safekeep@localhost>",
+    notifyEmails: listFromEnv(env.BACKUP_NOTIFY_EMAILS, []),
+    scheduleDaily: env.BACKUP_SCHEDULE ?? "0 0 * * *",
+    scheduleWeekly: env.BACKUP_SCHEDULE_WEEKLY ?? "0 2 * * 0",
+    scheduleTimezone: env.BACKUP_SCHEDULE_TZ ?? env.TZ ?? "UTC",
   };
 }
 
@@ -90,7 +120,7 @@ export async function loadSettings(): Promise<Settings> {
 }
 
 export async function saveSettings(changes: Partial<Settings>): Promise<void> {
-  const valid = settingsSchema.partial().parse(changes);
+  const valid = settingsFields.partial().parse(changes);
   await prisma.$transaction(
     Object.entries(valid).map(([key, value]) =>
       prisma.setting.upsert({
@@ -118,6 +148,15 @@ export function redactDatabaseUrl(url: string): string {
   } catch {
     return url;
   }
+}
+
+/** A secret shown on a page as the mask: submitting the mask back keeps the stored value. */
+export function maskSecret(value: string): string {
+  return value ? PASSWORD_MASK : "";
+}
+
+export function mergeSecret(submitted: string, stored: string): string {
+  return submitted === PASSWORD_MASK ? stored : submitted;
 }
 
 /** A submitted URL that still carries the mask keeps the stored password. */

@@ -1,22 +1,11 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { prisma } from "@/lib/db";
 import { reapStaleJobs } from "@/lib/backup/jobs";
 import { startBackgroundBackup } from "@/lib/backup/start";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, makeUser, resetBackups, testRoot } from "./helpers/fixtures";
+import { readBackup, waitFor } from "./helpers/wait";
 
-async function waitFor<T>(read: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await read();
-    if (done(value)) return value;
-    if (Date.now() > deadline) throw new Error(`Timed out; last value: ${JSON.stringify(value)}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
-
-const readBackup = (id: number) => () => prisma.backup.findUniqueOrThrow({ where: { id } });
 
 describe("the background process", () => {
   beforeEach(async () => {

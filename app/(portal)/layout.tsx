@@ -2,6 +2,7 @@ import Link from "next/link";
 import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
 import { currentUser } from "@/lib/auth/session";
 import { loadSettings } from "@/lib/settings";
+import { activeJob } from "@/lib/backup/jobs";
 import { SignOutButton } from "@/app/ui/sign-out-button";
 
 // The navigation only hides what a person cannot use; every page and action checks access itself.
@@ -9,13 +10,17 @@ export default async function PortalLayout({ children }: { children: React.React
   const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
   const showBackups = decideBackupAccess(user, settings) === "ok";
   const showSettings = decideAdminAccess(user) === "ok";
+  const active = showBackups ? await activeJob() : null;
+  const activeRestore = active?.kind === "restore" ? active : null;
   return (
     <div className="min-h-screen">
       <header className="border-b border-slate-200 bg-white">
         <nav aria-label="Main" className="mx-auto flex max-w-5xl flex-wrap items-center gap-x-5 gap-y-2 px-4 py-3">
           <Link href="/" className="font-semibold text-slate-900">Safekeep</Link>
           {showBackups && <Link href="/backups" className="text-slate-700 hover:text-blue-700">Backups</Link>}
+          {showBackups && <Link href="/tokens" className="text-slate-700 hover:text-blue-700">API tokens</Link>}
           {showSettings && <Link href="/settings" className="text-slate-700 hover:text-blue-700">Settings</Link>}
+          {showSettings && <Link href="/audit" className="text-slate-700 hover:text-blue-700">Audit</Link>}
           <span className="ml-auto flex items-center gap-3 text-sm text-slate-600">
             {user ? (
               <>
@@ -28,6 +33,12 @@ export default async function PortalLayout({ children }: { children: React.React
           </span>
         </nav>
       </header>
+      {showBackups && activeRestore && (
+        <p role="status" className="bg-amber-100 px-4 py-2 text-center text-sm text-amber-900">
+          A restore is running: backups and other restores wait until it ends.{" "}
+          <Link href={`/backups/${activeRestore.id}`} className="underline">Follow it</Link>
+        </p>
+      )}
       <main className="mx-auto max-w-5xl px-4 py-6">{children}</main>
     </div>
   );

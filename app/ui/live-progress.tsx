@@ -18,7 +18,10 @@ export function LiveProgress({ initial }: { initial: BackupView }) {
     let stopped = false;
     const timer = setInterval(async () => {
       const response = await fetch(`/api/v1/backups/${initial.id}`, { cache: "no-store" }).catch(() => null);
-      if (stopped || !response?.ok) return;
+      if (stopped || !response) return;
+      // Gone (deleted, or a restored portal database renumbered it): show the page as it is now.
+      if (response.status === 404) return router.refresh();
+      if (!response.ok) return;
       const next = (await response.json()) as BackupView;
       setJob(next);
       if (next.status !== "queued" && next.status !== "running") router.refresh();

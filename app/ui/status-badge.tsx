@@ -3,6 +3,7 @@ const styles: Record<string, string> = {
   running: "bg-blue-50 text-blue-800 ring-blue-300",
   completed: "bg-green-50 text-green-800 ring-green-300",
   failed: "bg-red-50 text-red-800 ring-red-300",
+  cancelling: "bg-amber-50 text-amber-800 ring-amber-300",
   cancelled: "bg-amber-50 text-amber-800 ring-amber-300",
 };
 

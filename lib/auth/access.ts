@@ -29,6 +29,6 @@ export const statusFor: Record<Exclude<AccessDecision, "ok">, number> = {
 
 export const messageFor: Record<Exclude<AccessDecision, "ok">, string> = {
   "not-found": "Not found",
-  unauthenticated: "Sign in first",
+  unauthenticated: "Sign in first, or send a valid API token",
   forbidden: "You do not have access to backups",
 };

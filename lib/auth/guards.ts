@@ -2,6 +2,7 @@ import { forbidden, notFound, redirect } from "next/navigation";
 import { NextResponse } from "next/server";
 import { decideAdminAccess, decideBackupAccess, messageFor, statusFor, type AccessDecision } from "@/lib/auth/access";
 import { currentUser } from "@/lib/auth/session";
+import { bearerToken, userForToken } from "@/lib/auth/tokens";
 import { loadSettings, type Settings } from "@/lib/settings";
 import type { PortalUser } from "@/lib/users";
 
@@ -31,8 +32,11 @@ export async function requireAdminPage(returnTo: string): Promise<Granted> {
 
 export type Denied = { ok: false; status: number; message: string };
 
-async function check(decide: (user: PortalUser | null, settings: Settings) => AccessDecision) {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+async function check(
+  decide: (user: PortalUser | null, settings: Settings) => AccessDecision,
+  findUser: () => Promise<PortalUser | null> = currentUser,
+) {
+  const [user, settings] = await Promise.all([findUser(), loadSettings()]);
   const decision = decide(user, settings);
   if (decision === "ok") return { ok: true as const, user: user!, settings };
   return { ok: false as const, status: statusFor[decision], message: messageFor[decision] };
@@ -58,7 +62,9 @@ export function withBackupAccess<P>(
   handler: (request: Request, granted: Granted, params: P) => Promise<Response>,
 ): (request: Request, context: RouteContext<P>) => Promise<Response> {
   return async (request, context) => {
-    const access = await checkBackupAccess();
+    // API callers sign in with the session cookie or a personal token; a token, once sent, must be valid.
+    const token = bearerToken(request);
+    const access = await check(decideBackupAccess, token === undefined ? currentUser : () => userForToken(token));
     if (!access.ok) {
       const code = access.status === 404 ? "not_found" : access.status === 401 ? "unauthenticated" : "forbidden";
       return jsonError(access.status, code, access.message);

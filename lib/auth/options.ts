@@ -1,11 +1,11 @@
 import type { NextAuthOptions } from "next-auth";
 import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
-import { recordAudit } from "@/lib/audit";
 import { verifyCredentials } from "@/lib/users";
+import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
 
 const credentialsSchema = z.object({
-  email: z.string().trim().min(1).max(200),
+  email: z.string().trim().toLowerCase().min(1).max(200),
   password: z.string().min(1).max(200),
 });
 
@@ -28,12 +28,12 @@ export const authOptions: NextAuthOptions = {
         const input = credentialsSchema.safeParse(credentials);
         if (!input.success) return null;
         const ip = clientIp(req?.headers);
+        // Checked and counted before the password, so a locked account answers the same whether the guess
+        // is right; next-auth passes the message to the sign-in page. Recorded as sign-in.failed until proven.
+        const attempt = await beginSignInAttempt(input.data.email, ip);
         const user = await verifyCredentials(input.data.email, input.data.password);
-        if (!user) {
-          await recordAudit({ id: null, email: input.data.email, ip }, "sign-in.failed");
-          return null;
-        }
-        await recordAudit({ id: user.id, email: user.email, ip }, "sign-in");
+        if (!user) return null;
+        await signInSucceeded(attempt, user);
         return { id: String(user.id), email: user.email, name: user.name };
       },
     }),

@@ -15,6 +15,11 @@ export interface BackupView {
   sha256: string | null;
   error: string | null;
   requestedBy: string | null;
+  sourceFileName: string | null;
+  restoreParts: string | null;
+  safetyFileName: string | null;
+  pinned: boolean;
+  mailError: string | null;
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
@@ -34,6 +39,11 @@ export function toView(backup: Backup & { requestedBy?: { email: string } | null
     sha256: backup.sha256,
     error: backup.error,
     requestedBy: backup.requestedBy?.email ?? null,
+    sourceFileName: backup.sourceFileName,
+    restoreParts: backup.restoreParts,
+    safetyFileName: backup.safetyFileName,
+    pinned: backup.pinned,
+    mailError: backup.mailError,
     createdAt: backup.createdAt.toISOString(),
     startedAt: backup.startedAt?.toISOString() ?? null,
     finishedAt: backup.finishedAt?.toISOString() ?? null,
@@ -59,5 +69,5 @@ export async function findBackupView(id: number): Promise<BackupView | null> {
 }
 
 export function isActive(status: string): boolean {
-  return status === "queued" || status === "running";
+  return status === "queued" || status === "running" || status === "cancelling";
 }

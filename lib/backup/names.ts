@@ -1,9 +1,23 @@
 import { z } from "zod";
 
+function stamp(date: Date): string {
+  return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+}
+
 /** `<name>-<YYYYMMDD-HHmmss>-<id>.zip`, in UTC so names sort by time whatever the server's zone. */
 export function archiveFileName(baseName: string, createdAt: Date, id: number): string {
-  const stamp = createdAt.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
-  return `${baseName}-${stamp}-${id}.zip`;
+  return `${baseName}-${stamp(createdAt)}-${id}.zip`;
+}
+
+/** A restore job has a log but no archive of its own. */
+export function restoreJobName(createdAt: Date, id: number): string {
+  return `restore-${stamp(createdAt)}-${id}`;
+}
+
+export const SAFETY_SUFFIX = "-safety";
+
+export function isSafetyArchive(fileName: string): boolean {
+  return /-safety-\d{8}-\d{6}-\d+\.zip$/.test(fileName);
 }
 
 /**
@@ -16,8 +30,13 @@ export const backupFileNameSchema = z
   .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.zip$/, "Not a backup file name")
   .refine((name) => !name.includes(".."), "Not a backup file name");
 
-export function logFileName(archiveName: string): string {
-  return archiveName.replace(/\.zip$/, ".log");
+export function logFileName(jobName: string): string {
+  return jobName.endsWith(".zip") ? jobName.replace(/\.zip$/, ".log") : `${jobName}.log`;
+}
+
+/** `sha256sum -c` reads this file beside the archive; re-indexing and verifying use it too. */
+export function checksumFileName(archiveName: string): string {
+  return `${archiveName}.sha256`;
 }
 
 /** Work in progress is hidden (leading dot) and never matches backupFileNameSchema. */

@@ -1,6 +1,17 @@
 import { prisma } from "@/lib/db";
 
-export type Phase = "queued" | "starting" | "scanning" | "dumping" | "archiving" | "finalizing" | "done";
+export type Phase =
+  | "queued"
+  | "starting"
+  | "scanning"
+  | "dumping"
+  | "archiving"
+  | "verifying"
+  | "safety-backup"
+  | "restoring-database"
+  | "restoring-files"
+  | "finalizing"
+  | "done";
 
 /**
  * Keeps a job's progress in memory and writes it to the database once a second, with a heartbeat, so

@@ -1,3 +1,4 @@
+import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
@@ -7,10 +8,11 @@ import { dumperFor } from "@/lib/backup/dumpers";
 import { describeError } from "@/lib/backup/errors";
 import { markFailed } from "@/lib/backup/jobs";
 import { openBackupLog } from "@/lib/backup/log";
-import { logFileName, partialFileNames } from "@/lib/backup/names";
+import { checksumFileName, logFileName, partialFileNames } from "@/lib/backup/names";
 import { ensurePrivateDir } from "@/lib/backup/paths";
 import { ProgressReporter } from "@/lib/backup/progress";
 import { walkRoots } from "@/lib/backup/walk";
+import { holdForTests } from "@/lib/backup/test-hold";
 
 const COMPRESSION_LEVEL = 6;
 
@@ -50,12 +52,17 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       level: COMPRESSION_LEVEL,
       log,
       onBytes: (n) => progress.add(n),
-      onPhase: (phase) => progress.setPhase(phase),
+      onPhase: (phase) => {
+        progress.setPhase(phase);
+        holdForTests(phase);
+      },
     });
     await progress.stop();
+    await writeFile(path.join(dir, checksumFileName(backup.fileName)), `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${result.manifest.files.length} files, ${result.size} bytes, sha256 ${result.sha256}`);
-    return await prisma.backup.update({
-      where: { id },
+    // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
+    await prisma.backup.updateMany({
+      where: { id, status: "running" },
       data: {
         status: "completed",
         phase: "done",
@@ -69,6 +76,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         exclusiveSlot: null,
       },
     });
+    return await prisma.backup.findUniqueOrThrow({ where: { id } });
   } catch (error) {
     await progress.stop();
     const message = describeError(error);

@@ -3,6 +3,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { loadSettings } from "@/lib/settings";
 import { enqueueBackup, JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs";
 import { runBackup } from "@/lib/backup/run";
+import { afterJob } from "@/lib/backup/after-job";
 import { formatBytes } from "@/lib/format";
 
 function summary(backup: Backup) {
@@ -33,6 +34,7 @@ export async function backupCreate(args: string[]): Promise<number> {
   if (!values.json) console.log(`Backing up to ${queued.fileName} ...`);
   const started = Date.now();
   const done = await runBackup(queued.id, settings);
+  await afterJob(done, settings);
   const seconds = (Date.now() - started) / 1000;
   if (values.json) {
     console.log(JSON.stringify({ ...summary(done), durationSeconds: seconds }));
@@ -66,6 +68,8 @@ export async function backupRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run needs a backup id");
-  const done = await runBackup(id);
+  const settings = await loadSettings();
+  const done = await runBackup(id, settings);
+  await afterJob(done, settings);
   return done.status === "completed" ? 0 : 1;
 }

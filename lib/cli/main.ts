@@ -12,6 +12,11 @@ Commands:
   backup:create [--json]            Make a backup now, in the foreground, and print a summary
   backup:list [--json]              List backups
   backup:run <id>                   Run a queued backup (what the portal's background process does)
+  backup:verify <file> [--json]     Check an archive completely and print what it holds
+  backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
+                                    Restore from an archive (a name in the backup directory or a path)
+  schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
+  restore:run <id>                  Run a queued restore (what the portal's background process does)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
                                     Add a user; prints a generated password unless one comes on stdin
   admin:ensure                      Create the first admin (ADMIN_EMAIL/ADMIN_PASSWORD or a generated one)
@@ -23,6 +28,10 @@ async function main(argv: string[]): Promise<number> {
     "backup:create": async (args) => (await import("@/lib/cli/backup-commands")).backupCreate(args),
     "backup:list": async (args) => (await import("@/lib/cli/backup-commands")).backupList(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
+    "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
+    "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
+    "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
+    "schedule:run": async (args) => (await import("@/lib/cli/schedule-commands")).scheduleRun(args),
     "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),
     "admin:ensure": async (args) => (await import("@/lib/cli/user-commands")).adminEnsure(args),
   };

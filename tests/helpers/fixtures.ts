@@ -49,6 +49,15 @@ export async function configure(overrides: Partial<Settings>): Promise<void> {
 
 export async function resetBackups(): Promise<void> {
   await prisma.backup.deleteMany();
+  await prisma.setting.deleteMany();
+  fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true });
+}
+
+/** No backups, no settings and an empty `site` folder: where most tests start. */
+export async function freshSite(): Promise<void> {
+  await resetBackups();
+  fs.rmSync(path.join(projectRoot, "site"), { recursive: true, force: true });
+  fs.mkdirSync(path.join(projectRoot, "site"), { recursive: true });
 }
 
 export function unzipTo(archive: string, dir: string): void {

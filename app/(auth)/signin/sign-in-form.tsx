@@ -21,7 +21,7 @@ export function SignInForm({ returnTo }: { returnTo: string }) {
       return;
     }
     setPending(false);
-    setError("Wrong email or password.");
+    setError(result?.error?.startsWith("Too many") ? result.error : "Wrong email or password.");
   }
 
   return (

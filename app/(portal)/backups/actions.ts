@@ -10,6 +10,7 @@ import { prisma } from "@/lib/db";
 import { deleteBackup, BackupBusyError } from "@/lib/backup/delete";
 import { JobAlreadyRunningError } from "@/lib/backup/jobs";
 import { startBackgroundBackup } from "@/lib/backup/start";
+import { BackupNotActiveError, cancelBackup } from "@/lib/backup/cancel";
 
 export type ActionResult = { ok: boolean; status?: number; message: string; backupId?: number } | null;
 
@@ -50,4 +51,45 @@ export async function deleteBackupAction(_prev: ActionResult, form: FormData): P
   await recordAudit(await actorFor(access.user), "backup.delete", backup.fileName);
   revalidatePath("/backups");
   redirect("/backups?deleted=" + encodeURIComponent(backup.fileName));
+}
+
+const cancelSchema = z.object({
+  id: z.coerce.number().int().positive().max(2 ** 31),
+  confirm: z.literal("yes", { message: "Tick the box to confirm" }),
+});
+
+export async function cancelBackupAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  const access = await checkBackupAccess();
+  if (!access.ok) return access;
+  const input = cancelSchema.safeParse({ id: form.get("id"), confirm: form.get("confirm") });
+  if (!input.success) return { ok: false, status: 422, message: input.error.issues[0]!.message };
+  let fileName: string;
+  try {
+    const backup = await cancelBackup(input.data.id, access.settings, access.user.email);
+    fileName = backup.fileName;
+    await recordAudit(await actorFor(access.user), "backup.cancel", backup.fileName, { status: backup.status });
+  } catch (error) {
+    if (!(error instanceof BackupNotActiveError)) throw error;
+    const status = error.message === "No such backup" ? 404 : 409;
+    return { ok: false, status, message: error.message };
+  }
+  revalidatePath("/backups");
+  redirect(`/backups/${input.data.id}?cancelled=${encodeURIComponent(fileName)}`);
+}
+
+const pinSchema = z.object({ id: z.coerce.number().int().positive().max(2 ** 31), pinned: z.enum(["true", "false"]) });
+
+/** A pinned backup is never deleted by retention. */
+export async function setPinnedAction(_prev: ActionResult, form: FormData): Promise<ActionResult> {
+  const access = await checkBackupAccess();
+  if (!access.ok) return access;
+  const input = pinSchema.safeParse({ id: form.get("id"), pinned: form.get("pinned") });
+  if (!input.success) return { ok: false, status: 422, message: "Bad request" };
+  const pinned = input.data.pinned === "true";
+  const updated = await prisma.backup.updateMany({ where: { id: input.data.id, kind: { not: "restore" } }, data: { pinned } });
+  if (updated.count === 0) return { ok: false, status: 404, message: "No such backup" };
+  const backup = await prisma.backup.findUniqueOrThrow({ where: { id: input.data.id } });
+  await recordAudit(await actorFor(access.user), pinned ? "backup.pin" : "backup.unpin", backup.fileName);
+  revalidatePath(`/backups/${backup.id}`);
+  return { ok: true, message: pinned ? "Pinned: retention will keep it" : "Unpinned" };
 }

@@ -3,6 +3,9 @@ import Link from "next/link";
 import { z } from "zod";
 import { requireBackupPage } from "@/lib/auth/guards";
 import { reapStaleJobs } from "@/lib/backup/jobs";
+import { reindexBackupDir } from "@/lib/backup/reindex";
+import { backupHealth } from "@/lib/backup/health";
+import { HealthBar } from "@/app/ui/health-bar";
 import { isActive, listBackups } from "@/lib/backup/list";
 import { formatBytes } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
@@ -20,7 +23,8 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
   const { settings } = await requireBackupPage("/backups");
   const query = querySchema.parse(await searchParams);
   await reapStaleJobs(settings);
-  const { items, total, pages } = await listBackups(query.page);
+  await reindexBackupDir(settings);
+  const [{ items, total, pages }, health] = await Promise.all([listBackups(query.page), backupHealth(settings)]);
 
   return (
     <section>
@@ -28,6 +32,7 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
         <h1 className="text-2xl font-semibold">Backups</h1>
         <CreateBackupForm />
       </div>
+      <HealthBar health={health} />
       {query.deleted && (
         <p role="status" className="mt-3 rounded bg-green-50 px-3 py-2 text-sm text-green-800">Deleted {query.deleted}.</p>
       )}
@@ -48,7 +53,9 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
             )}
             {items.map((b) => (
               <tr key={b.id} data-testid="backup-row" className="border-b border-slate-100 last:border-0">
-                <td className="px-3 py-2 font-mono text-xs"><Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link></td>
+                <td className="px-3 py-2 font-mono text-xs"><Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
+                  {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px]">pinned</span>}
+                  {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}</td>
                 <td className="px-3 py-2 whitespace-nowrap">{b.sizeBytes === null ? "—" : formatBytes(b.sizeBytes)}</td>
                 <td className="px-3 py-2 whitespace-nowrap"><time dateTime={b.createdAt}>{b.createdAt.replace("T", " ").slice(0, 19)} UTC</time></td>
                 <td className="px-3 py-2">{b.requestedBy ?? (b.kind === "backup" ? "command line" : b.kind)}</td>

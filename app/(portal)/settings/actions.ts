@@ -5,7 +5,9 @@ import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { checkAdminAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
-import { mergeDatabaseUrl, saveSettings, settingsSchema, type Settings } from "@/lib/settings";
+import { mergeDatabaseUrl, mergeSecret, saveSettings, settingsSchema, type Settings } from "@/lib/settings";
+import { runChecks, type CheckResult } from "@/lib/backup/checks";
+import { sendMail } from "@/lib/mail/send";
 
 export type SettingsResult = {
   ok: boolean;
@@ -32,6 +34,17 @@ export async function saveSettingsAction(_prev: SettingsResult, form: FormData):
     backupDir: form.get("backupDir"),
     backupName: form.get("backupName"),
     deleteAfterDownload: form.get("deleteAfterDownload") === "on",
+    maxBackups: form.get("maxBackups"),
+    smtpHost: form.get("smtpHost"),
+    smtpPort: form.get("smtpPort"),
+    smtpSecure: form.get("smtpSecure") === "on",
+    smtpUser: form.get("smtpUser"),
+    smtpPassword: mergeSecret(String(form.get("smtpPassword") ?? ""), access.settings.smtpPassword),
+    mailFrom: form.get("mailFrom"),
+    notifyEmails: lines(form.get("notifyEmails")),
+    scheduleDaily: form.get("scheduleDaily"),
+    scheduleWeekly: form.get("scheduleWeekly"),
+    scheduleTimezone: form.get("scheduleTimezone"),
   });
   if (!input.success) {
     return { ok: false, status: 422, message: "Some settings are not valid; nothing was saved.", errors: z.flattenError(input.error).fieldErrors };
@@ -44,4 +57,33 @@ export async function saveSettingsAction(_prev: SettingsResult, form: FormData):
   await recordAudit(await actorFor(access.user), "settings.update", changed.join(",") || "(no change)");
   revalidatePath("/", "layout");
   return { ok: true, message: changed.length ? `Saved: ${changed.join(", ")}` : "Nothing changed" };
+}
+
+export type ChecksResult = { ok: boolean; status?: number; message: string; checks?: CheckResult[] } | null;
+
+/** Checks the saved settings: binaries and their versions, the database, the backup directory, disk space. */
+export async function runChecksAction(_prev: ChecksResult, _form: FormData): Promise<ChecksResult> {
+  const access = await checkAdminAccess();
+  if (!access.ok) return access;
+  const checks = await runChecks(access.settings);
+  const failed = checks.filter((c) => !c.ok).length;
+  return { ok: failed === 0, message: failed ? `${failed} check(s) failed` : "Everything needed for a backup is in place", checks };
+}
+
+export type TestMailResult = { ok: boolean; status?: number; message: string } | null;
+
+/** Sends a test mail to the admin who asks, through the saved settings, and reports the SMTP answer. */
+export async function sendTestMailAction(_prev: TestMailResult, _form: FormData): Promise<TestMailResult> {
+  const access = await checkAdminAccess();
+  if (!access.ok) return access;
+  try {
+    const where = await sendMail(access.settings, [access.user.email], {
+      subject: "Safekeep test mail",
+      text: "This is a test mail from Safekeep. Mail works.",
+      html: "<p>This is a test mail from Safekeep. Mail works.</p>",
+    });
+    return { ok: true, message: `Sent to ${access.user.email} via ${where}` };
+  } catch (error) {
+    return { ok: false, status: 502, message: `The mail could not be sent: ${(error as Error).message}` };
+  }
 }

@@ -19,7 +19,18 @@ function Field({ name, label, hint, errors, children }: {
   );
 }
 
-export function SettingsForm({ settings }: { settings: Settings }) {
+function RunTimes({ label, runs }: { label: string; runs: string[] }) {
+  if (runs.length === 0) return <p className="mt-1 text-xs text-slate-500">{label}: off</p>;
+  return (
+    <p className="mt-1 text-xs text-slate-500" data-testid={`next-${label}`}>
+      Next runs: {runs.map((r) => r.replace("T", " ").slice(0, 16) + " UTC").join(" · ")}
+    </p>
+  );
+}
+
+export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
+  settings: Settings; nextDaily: string[]; nextWeekly: string[]; mailNote: string | null;
+}) {
   const [result, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
   const errors = result?.errors ?? {};
   return (
@@ -60,6 +71,10 @@ export function SettingsForm({ settings }: { settings: Settings }) {
         <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
           <input id="backupName" name="backupName" defaultValue={settings.backupName} className={input} />
         </Field>
+        <Field name="maxBackups" label="Backups to keep" errors={errors.maxBackups}
+          hint="After each successful backup, older ones beyond this number are deleted. Pinned backups are never deleted and do not count.">
+          <input id="maxBackups" name="maxBackups" type="number" min={1} defaultValue={settings.maxBackups} className={input} />
+        </Field>
         <label className="flex items-center gap-2">
           <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
           <span>Delete a backup once it has been downloaded</span>
@@ -72,6 +87,49 @@ export function SettingsForm({ settings }: { settings: Settings }) {
         </Field>
         <Field name="pgDumpPath" label="pg_dump path" errors={errors.pgDumpPath}>
           <input id="pgDumpPath" name="pgDumpPath" defaultValue={settings.pgDumpPath} className={input} />
+        </Field>
+      </fieldset>
+
+      <fieldset className="space-y-3">
+        <legend className="text-lg font-semibold">Schedule and retention</legend>
+        <p className="text-xs text-slate-500">Scheduled backups run from <code>npm run schedule</code>, a second process beside the portal.</p>
+        <Field name="scheduleDaily" label="Daily backup (cron, empty for none)" errors={errors.scheduleDaily}>
+          <input id="scheduleDaily" name="scheduleDaily" defaultValue={settings.scheduleDaily} className={input} />
+          <RunTimes label="daily" runs={nextDaily} />
+        </Field>
+        <Field name="scheduleWeekly" label="Weekly backup (cron, empty for none)" errors={errors.scheduleWeekly}>
+          <input id="scheduleWeekly" name="scheduleWeekly" defaultValue={settings.scheduleWeekly} className={input} />
+          <RunTimes label="weekly" runs={nextWeekly} />
+        </Field>
+        <Field name="scheduleTimezone" label="Time zone of the schedule" errors={errors.scheduleTimezone} hint="An IANA name, e.g. Europe/Paris or UTC.">
+          <input id="scheduleTimezone" name="scheduleTimezone" defaultValue={settings.scheduleTimezone} className={input} />
+        </Field>
+      </fieldset>
+
+      <fieldset className="space-y-3">
+        <legend className="text-lg font-semibold">Mail</legend>
+        {mailNote && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-note">{mailNote}</p>}
+        <Field name="smtpHost" label="SMTP host (empty: write mails to the outbox)" errors={errors.smtpHost}>
+          <input id="smtpHost" name="smtpHost" defaultValue={settings.smtpHost} className={input} />
+        </Field>
+        <Field name="smtpPort" label="SMTP port" errors={errors.smtpPort}>
+          <input id="smtpPort" name="smtpPort" type="number" defaultValue={settings.smtpPort} className={input} />
+        </Field>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="smtpSecure" name="smtpSecure" defaultChecked={settings.smtpSecure} />
+          <span>TLS from the start (port 465); otherwise STARTTLS when offered</span>
+        </label>
+        <Field name="smtpUser" label="SMTP user" errors={errors.smtpUser}>
+          <input id="smtpUser" name="smtpUser" defaultValue={settings.smtpUser} className={input} autoComplete="off" />
+        </Field>
+        <Field name="smtpPassword" label="SMTP password" errors={errors.smtpPassword} hint="Never shown: leave the stars to keep it.">
+          <input id="smtpPassword" name="smtpPassword" type="password" defaultValue={settings.smtpPassword} className={input} autoComplete="new-password" />
+        </Field>
+        <Field name="mailFrom" label="From" errors={errors.mailFrom}>
+          <input id="mailFrom" name="mailFrom" defaultValue={settings.mailFrom} className={input} />
+        </Field>
+        <Field name="notifyEmails" label="Who hears about runs nobody asked for (one address per line; empty: every admin)" errors={errors.notifyEmails}>
+          <textarea id="notifyEmails" name="notifyEmails" rows={2} defaultValue={settings.notifyEmails.join("\n")} className={input} />
         </Field>
       </fieldset>
 

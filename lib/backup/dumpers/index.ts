@@ -1,13 +1,19 @@
-import { fromRoot, portalDatabaseFile } from "@/lib/config";
 import type { Settings } from "@/lib/settings";
+import { parseDatabaseUrl } from "@/lib/backup/db-url";
 import type { DatabaseDumper } from "@/lib/backup/dumpers/types";
+import { mysqlDumper } from "@/lib/backup/dumpers/mysql";
+import { postgresDumper } from "@/lib/backup/dumpers/postgres";
 import { sqliteDumper } from "@/lib/backup/dumpers/sqlite";
 
 /** Picks the dumper from the database URL's scheme; an empty URL means the portal's own database. */
 export function dumperFor(settings: Settings): DatabaseDumper {
-  const url = settings.databaseUrl;
-  if (url === "") return sqliteDumper(portalDatabaseFile());
-  if (url.startsWith("file:")) return sqliteDumper(fromRoot(url.slice("file:".length)));
-  const scheme = url.split(":")[0];
-  throw new Error(`Backing up ${scheme} databases is not built yet; use a file: (SQLite) database URL`);
+  const target = parseDatabaseUrl(settings.databaseUrl);
+  switch (target.kind) {
+    case "sqlite":
+      return sqliteDumper(target.file);
+    case "mysql":
+      return mysqlDumper(target, settings.mysqldumpPath);
+    case "postgres":
+      return postgresDumper(target, settings.pgDumpPath);
+  }
 }

@@ -1,9 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
 import path from "node:path";
-import { z } from "zod";
-import { requireBackupPage } from "@/lib/auth/guards";
+import { backupForPage } from "./backup-for-page";
+import { PinForm } from "./pin-form";
 import { reapStaleJobs } from "@/lib/backup/jobs";
 import { findBackupView, isActive } from "@/lib/backup/list";
 import { logFileName } from "@/lib/backup/names";
@@ -15,23 +14,27 @@ import { LiveProgress } from "@/app/ui/live-progress";
 
 export const metadata: Metadata = { title: "Backup" };
 
-const idSchema = z.coerce.number().int().positive().max(2 ** 31);
-
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id: rawId } = await params;
-  const { settings } = await requireBackupPage(`/backups/${encodeURIComponent(rawId)}`);
-  const id = idSchema.safeParse(rawId);
-  if (!id.success) notFound();
+  const { settings, backup: shown } = await backupForPage(params);
   await reapStaleJobs(settings);
-  const backup = await findBackupView(id.data);
-  if (!backup) notFound();
+  const backup = (await findBackupView(shown.id)) ?? shown;
   const log = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(backup.fileName)));
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 
+  const isRestore = backup.kind === "restore";
   const rows: [string, React.ReactNode][] = [
     ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} />],
-    ["Size", backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
+    ...(isRestore
+      ? ([
+          ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
+          ["What", backup.restoreParts === "both" ? "database and files" : backup.restoreParts],
+          ["Safety backup", backup.safetyFileName ?? "—"],
+        ] as [string, React.ReactNode][])
+      : []),
+    ...(backup.kind === "safety" ? ([["Kind", "safety backup, made before a restore"]] as [string, React.ReactNode][]) : []),
+    ...(backup.pinned ? ([["Pinned", "yes: retention never deletes it"]] as [string, React.ReactNode][]) : []),
+    ["Size", isRestore ? "—" : backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
     ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
     ["Requested by", backup.requestedBy ?? "command line"],
     ["Duration", duration ?? "—"],
@@ -41,8 +44,9 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   return (
     <section className="space-y-4">
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
-      <h1 className="break-all font-mono text-lg font-semibold">{backup.fileName}</h1>
+      <h1 className="break-all font-mono text-lg font-semibold">{isRestore ? `Restore ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
+      {backup.mailError && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-error">{backup.mailError}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
         {rows.map(([label, value]) => (
           <div key={label} className="contents">
@@ -52,12 +56,23 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         ))}
       </dl>
       <div className="flex flex-wrap gap-3">
-        {backup.status === "completed" && (
+        {backup.status === "completed" && !isRestore && (
+          <Link href={`/backups/${backup.id}/restore`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
+            Restore…
+          </Link>
+        )}
+        {backup.status === "completed" && !isRestore && (
           <a href={`/api/v1/backups/download/${encodeURIComponent(backup.fileName)}`} download
             className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800">
             Download
           </a>
         )}
+        {(backup.status === "queued" || backup.status === "running") && (
+          <Link href={`/backups/${backup.id}/cancel`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
+            Cancel…
+          </Link>
+        )}
+        {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
             Delete…

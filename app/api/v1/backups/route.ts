@@ -6,6 +6,7 @@ import { actorFor } from "@/lib/auth/session";
 import { JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs";
 import { listBackups } from "@/lib/backup/list";
 import { startBackgroundBackup } from "@/lib/backup/start";
+import { BodyError, emptyObjectSchema, readJsonBody } from "@/lib/http/json-body";
 
 const pageSchema = z.coerce.number().int().min(1).max(1_000_000);
 
@@ -18,8 +19,9 @@ export const GET = withBackupAccess(async (request, { settings }) => {
 });
 
 // POST /api/v1/backups — starts a backup in the background: 202 with where to poll, 409 while one runs
-export const POST = withBackupAccess(async (_request, { user, settings }) => {
+export const POST = withBackupAccess(async (request, { user, settings }) => {
   try {
+    await readJsonBody(request, emptyObjectSchema);
     const backup = await startBackgroundBackup(settings, user.id);
     await recordAudit(await actorFor(user), "backup.create", backup.fileName);
     return NextResponse.json(
@@ -28,6 +30,7 @@ export const POST = withBackupAccess(async (_request, { user, settings }) => {
     );
   } catch (error) {
     if (error instanceof JobAlreadyRunningError) return jsonError(409, "busy", error.message);
+    if (error instanceof BodyError) return jsonError(error.status, "bad_request", error.message);
     throw error;
   }
 });

@@ -1,21 +1,13 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { notFound } from "next/navigation";
-import { z } from "zod";
-import { requireBackupPage } from "@/lib/auth/guards";
-import { findBackupView } from "@/lib/backup/list";
 import { formatBytes } from "@/lib/format";
 import { DeleteBackupForm } from "./delete-backup-form";
+import { backupForPage } from "../backup-for-page";
 
 export const metadata: Metadata = { title: "Delete backup" };
 
 export default async function DeleteBackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { id: rawId } = await params;
-  await requireBackupPage(`/backups/${encodeURIComponent(rawId)}/delete`);
-  const id = z.coerce.number().int().positive().max(2 ** 31).safeParse(rawId);
-  if (!id.success) notFound();
-  const backup = await findBackupView(id.data);
-  if (!backup) notFound();
+  const { backup } = await backupForPage(params, "/delete");
   return (
     <section className="max-w-xl space-y-4">
       <h1 className="text-2xl font-semibold">Delete this backup?</h1>

@@ -1,0 +1,60 @@
+import type { Metadata } from "next";
+import Link from "next/link";
+import { notFound } from "next/navigation";
+import { inspectArchive } from "@/lib/backup/inspect";
+import { resolveInside } from "@/lib/backup/paths";
+import { planRestore } from "@/lib/backup/restore-plan";
+import { resolvedBackupDir } from "@/lib/settings";
+import { formatBytes } from "@/lib/format";
+import { RestoreForm } from "./restore-form";
+import { backupForPage } from "../backup-for-page";
+
+export const metadata: Metadata = { title: "Restore backup" };
+
+export default async function RestorePage({ params }: { params: Promise<{ id: string }> }) {
+  const { backup, settings } = await backupForPage(params, "/restore");
+  if (backup.kind === "restore" || backup.status !== "completed") notFound();
+
+  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
+  if (archive instanceof Error) {
+    return (
+      <section className="max-w-2xl space-y-3">
+        <h1 className="text-2xl font-semibold">This backup cannot be restored</h1>
+        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{archive.message}</p>
+        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
+      </section>
+    );
+  }
+  archive.close();
+  const plan = planRestore(archive.manifest, settings, "both");
+
+  return (
+    <section className="max-w-2xl space-y-4">
+      <h1 className="text-2xl font-semibold">Restore this backup?</h1>
+      <p className="text-slate-700">
+        <span className="font-mono text-sm">{backup.fileName}</span>, made {backup.createdAt.replace("T", " ").slice(0, 19)} UTC
+        by {backup.requestedBy ?? "the command line"}.
+      </p>
+      <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
+        <h2 className="font-semibold">What will be replaced</h2>
+        <ul className="mt-2 list-disc space-y-1 pl-5">
+          {plan.database && (
+            <li data-testid="replaces-database">
+              The database <strong>{plan.database.description}</strong> ({plan.database.target.kind}) with the backup&apos;s{" "}
+              {plan.database.fromKind} database {plan.database.fromName} ({formatBytes(plan.database.bytes)})
+            </li>
+          )}
+          {plan.roots.map((root) => (
+            <li key={root.label} data-testid="replaces-folder">
+              The folder <strong className="font-mono">{root.target}</strong> with {root.files} files ({formatBytes(root.bytes)})
+            </li>
+          ))}
+        </ul>
+        <p className="mt-2">A safety backup of the current state is made first; if the restore fails, it is put back.</p>
+        {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
+      </div>
+      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0} />
+      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
+    </section>
+  );
+}

@@ -1,0 +1,41 @@
+"use client";
+
+import { useActionState, useState } from "react";
+import { startRestoreAction } from "../../restore-actions";
+import type { ActionResult } from "../../actions";
+
+export function RestoreForm({ id, fileName, hasDatabase, hasFiles }: { id: number; fileName: string; hasDatabase: boolean; hasFiles: boolean }) {
+  const [result, formAction, pending] = useActionState<ActionResult, FormData>(startRestoreAction, null);
+  const [typed, setTyped] = useState("");
+  const matches = typed.trim() === fileName;
+  const choices = [
+    { value: "both", label: "Database and files", enabled: hasDatabase && hasFiles },
+    { value: "database", label: "Database only", enabled: hasDatabase },
+    { value: "files", label: "Files only", enabled: hasFiles },
+  ];
+  const first = choices.find((c) => c.enabled)?.value ?? "both";
+  return (
+    <form action={formAction} className="space-y-4 rounded-lg border border-slate-200 bg-white p-4">
+      <input type="hidden" name="id" value={id} />
+      <fieldset>
+        <legend className="text-sm font-medium">What to restore</legend>
+        {choices.map((c) => (
+          <label key={c.value} className={`mt-1 flex items-center gap-2 ${c.enabled ? "" : "text-slate-400"}`}>
+            <input type="radio" name="parts" value={c.value} defaultChecked={c.value === first} disabled={!c.enabled} />
+            {c.label}
+          </label>
+        ))}
+      </fieldset>
+      <label className="block">
+        <span className="text-sm font-medium">Type the backup&apos;s name to confirm: <code className="text-xs">{fileName}</code></span>
+        <input name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false}
+          className="mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm" />
+      </label>
+      {result && !result.ok && <p role="alert" className="text-sm text-red-800">{result.message}</p>}
+      <button type="submit" disabled={!matches || pending}
+        className="rounded bg-amber-600 px-4 py-2 font-medium text-white hover:bg-amber-700 disabled:cursor-not-allowed disabled:opacity-50">
+        {pending ? "Starting…" : "Restore"}
+      </button>
+    </form>
+  );
+}

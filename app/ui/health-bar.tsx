@@ -1,0 +1,39 @@
+import type { Health } from "@/lib/backup/health";
+import { formatBytes } from "@/lib/format";
+
+/** Bars for size, a line for duration, over the recent backups: enough to see a trend at a glance. */
+function Trend({ recent }: { recent: Health["recent"] }) {
+  if (recent.length < 2) return null;
+  const w = 160, h = 36, step = w / recent.length;
+  const maxSize = Math.max(...recent.map((r) => r.sizeBytes), 1);
+  const maxSeconds = Math.max(...recent.map((r) => r.seconds), 1);
+  const line = recent.map((r, i) => `${(i + 0.5) * step},${h - (r.seconds / maxSeconds) * (h - 2) - 1}`).join(" ");
+  return (
+    <svg width={w} height={h} role="img" aria-label="Size (bars) and duration (line) of recent backups" className="rounded bg-slate-50">
+      {recent.map((r, i) => {
+        const bh = (r.sizeBytes / maxSize) * (h - 2);
+        return <rect key={r.id} x={i * step + 1} y={h - bh} width={Math.max(1, step - 2)} height={bh} className="fill-blue-300" />;
+      })}
+      <polyline points={line} fill="none" strokeWidth={1.5} className="stroke-slate-700" />
+    </svg>
+  );
+}
+
+export function HealthBar({ health }: { health: Health }) {
+  return (
+    <div data-testid="health" className="mt-3 flex flex-wrap items-center gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm">
+      <span>
+        Last successful backup:{" "}
+        <strong>{health.lastSuccessAt ? `${health.lastSuccessAt.replace("T", " ").slice(0, 16)} UTC` : "never"}</strong>
+        {health.stale && (
+          <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
+            older than the schedule allows
+          </span>
+        )}
+      </span>
+      <span>Backups use <strong>{formatBytes(health.storageBytes)}</strong></span>
+      {health.freeBytes !== null && <span>Free disk: <strong>{formatBytes(health.freeBytes)}</strong></span>}
+      <Trend recent={health.recent} />
+    </div>
+  );
+}

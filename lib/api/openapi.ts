@@ -1,0 +1,140 @@
+/** The OpenAPI 3.1 description of /api/v1, served at /api/v1/openapi.json. Keep it beside the routes' changes. */
+
+const error = (description: string) => ({
+  description,
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Error" } } },
+});
+const common = {
+  "401": error("No session and no valid API token (missing, malformed, unknown or revoked)"),
+  "403": error("Signed in, without access to backups"),
+  "404": error("The backup module is disabled, or no such backup"),
+};
+const fileName = { name: "filename", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 } };
+const id = { name: "key", in: "path", required: true, schema: { type: "integer", minimum: 1 }, description: "The backup's id" };
+const job = { description: "The job's record", content: { "application/json": { schema: { $ref: "#/components/schemas/Backup" } } } };
+const accepted = {
+  description: "Started; poll the URL for progress",
+  content: { "application/json": { schema: { $ref: "#/components/schemas/Started" } } },
+};
+
+export const openApiDocument = {
+  openapi: "3.1.0",
+  info: { title: "Safekeep API", version: "1", description: "Create, watch, download, restore, cancel and delete backups." },
+  servers: [{ url: "/" }],
+  security: [{ bearer: [] }, { session: [] }],
+  paths: {
+    "/api/v1/backups": {
+      get: {
+        summary: "List backups, newest first",
+        parameters: [{ name: "page", in: "query", schema: { type: "integer", minimum: 1, default: 1 } }],
+        responses: {
+          "200": { description: "A page of backups", content: { "application/json": { schema: { $ref: "#/components/schemas/BackupPage" } } } },
+          "400": error("Bad page number"),
+          ...common,
+        },
+      },
+      post: {
+        summary: "Start a backup in the background",
+        requestBody: { required: false, content: { "application/json": { schema: { type: "object", additionalProperties: false } } } },
+        responses: { "202": accepted, "409": error("A backup or restore is already running"), "413": error("Body too large"), ...common },
+      },
+    },
+    "/api/v1/backups/{key}": {
+      get: { summary: "One backup or restore job, with its live progress", parameters: [id], responses: { "200": job, "400": error("Not an id"), ...common } },
+      delete: {
+        summary: "Delete a backup (archive, log and record)",
+        parameters: [{ ...fileName, name: "key" }],
+        responses: { "204": { description: "Deleted" }, "400": error("Not a backup file name"), "409": error("Still running"), ...common },
+      },
+    },
+    "/api/v1/backups/{key}/cancel": {
+      post: {
+        summary: "Cancel a queued or running backup (or a restore before it replaces data)",
+        parameters: [id],
+        responses: { "200": job, "409": error("Not running, or a restore already replacing data"), ...common },
+      },
+    },
+    "/api/v1/backups/restore": {
+      post: {
+        summary: "Restore a backup in the background (a safety backup is made first)",
+        requestBody: {
+          required: true,
+          content: {
+            "application/json": {
+              schema: {
+                type: "object",
+                required: ["fileName", "confirm"],
+                properties: {
+                  fileName: { type: "string" },
+                  confirm: { type: "string", description: "The file name again" },
+                  only: { type: "string", enum: ["database", "files"] },
+                },
+              },
+            },
+          },
+        },
+        responses: {
+          "202": accepted,
+          "400": error("Not JSON"),
+          "409": error("A backup or restore is already running"),
+          "413": error("Body too large"),
+          "422": error("Invalid body, or the confirmation does not repeat the file name"),
+          ...common,
+        },
+      },
+    },
+    "/api/v1/backups/download/{filename}": {
+      get: {
+        summary: "Download a completed backup (streamed; Range requests resume an interrupted download)",
+        parameters: [fileName, { name: "Range", in: "header", required: false, schema: { type: "string", example: "bytes=1048576-" } }],
+        responses: {
+          "200": { description: "The archive", content: { "application/zip": { schema: { type: "string", format: "binary" } } } },
+          "206": { description: "The requested bytes", content: { "application/zip": { schema: { type: "string", format: "binary" } } } },
+          "400": error("Not a backup file name"),
+          "416": { description: "Range not satisfiable" },
+          ...common,
+        },
+      },
+    },
+    "/api/v1/openapi.json": {
+      get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },
+    },
+  },
+  components: {
+    securitySchemes: {
+      bearer: { type: "http", scheme: "bearer", description: "A personal API token made on the API tokens page" },
+      session: { type: "apiKey", in: "cookie", name: "next-auth.session-token" },
+    },
+    schemas: {
+      Error: {
+        type: "object",
+        required: ["error"],
+        properties: { error: { type: "object", required: ["code", "message"], properties: { code: { type: "string" }, message: { type: "string" } } } },
+      },
+      Started: { type: "object", properties: { id: { type: "integer" }, fileName: { type: "string" }, status: { type: "string" }, url: { type: "string" } } },
+      Backup: {
+        type: "object",
+        properties: {
+          id: { type: "integer" },
+          fileName: { type: "string" },
+          kind: { type: "string", enum: ["backup", "safety", "restore"] },
+          status: { type: "string", enum: ["queued", "running", "cancelling", "completed", "failed", "cancelled"] },
+          phase: { type: "string" },
+          percent: { type: "number" },
+          bytesDone: { type: "number" },
+          bytesTotal: { type: "number" },
+          sizeBytes: { type: ["number", "null"] },
+          sha256: { type: ["string", "null"] },
+          error: { type: ["string", "null"] },
+          requestedBy: { type: ["string", "null"] },
+          createdAt: { type: "string", format: "date-time" },
+          finishedAt: { type: ["string", "null"], format: "date-time" },
+        },
+      },
+      BackupPage: {
+        type: "object",
+        properties: { items: { type: "array", items: { $ref: "#/components/schemas/Backup" } }, total: { type: "integer" }, pages: { type: "integer" } },
+      },
+    },
+  },
+} as const;

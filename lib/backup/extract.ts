@@ -1,0 +1,93 @@
+import { createHash } from "node:crypto";
+import fs from "node:fs";
+import path from "node:path";
+import { Transform, Writable } from "node:stream";
+import { pipeline } from "node:stream/promises";
+import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/inspect";
+import { MANIFEST_NAME } from "@/lib/backup/manifest";
+import { openEntry, readEntryText } from "@/lib/backup/zip-reader";
+
+export interface StagePlan {
+  /** Root label → a new, empty staging directory. Roots left out are verified but not written. */
+  fileRoots: Map<string, string>;
+  /** Where the database dump goes, or null to verify it without writing it. */
+  databaseFile: string | null;
+  onBytes(count: number): void;
+}
+
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
+}
+
+function rootTarget(plan: StagePlan, entry: string): string | null {
+  const match = /^files\/([^/]+)\/(.+?)\/?$/.exec(entry);
+  const dir = match ? plan.fileRoots.get(match[1]!) : undefined;
+  return dir && match ? path.join(dir, ...match[2]!.split("/")) : null;
+}
+
+async function ensureSpace(dir: string, bytes: number): Promise<void> {
+  const stats = await fs.promises.statfs(dir);
+  const free = stats.bavail * stats.bsize;
+  if (bytes > free) {
+    throw new ArchiveRejectedError(`Not enough free disk space in ${dir}: the restore needs ${bytes} bytes, ${free} are free`);
+  }
+}
+
+/**
+ * Reads every entry once, checking its SHA-256 and size against the manifest, and writes the chosen
+ * parts into staging places only: the live database and files are not touched here. Any mismatch
+ * throws ArchiveRejectedError and the caller removes the staging places.
+ */
+export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan): Promise<void> {
+  const { manifest, entries, zip } = archive;
+  const expected = new Map(manifest.files.map((f) => [f.entry, f]));
+  const links = new Map(manifest.symlinks.map((l) => [l.entry, l.target]));
+  const writeBytes = manifest.files.reduce((sum, f) => sum + (rootTarget(plan, f.entry) ? f.size : 0), 0);
+  for (const dir of plan.fileRoots.values()) await ensureSpace(path.dirname(dir), writeBytes);
+  if (plan.databaseFile && manifest.database) await ensureSpace(path.dirname(plan.databaseFile), manifest.database.size);
+
+  // Directories first, so that files and links always have a parent, and in name order.
+  for (const name of [...manifest.directories].sort()) {
+    const dest = rootTarget(plan, name);
+    if (dest) await fs.promises.mkdir(dest, { recursive: true });
+  }
+  for (const [name, entry] of entries) {
+    if (name === MANIFEST_NAME || name.endsWith("/")) continue;
+    if (links.has(name)) {
+      const target = await readEntryText(zip, entry, 4096);
+      if (target !== links.get(name)) throw new ArchiveRejectedError(`The link ${name} does not match its manifest`);
+      const dest = rootTarget(plan, name);
+      if (dest) {
+        await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+        await fs.promises.symlink(target, dest);
+      }
+      continue;
+    }
+    const isDatabase = manifest.database?.entry === name;
+    const want = isDatabase ? manifest.database! : expected.get(name)!;
+    const dest = isDatabase ? plan.databaseFile : rootTarget(plan, name);
+    if (dest) await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+    const hash = createHash("sha256");
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        hash.update(chunk);
+        size += chunk.length;
+        plan.onBytes(chunk.length);
+        done(null, chunk);
+      },
+    });
+    const mode = isDatabase ? 0o600 : ((want as { mode: number }).mode & 0o777) | 0o600;
+    const sink = dest ? fs.createWriteStream(dest, { flags: "wx", mode }) : discard();
+    await pipeline(await openEntry(zip, entry), tap, sink).catch((error: Error) => {
+      throw new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
+    });
+    if (size !== want.size || hash.digest("hex") !== want.sha256) {
+      throw new ArchiveRejectedError(`${name} is damaged: its content does not match the checksum in the manifest`);
+    }
+    if (dest && !isDatabase) {
+      const mtime = new Date((want as { mtime: string }).mtime);
+      await fs.promises.utimes(dest, mtime, mtime).catch(() => {});
+    }
+  }
+}

@@ -1,0 +1,41 @@
+import fs from "node:fs/promises";
+import { prisma } from "@/lib/db";
+import { nextRuns } from "@/lib/schedule/plan";
+import { resolvedBackupDir, type Settings } from "@/lib/settings";
+
+export interface Health {
+  lastSuccessAt: string | null;
+  stale: boolean;
+  storageBytes: number;
+  freeBytes: number | null;
+  recent: { id: number; createdAt: string; sizeBytes: number; seconds: number }[];
+}
+
+const GRACE_MS = 2 * 3600 * 1000;
+
+/** How long a backup may be old before that is a warning: the daily schedule's interval (else a day), plus grace. */
+function allowedAgeMs(settings: Settings, now: Date): number {
+  const [a, b] = nextRuns(settings.scheduleDaily || settings.scheduleWeekly, settings.scheduleTimezone, now, 2);
+  return (a && b ? b.getTime() - a.getTime() : 24 * 3600 * 1000) + GRACE_MS;
+}
+
+export async function backupHealth(settings: Settings, now = new Date()): Promise<Health> {
+  const [last, storage, recent] = await Promise.all([
+    prisma.backup.findFirst({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" } }),
+    prisma.backup.aggregate({ where: { status: "completed", kind: { not: "restore" } }, _sum: { sizeBytes: true } }),
+    prisma.backup.findMany({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" }, take: 20 }),
+  ]);
+  const stats = await fs.statfs(resolvedBackupDir(settings)).catch(() => null);
+  return {
+    lastSuccessAt: last?.createdAt.toISOString() ?? null,
+    stale: !last || now.getTime() - last.createdAt.getTime() > allowedAgeMs(settings, now),
+    storageBytes: storage._sum.sizeBytes ?? 0,
+    freeBytes: stats ? stats.bavail * stats.bsize : null,
+    recent: recent.reverse().map((b) => ({
+      id: b.id,
+      createdAt: b.createdAt.toISOString(),
+      sizeBytes: b.sizeBytes ?? 0,
+      seconds: b.startedAt && b.finishedAt ? (b.finishedAt.getTime() - b.startedAt.getTime()) / 1000 : 0,
+    })),
+  };
+}

@@ -1,0 +1,38 @@
+import path from "node:path";
+import { prisma, type Backup } from "@/lib/db";
+import { appUrl } from "@/lib/config";
+import { logFileName } from "@/lib/backup/names";
+import { readLogTail } from "@/lib/backup/log";
+import { resolvedBackupDir, type Settings } from "@/lib/settings";
+import { composeJobMail } from "@/lib/mail/compose";
+import { sendMail } from "@/lib/mail/send";
+
+/** Who hears about a job: whoever asked for it; for runs nobody asked for, the list in settings or every admin. */
+export async function recipientsFor(job: Backup, settings: Settings): Promise<string[]> {
+  if (job.requestedById) {
+    const user = await prisma.user.findUnique({ where: { id: job.requestedById } });
+    if (user) return [user.email];
+  }
+  if (settings.notifyEmails.length) return settings.notifyEmails;
+  const admins = await prisma.user.findMany({ where: { role: { name: "admin" } }, select: { email: true } });
+  return admins.map((a) => a.email);
+}
+
+/**
+ * Mails the end of a job. Never throws: a mail that cannot be sent is recorded on the job and shown on
+ * its page, and the job keeps its own outcome.
+ */
+export async function notifyJobEnded(job: Backup, settings: Settings): Promise<string | null> {
+  try {
+    const to = await recipientsFor(job, settings);
+    if (to.length === 0) return null;
+    const logTail = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(job.fileName)), 16 * 1024);
+    const where = await sendMail(settings, to, composeJobMail(job, appUrl(), logTail));
+    await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: null } });
+    return where;
+  } catch (error) {
+    const message = `The notification mail could not be sent: ${(error as Error).message}`;
+    await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: message } }).catch(() => {});
+    return null;
+  }
+}

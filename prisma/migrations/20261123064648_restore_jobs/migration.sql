@@ -1,0 +1,5 @@
+-- AlterTable
+ALTER TABLE "Backup" ADD COLUMN "restoreParts" TEXT;
+ALTER TABLE "Backup" ADD COLUMN "safetyFileName" TEXT;
+ALTER TABLE "Backup" ADD COLUMN "sourceFileName" TEXT;
+

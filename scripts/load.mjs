@@ -1,0 +1,244 @@
+#!/usr/bin/env node
+// Load test (not a test: it asserts nothing and reports numbers). Starts the built portal on loopback on a
+// database and backup directory of its own, measures an unloaded backup, then runs 50 clients listing
+// backups and polling a running backup's progress while that backup runs and two large downloads stream.
+// Needs `npm run build` first. Bounded: LOAD_MAX_SECONDS (default 120) and LOAD_MAX_REQUESTS (default 200000).
+import { execFileSync, spawn } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import Database from "better-sqlite3";
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const port = Number(process.env.LOAD_PORT ?? 3190);
+const base = `http://127.0.0.1:${port}`;
+const dataMb = Number(process.env.LOAD_DATA_MB ?? 200);
+const maxSeconds = Number(process.env.LOAD_MAX_SECONDS ?? 120);
+const maxRequests = Number(process.env.LOAD_MAX_REQUESTS ?? 200_000);
+const connections = Number(process.env.LOAD_CONNECTIONS ?? 50);
+const account = { email: "load@localhost", password: "load-test-password-123" };
+
+if (!fs.existsSync(path.join(root, ".next/BUILD_ID"))) {
+  console.error("Build the portal first: npm run build");
+  process.exit(2);
+}
+
+const work = fs.mkdtempSync(path.join(os.tmpdir(), "safekeep-load-"));
+const dbFile = path.join(work, "portal.db");
+const env = {
+  ...process.env,
+  NODE_ENV: "production",
+  NEXT_TELEMETRY_DISABLED: "1",
+  DATABASE_URL: `file:${dbFile}`,
+  NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
+  NEXTAUTH_URL: base,
+  BACKUP_DIR: path.join(work, "backup"),
+  BACKUP_FILE_ROOTS: path.join(work, "storage"),
+  BACKUP_RUNTIME_BINARY: process.execPath,
+  BACKUP_MODULE_ENABLED: "true",
+  BACKUP_DATABASE_URL: "",
+};
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+
+function prepare() {
+  console.log(`Preparing ${work}: database, an admin, ${dataMb} MB of files to back up`);
+  execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
+  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
+    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
+  });
+  const storage = path.join(work, "storage");
+  fs.mkdirSync(storage, { recursive: true });
+  // Half incompressible, half text: a site's mix of media and documents.
+  for (let i = 0; i < dataMb / 4; i++) {
+    const data = i % 2 ? randomBytes(4_000_000) : Buffer.from(`line ${i} of a document\n`.repeat(170_000)).subarray(0, 4_000_000);
+    fs.writeFileSync(path.join(storage, `file-${i}.${i % 2 ? "bin" : "txt"}`), data);
+  }
+}
+
+function startServer() {
+  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root, env, detached: true, stdio: ["ignore", "ignore", "inherit"],
+  });
+  return child;
+}
+
+/** The server's resident memory, its whole process tree, sampled: current and peak (kernel's high-water mark). */
+function memoryOf(pid) {
+  const pids = [pid];
+  for (const entry of fs.readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = fs.readFileSync(`/proc/${entry}/stat`, "utf8");
+      const ppid = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[1]);
+      if (pids.includes(ppid) && !pids.includes(Number(entry))) pids.push(Number(entry));
+    } catch {}
+  }
+  let rss = 0;
+  let hwm = 0;
+  for (const p of pids) {
+    try {
+      const status = fs.readFileSync(`/proc/${p}/status`, "utf8");
+      const cmd = fs.readFileSync(`/proc/${p}/cmdline`, "utf8");
+      if (cmd.includes("backup:run")) continue; // the worker is measured apart
+      rss += Number(status.match(/VmRSS:\s+(\d+)/)?.[1] ?? 0) * 1024;
+      hwm += Number(status.match(/VmHWM:\s+(\d+)/)?.[1] ?? 0) * 1024;
+    } catch {}
+  }
+  return { rss, hwm };
+}
+
+async function untilReady() {
+  for (let i = 0; i < 300; i++) {
+    const status = await fetch(`${base}/signin`).then((r) => r.status, () => 0);
+    if (status === 200) return;
+    await sleep(200);
+  }
+  throw new Error("the portal did not start");
+}
+
+async function signIn() {
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = await csrf.json();
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const response = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
+    body: new URLSearchParams({ csrfToken, email: account.email, password: account.password, json: "true" }),
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
+  if (!session) throw new Error(`sign-in failed: ${response.status}`);
+  return session.split(";")[0];
+}
+
+function job(id) {
+  const db = new Database(dbFile, { readonly: true, timeout: 10_000 });
+  const row = db.prepare(`SELECT status, error, startedAt, finishedAt, sizeBytes, fileName FROM "Backup" WHERE id = ?`).get(id);
+  db.close();
+  return row;
+}
+
+// Prisma stores SQLite dates as ISO text (older rows may be epoch milliseconds).
+const toMs = (v) => (typeof v === "number" ? v : Date.parse(v));
+
+async function runBackup(cookie) {
+  const response = await fetch(`${base}/api/v1/backups`, { method: "POST", headers: { cookie } });
+  if (response.status !== 202) throw new Error(`create: ${response.status} ${await response.text()}`);
+  const { id } = await response.json();
+  const done = (async () => {
+    for (;;) {
+      const row = job(id);
+      if (row.status !== "queued" && row.status !== "running") {
+        if (row.status !== "completed") throw new Error(`backup ${id} ${row.status}: ${row.error}`);
+        return { id, seconds: (toMs(row.finishedAt) - toMs(row.startedAt)) / 1000, ...row };
+      }
+      await sleep(100);
+    }
+  })();
+  return { id, done };
+}
+
+/** Streams a download to nowhere, again and again until told to stop; counts bytes and errors. */
+async function downloadLoop(cookie, fileName, stop) {
+  const stats = { bytes: 0, completed: 0, errors: 0 };
+  while (!stop.stopped) {
+    try {
+      const response = await fetch(`${base}/api/v1/backups/download/${fileName}`, { headers: { cookie } });
+      if (response.status !== 200) throw new Error(String(response.status));
+      let whole = true;
+      for await (const chunk of response.body) {
+        stats.bytes += chunk.length;
+        if (stop.stopped) {
+          whole = false;
+          break;
+        }
+      }
+      if (whole) stats.completed++;
+    } catch {
+      stats.errors++;
+    }
+  }
+  return stats;
+}
+
+const fmtMb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
+
+async function main() {
+  prepare();
+  const server = startServer();
+  let peak = 0;
+  const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(server.pid).rss)), 200);
+  try {
+    await untilReady();
+    const cookie = await signIn();
+    console.log(`Portal up on ${base}, pid ${server.pid}, ${fmtMb(memoryOf(server.pid).rss)} resident`);
+
+    console.log("Unloaded backup ...");
+    const baseline = await (await runBackup(cookie)).done;
+    console.log(`  ${baseline.seconds.toFixed(1)} s, ${fmtMb(baseline.sizeBytes)} archive`);
+
+    console.log(`Loaded: ${connections} clients listing and polling, 2 downloads of ${fmtMb(baseline.sizeBytes)} in a loop, a backup running`);
+    const peakBefore = peak;
+    const running = await runBackup(cookie);
+    const stop = { stopped: false };
+    const downloads = [downloadLoop(cookie, baseline.fileName, stop), downloadLoop(cookie, baseline.fileName, stop)];
+    const cannon = autocannon({
+      url: base,
+      connections,
+      duration: maxSeconds,
+      amount: maxRequests,
+      headers: { cookie },
+      requests: [
+        { method: "GET", path: "/api/v1/backups?page=1" },
+        { method: "GET", path: `/api/v1/backups/${running.id}` },
+      ],
+    });
+    const loaded = await Promise.race([
+      running.done,
+      new Promise((_, reject) => setTimeout(() => reject(new Error(`backup still running after ${maxSeconds} s`)), maxSeconds * 1000)),
+    ]);
+    cannon.stop();
+    const result = await new Promise((resolve) => cannon.on("done", resolve).on("error", resolve));
+    stop.stopped = true;
+    const dl = await Promise.all(downloads);
+    const errors = result.errors + result.timeouts + result.non2xx;
+
+    const report = {
+      connections,
+      durationSeconds: result.duration,
+      requests: result.requests.total,
+      requestsPerSecond: Math.round(result.requests.average),
+      latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
+      errors: { total: errors, connectionErrors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx },
+      downloads: { completed: dl.reduce((n, d) => n + d.completed, 0), bytes: dl.reduce((n, d) => n + d.bytes, 0), errors: dl.reduce((n, d) => n + d.errors, 0) },
+      backup: { unloadedSeconds: baseline.seconds, loadedSeconds: loaded.seconds, slowdown: loaded.seconds / baseline.seconds },
+      serverMemory: { peakBeforeLoad: peakBefore, peakResident: peak, highWaterMark: memoryOf(server.pid).hwm },
+    };
+    console.log("\nResults");
+    console.log(`  requests          ${report.requests} in ${report.durationSeconds} s: ${report.requestsPerSecond} req/s`);
+    console.log(`  latency           p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms`);
+    console.log(`  errors            ${errors} (connection ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
+    console.log(`  downloads         ${fmtMb(report.downloads.bytes)} streamed by 2 clients (${report.downloads.completed} whole files), ${report.downloads.errors} errors`);
+    console.log(`  backup            ${baseline.seconds.toFixed(1)} s unloaded, ${loaded.seconds.toFixed(1)} s loaded: ×${report.backup.slowdown.toFixed(2)}`);
+    console.log(`  server memory     peak ${fmtMb(peak)} resident (${fmtMb(peakBefore)} before the load; kernel high-water mark ${fmtMb(report.serverMemory.highWaterMark)})`);
+    console.log(`\n${JSON.stringify(report)}`);
+  } finally {
+    clearInterval(sampler);
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {}
+    fs.rmSync(work, { recursive: true, force: true });
+  }
+}
+
+main().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(`Load run failed: ${error.message}`);
+    process.exit(1);
+  },
+);
