@@ -78,6 +78,29 @@ async function openRegularFile(
   return { handle, size: stats.size };
 }
 
+/** Below this a file is read whole: a stream per small file costs more than its bytes. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+/** Bigger reads for big files: fewer round trips through the thread pool. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** Hands the file's bytes to `append` (as one buffer or a stream) and returns what was actually read. */
+async function appendFile(
+  opened: { handle: fs.promises.FileHandle; size: number },
+  onBytes: (n: number) => void,
+  append: (source: Buffer | Transform) => Promise<void>,
+): Promise<{ size: number; sha256: string }> {
+  if (opened.size <= SMALL_FILE_BYTES) {
+    const data = await opened.handle.readFile().finally(() => opened.handle.close());
+    onBytes(data.length);
+    await append(data);
+    return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+  }
+  const tap = new HashTap(onBytes);
+  pipeline(opened.handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), tap).catch((e) => tap.destroy(e));
+  await append(tap);
+  return { size: tap.bytes, sha256: tap.digest() };
+}
+
 /**
  * Writes one backup as a zip: the database dump under `database/`, the files under `files/`, and a
  * manifest with every entry's size and SHA-256. Entries go in one at a time so that a tree of any size
@@ -157,18 +180,16 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
           warn(opened.warning);
           continue;
         }
-        const tap = new HashTap(req.onBytes);
-        const source = opened.handle.createReadStream();
-        pipeline(source, tap).catch((e) => tap.destroy(e));
         const store = ALREADY_COMPRESSED.has(path.extname(item.entry).slice(1).toLowerCase());
-        await addEntry(() => zip.append(tap, { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store }));
-        if (tap.bytes !== item.size) {
-          warn(`${item.absPath} changed size during the backup (${item.size} -> ${tap.bytes} bytes); archived as read`);
+        const options = { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store };
+        const read = await appendFile(opened, req.onBytes, (source) => addEntry(() => zip.append(source, options)));
+        if (read.size !== item.size) {
+          warn(`${item.absPath} changed size during the backup (${item.size} -> ${read.size} bytes); archived as read`);
         }
         manifest.files.push({
           entry: item.entry,
-          size: tap.bytes,
-          sha256: tap.digest(),
+          size: read.size,
+          sha256: read.sha256,
           mode: item.mode & 0o777,
           mtime: item.mtime.toISOString(),
         });
