@@ -52,6 +52,55 @@ class HashTap extends Transform {
   }
 }
 
+type FileItem = Extract<WalkResult["entries"][number], { type: "file" }>;
+
+/**
+ * Opens a file found by the walk, or says why it is skipped: it vanished, cannot be opened, or is no
+ * longer a regular file (replaced by a directory, FIFO...). A size change since the walk is only noted:
+ * the bytes actually read are what the manifest records.
+ */
+async function openRegularFile(
+  item: FileItem,
+): Promise<{ handle: fs.promises.FileHandle; size: number } | { warning: string }> {
+  // O_NONBLOCK: opening a FIFO that replaced the file must not wait for a writer.
+  const handle = await fs.promises
+    .open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW)
+    .catch((e: NodeJS.ErrnoException) => e);
+  if (handle instanceof Error) {
+    const why = handle.code === "ENOENT" ? "vanished before it could be read" : `could not be read (${handle.code ?? handle.message})`;
+    return { warning: `${item.absPath} ${why}; skipped` };
+  }
+  const stats = await handle.stat();
+  if (!stats.isFile()) {
+    await handle.close();
+    return { warning: `${item.absPath} is no longer a regular file; skipped` };
+  }
+  return { handle, size: stats.size };
+}
+
+/** Below this a file is read whole: a stream per small file costs more than its bytes. */
+const SMALL_FILE_BYTES = 1024 * 1024;
+/** Bigger reads for big files: fewer round trips through the thread pool. */
+const READ_CHUNK_BYTES = 1024 * 1024;
+
+/** Hands the file's bytes to `append` (as one buffer or a stream) and returns what was actually read. */
+async function appendFile(
+  opened: { handle: fs.promises.FileHandle; size: number },
+  onBytes: (n: number) => void,
+  append: (source: Buffer | Transform) => Promise<void>,
+): Promise<{ size: number; sha256: string }> {
+  if (opened.size <= SMALL_FILE_BYTES) {
+    const data = await opened.handle.readFile().finally(() => opened.handle.close());
+    onBytes(data.length);
+    await append(data);
+    return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+  }
+  const tap = new HashTap(onBytes);
+  pipeline(opened.handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), tap).catch((e) => tap.destroy(e));
+  await append(tap);
+  return { size: tap.bytes, sha256: tap.digest() };
+}
+
 /**
  * Writes one backup as a zip: the database dump under `database/`, the files under `files/`, and a
  * manifest with every entry's size and SHA-256. Entries go in one at a time so that a tree of any size
@@ -91,6 +140,11 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     warnings: [...req.walk.warnings],
   };
 
+  const warn = (message: string) => {
+    manifest.warnings.push(message);
+    req.log.warn(message);
+  };
+
   try {
     if (req.database) {
       req.onPhase("dumping");
@@ -121,21 +175,21 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         await addEntry(() => zip.symlink(item.entry, item.target, item.mode & 0o777));
         manifest.symlinks.push({ entry: item.entry, target: item.target });
       } else {
-        const handle = await fs.promises.open(item.absPath, "r").catch((e: NodeJS.ErrnoException) => {
-          manifest.warnings.push(`${item.absPath} could not be read (${e.code ?? e.message}); skipped`);
-          req.log.warn(`${item.absPath} could not be read (${e.code ?? e.message}); skipped`);
-          return null;
-        });
-        if (!handle) continue;
-        const tap = new HashTap(req.onBytes);
-        const source = handle.createReadStream();
-        pipeline(source, tap).catch((e) => tap.destroy(e));
+        const opened = await openRegularFile(item);
+        if ("warning" in opened) {
+          warn(opened.warning);
+          continue;
+        }
         const store = ALREADY_COMPRESSED.has(path.extname(item.entry).slice(1).toLowerCase());
-        await addEntry(() => zip.append(tap, { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store }));
+        const options = { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store };
+        const read = await appendFile(opened, req.onBytes, (source) => addEntry(() => zip.append(source, options)));
+        if (read.size !== item.size) {
+          warn(`${item.absPath} changed size during the backup (${item.size} -> ${read.size} bytes); archived as read`);
+        }
         manifest.files.push({
           entry: item.entry,
-          size: tap.bytes,
-          sha256: tap.digest(),
+          size: read.size,
+          sha256: read.sha256,
           mode: item.mode & 0o777,
           mtime: item.mtime.toISOString(),
         });

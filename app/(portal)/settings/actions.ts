@@ -34,6 +34,7 @@ export async function saveSettingsAction(_prev: SettingsResult, form: FormData):
     backupDir: form.get("backupDir"),
     backupName: form.get("backupName"),
     deleteAfterDownload: form.get("deleteAfterDownload") === "on",
+    compression: form.get("compression"),
     maxBackups: form.get("maxBackups"),
     smtpHost: form.get("smtpHost"),
     smtpPort: form.get("smtpPort"),

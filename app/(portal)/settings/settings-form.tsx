@@ -71,6 +71,14 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
         <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
           <input id="backupName" name="backupName" defaultValue={settings.backupName} className={input} />
         </Field>
+        <Field name="compression" label="Compression" errors={errors.compression}
+          hint="Photos, videos and archives are stored as they are whatever the choice.">
+          <select id="compression" name="compression" defaultValue={settings.compression} className={input}>
+            <option value="fast">Fast (zlib level 1): quickest, slightly bigger archives</option>
+            <option value="balanced">Balanced (zlib level 6)</option>
+            <option value="small">Small (zlib level 9): slowest, smallest archives</option>
+          </select>
+        </Field>
         <Field name="maxBackups" label="Backups to keep" errors={errors.maxBackups}
           hint="After each successful backup, older ones beyond this number are deleted. Pinned backups are never deleted and do not count.">
           <input id="maxBackups" name="maxBackups" type="number" min={1} defaultValue={settings.maxBackups} className={input} />
