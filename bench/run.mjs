@@ -246,7 +246,7 @@ function markdown(r) {
     "",
     "| Job | Ours MB/s | Against | Their MB/s | Ratio ours/theirs | Our peak RSS MB | Ours / their output MB |",
     "|---|---:|---|---:|---:|---:|---:|",
-    ...r.rows.map((x) => `| ${x.label} | ${f(x.oursMBps)} | ${x.against} | ${f(x.theirsMBps)} | ${f(x.ratio, 2)}× | ${f(x.oursPeakRssMB, 0)} | ${f(x.oursOutputMB, 0)} / ${f(x.theirsOutputMB, 0)} |`),
+    ...r.rows.map((x) => `| ${x.label} | ${f(x.oursMBps)} | ${x.against.replaceAll("|", "\\|")} | ${f(x.theirsMBps)} | ${f(x.ratio, 2)}× | ${f(x.oursPeakRssMB, 0)} | ${f(x.oursOutputMB, 0)} / ${f(x.theirsOutputMB, 0)} |`),
     "",
   ];
   return lines.join("\n");
