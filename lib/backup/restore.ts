@@ -14,6 +14,7 @@ import { ProgressReporter } from "@/lib/backup/progress";
 import { reindexBackupDir, settleJobsAfterPortalRestore } from "@/lib/backup/reindex";
 import { planRestore, type RestorePlan } from "@/lib/backup/restore-plan";
 import { runBackup } from "@/lib/backup/run";
+import { holdForTests } from "@/lib/backup/test-hold";
 import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore-paths";
 
 export interface RestoreOptions {
@@ -120,6 +121,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
 
     if (options.safetyBackup) {
       progress.setPhase("safety-backup");
+      await progress.flush();
+      holdForTests("safety-backup");
       safety = await createSafetyBackupRecord(settings, job.requestedById);
       await prisma.backup.update({ where: { id }, data: { safetyFileName: safety.fileName } });
       log.info(`Making the safety backup ${safety.fileName}`);
@@ -145,6 +148,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     }
 
     progress.setPhase("restoring-files");
+    await progress.flush();
+    holdForTests("restoring-files");
     for (const root of staged.roots) {
       root.hadOld = await swapIn(root.target, root.staged, root.aside);
       root.swapped = true;
