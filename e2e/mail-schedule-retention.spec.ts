@@ -55,6 +55,13 @@ function completedBackups(): { id: number; fileName: string }[] {
   return rows;
 }
 
+function mailErrorOf(id: number): string | null {
+  const conn = db();
+  const row = conn.prepare(`SELECT mailError FROM "Backup" WHERE id = ?`).get(id) as { mailError: string | null } | undefined;
+  conn.close();
+  return row?.mailError ?? null;
+}
+
 function pinnedOf(id: number): boolean {
   const conn = db();
   const row = conn.prepare(`SELECT pinned FROM "Backup" WHERE id = ?`).get(id) as { pinned: number } | undefined;
@@ -153,8 +160,10 @@ test("a backup started in the portal mails its requester a link to it; a refused
 
   refuse = true;
   const second = await createBackupInPortal(page);
-  refuse = false;
   expect(second.status).toBe("completed");
+  // The mail goes out after the job is marked completed: wait for the worker's attempt to be recorded.
+  await expect.poll(() => mailErrorOf(second.id)).toContain("could not be sent");
+  refuse = false;
   expect(received.length).toBe(1);
   await page.goto(`/backups/${second.id}`);
   await expect(page.getByTestId("status")).toHaveText("completed");
