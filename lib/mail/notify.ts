@@ -4,7 +4,7 @@ import { appUrl } from "@/lib/config";
 import { logFileName } from "@/lib/backup/names";
 import { readLogTail } from "@/lib/backup/log";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
-import { composeJobMail, withoutSecrets } from "@/lib/mail/compose";
+import { composeJobMail, redactSecrets, withoutSecrets } from "@/lib/mail/compose";
 import { sendMail } from "@/lib/mail/send";
 
 /** Who hears about a job: whoever asked for it; for runs nobody asked for, the list in settings or every admin. */
@@ -42,7 +42,7 @@ export async function notifyJobEnded(job: Backup, settings: Settings): Promise<s
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: null } });
     return where;
   } catch (error) {
-    const message = `The notification mail could not be sent: ${(error as Error).message}`;
+    const message = redactSecrets(`The notification mail could not be sent: ${(error as Error).message}`, knownSecrets(settings));
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: message } }).catch(() => {});
     return null;
   }
