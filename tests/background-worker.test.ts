@@ -4,7 +4,7 @@ import { reapStaleJobs } from "@/lib/backup/jobs";
 import { startBackgroundBackup } from "@/lib/backup/start";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, makeUser, resetBackups, testRoot } from "./helpers/fixtures";
-import { readBackup, waitFor } from "./helpers/wait";
+import { alive, readBackup, waitFor } from "./helpers/wait";
 
 
 describe("the background process", () => {
@@ -35,6 +35,8 @@ describe("the background process", () => {
     expect(done.requestedById).toBe(admin.id);
     expect(fs.statSync(testRoot("var/backup", done.fileName)).size).toBe(done.sizeBytes);
     expect(seen.size).toBeGreaterThan(1);
+    // After marking the job completed the worker applies retention and sends the mail, then exits.
+    await waitFor(() => alive(started.pid!), (a) => !a);
   });
 
   it("marks a backup failed and removes the partial archive when its process is killed", async () => {
@@ -62,6 +64,7 @@ describe("the background process", () => {
     const next = await startBackgroundBackup(settings, null);
     const done = await waitFor(readBackup(next.id), (b) => b.status !== "queued" && b.status !== "running");
     expect(done.status).toBe("completed");
+    await waitFor(() => alive(next.pid!), (a) => !a);
   });
 
   it("fails at once with a clear message when the runtime binary does not exist", async () => {

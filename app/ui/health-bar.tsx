@@ -26,8 +26,8 @@ export function HealthBar({ health }: { health: Health }) {
         Last successful backup:{" "}
         <strong>{health.lastSuccessAt ? `${health.lastSuccessAt.replace("T", " ").slice(0, 16)} UTC` : "never"}</strong>
         {health.stale && (
-          <span className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
-            older than the schedule allows
+          <span data-testid="stale" className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
+            stale: older than the schedule allows
           </span>
         )}
       </span>

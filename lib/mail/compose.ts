@@ -7,12 +7,28 @@ export interface Mail {
   html: string;
 }
 
-/** Whatever ends up in a mail, a password in a URL (scheme://user:password@host) does not. */
-export function redactSecrets(text: string): string {
-  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s/]+@/gi, "$1********@");
+const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/**
+ * Whatever ends up in a mail, a password does not: in a URL (scheme://user:password@host), as a
+ * `password=...` pair (libpq's keyword form), or any of the known secrets verbatim or URL-encoded.
+ */
+export function redactSecrets(text: string, secrets: string[] = []): string {
+  let out = text
+    .replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/\s@]*:)[^@\s/]+@/gi, "$1********@")
+    .replace(/\b(password|passwd|pwd)(\s*=\s*)(?!\*{8})("[^"]*"|'[^']*'|[^\s,;&)]+)/gi, "$1$2********");
+  // Longest first, so that a secret containing another is masked whole.
+  for (const secret of [...new Set(secrets)].filter((s) => s.length >= 4).sort((a, b) => b.length - a.length)) {
+    for (const form of new Set([secret, encodeURIComponent(secret)])) out = out.split(form).join("********");
+  }
+  return out;
 }
 
-const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+/** A composed mail with the given secrets masked in every part (the HTML holds them escaped too). */
+export function withoutSecrets(mail: Mail, secrets: string[]): Mail {
+  const all = [...secrets, ...secrets.map(escapeHtml)];
+  return { subject: redactSecrets(mail.subject, all), text: redactSecrets(mail.text, all), html: redactSecrets(mail.html, all) };
+}
 
 /** The mail sent when a backup or a restore ends: what happened, and a link to it in the portal. */
 export function composeJobMail(job: Backup, appUrl: string, logTail: string): Mail {

@@ -4,7 +4,7 @@ import { appUrl } from "@/lib/config";
 import { logFileName } from "@/lib/backup/names";
 import { readLogTail } from "@/lib/backup/log";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
-import { composeJobMail } from "@/lib/mail/compose";
+import { composeJobMail, redactSecrets, withoutSecrets } from "@/lib/mail/compose";
 import { sendMail } from "@/lib/mail/send";
 
 /** Who hears about a job: whoever asked for it; for runs nobody asked for, the list in settings or every admin. */
@@ -18,6 +18,17 @@ export async function recipientsFor(job: Backup, settings: Settings): Promise<st
   return admins.map((a) => a.email);
 }
 
+/** The passwords in the settings, which no error message or log line may carry into a mail. */
+function knownSecrets(settings: Settings): string[] {
+  const secrets = [settings.smtpPassword];
+  try {
+    secrets.push(decodeURIComponent(new URL(settings.databaseUrl).password));
+  } catch {
+    // Not a URL with a password (empty, or file:): nothing to add.
+  }
+  return secrets.filter(Boolean);
+}
+
 /**
  * Mails the end of a job. Never throws: a mail that cannot be sent is recorded on the job and shown on
  * its page, and the job keeps its own outcome.
@@ -27,11 +38,11 @@ export async function notifyJobEnded(job: Backup, settings: Settings): Promise<s
     const to = await recipientsFor(job, settings);
     if (to.length === 0) return null;
     const logTail = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(job.fileName)), 16 * 1024);
-    const where = await sendMail(settings, to, composeJobMail(job, appUrl(), logTail));
+    const where = await sendMail(settings, to, withoutSecrets(composeJobMail(job, appUrl(), logTail), knownSecrets(settings)));
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: null } });
     return where;
   } catch (error) {
-    const message = `The notification mail could not be sent: ${(error as Error).message}`;
+    const message = redactSecrets(`The notification mail could not be sent: ${(error as Error).message}`, knownSecrets(settings));
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: message } }).catch(() => {});
     return null;
   }
