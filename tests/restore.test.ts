@@ -193,7 +193,7 @@ describe("refusing bad archives, with nothing written", () => {
     await expectRefused(name, /Not a readable zip archive|damaged/);
   });
 
-  it("refuses crafted archives: zip-slip, absolute paths, links out, unlisted and duplicate entries, lying manifests", async () => {
+  it("refuses crafted archives: zip-slip, a link pointing out, an unlisted entry, a lying manifest, no manifest", async () => {
     const manifest = (files: { entry: string; data: string }[], extra: Record<string, unknown> = {}) => ({
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] }, database: null,
@@ -312,5 +312,51 @@ exit 1
     expect(tables(db)).toEqual(vandalisedTables);
     // The database is back to what it was, ready for the next restore.
     mysqlQuery("SELECT 1");
+  });
+});
+
+describe("more crafted archives", () => {
+  function craft(name: string, entries: [string, string][], manifestFor: [string, string][]): string {
+    const { createHash } = require("node:crypto") as typeof import("node:crypto");
+    const manifest = {
+      formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
+      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
+      files: manifestFor.map(([entry, data]) => ({ entry, size: Buffer.byteLength(data), sha256: createHash("sha256").update(data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
+      directories: [], symlinks: [], warnings: [],
+    };
+    const script = `
+import json, sys, warnings, zipfile
+warnings.simplefilter("ignore")
+with zipfile.ZipFile(sys.argv[1], "w") as z:
+    for entry, data in json.loads(sys.argv[2]):
+        info = zipfile.ZipInfo("x")
+        info.filename = entry
+        z.writestr(info, data)
+    z.writestr("manifest.json", sys.argv[3])
+`;
+    execFileSync("python3", ["-c", script, testRoot("var/backup", name), JSON.stringify(entries), JSON.stringify(manifest)]);
+    return name;
+  }
+
+  beforeAll(async () => {
+    await resetBackups();
+    fs.rmSync(testRoot("site"), { recursive: true, force: true });
+    makeFileTree(testRoot("site"));
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
+    fs.mkdirSync(testRoot("var/backup"), { recursive: true });
+  });
+
+  it.each([
+    ["duplicate entries", "dup.zip", [["files/site/ok.txt", "one"], ["files/site/ok.txt", "two"]], [["files/site/ok.txt", "one"]], /holds files\/site\/ok\.txt twice/],
+    ["an absolute path", "abs.zip", [["/tmp/safekeep-absolute-evil.txt", "x"]], [["files/site/ok.txt", "x"]], /unsafe or damaged entry|Unsafe path/],
+  ] as const)("refuses %s with nothing written", async (_what, name, entries, listed, message) => {
+    const before = snapshotTree(testRoot("site"));
+    craft(name, entries.map(([a, b]) => [a, b]), listed.map(([a, b]) => [a, b]));
+    const settings = await loadSettings();
+    const job = await runRestore((await enqueueRestore(settings, null, name, "files")).id, { safetyBackup: true }, settings);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatch(message);
+    expect(snapshotTree(testRoot("site"))).toEqual(before);
+    expect(fs.existsSync("/tmp/safekeep-absolute-evil.txt")).toBe(false);
   });
 });
