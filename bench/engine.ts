@@ -1,0 +1,83 @@
+// The bench's handle on the engine: one command per measured job, bundled with esbuild (bench/run.mjs)
+// so that each runs in its own process and its peak memory can be read by /usr/bin/time.
+import fs from "node:fs/promises";
+import path from "node:path";
+import { writeBackupArchive } from "@/lib/backup/archive";
+import { walkRoots } from "@/lib/backup/walk";
+import { inspectArchive } from "@/lib/backup/inspect";
+import { verifyAndStage } from "@/lib/backup/extract";
+import { dumperFor } from "@/lib/backup/dumpers";
+import { defaultSettings } from "@/lib/settings";
+
+const quiet = { info() {}, warn() {}, error() {} };
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || !process.argv[i + 1]) throw new Error(`--${name} is required`);
+  return process.argv[i + 1]!;
+}
+
+async function archive() {
+  const out = arg("out");
+  let bytes = 0;
+  const walk = await walkRoots([arg("root")], []);
+  const result = await writeBackupArchive({
+    partFile: `${out}.part`,
+    outFile: out,
+    backupName: "bench",
+    walk,
+    database: null,
+    level: Number(arg("level")),
+    log: quiet,
+    onBytes: (n) => (bytes += n),
+    onPhase: () => {},
+  });
+  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.manifest.files.length }));
+}
+
+async function dump() {
+  const out = arg("out");
+  let bytes = 0;
+  const settings = { ...defaultSettings({}), databaseUrl: arg("url") };
+  const result = await writeBackupArchive({
+    partFile: `${out}.part`,
+    outFile: out,
+    backupName: "bench",
+    walk: { roots: [], entries: [], totalFileBytes: 0, warnings: [] },
+    database: { dumper: dumperFor(settings), workFile: `${out}.dbwork` },
+    level: Number(arg("level")),
+    log: quiet,
+    onBytes: (n) => (bytes += n),
+    onPhase: () => {},
+  });
+  console.log(JSON.stringify({ inputBytes: bytes, size: result.size }));
+}
+
+async function extract() {
+  const dest = arg("dest");
+  let bytes = 0;
+  const inspected = await inspectArchive(arg("archive"));
+  try {
+    const roots = new Map(inspected.manifest.source.fileRoots.map((r) => [r.label, path.join(dest, r.label)]));
+    // The restore hands over new, empty staging directories.
+    for (const dir of roots.values()) await fs.mkdir(dir, { recursive: true });
+    await verifyAndStage(inspected, { fileRoots: roots, databaseFile: null, onBytes: (n) => (bytes += n) });
+  } finally {
+    inspected.close();
+  }
+  console.log(JSON.stringify({ inputBytes: bytes }));
+}
+
+const commands: Record<string, () => Promise<void>> = { archive, dump, extract };
+const command = commands[process.argv[2] ?? ""];
+if (!command) {
+  console.error("usage: engine.mjs archive|dump|extract ...");
+  process.exit(2);
+}
+command().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);
