@@ -38,7 +38,7 @@ async function archive() {
 async function dump() {
   const out = arg("out");
   let bytes = 0;
-  const settings = { ...defaultSettings({}), databaseUrl: arg("url") };
+  const settings = { ...defaultSettings({} as NodeJS.ProcessEnv), databaseUrl: arg("url") };
   const result = await writeBackupArchive({
     partFile: `${out}.part`,
     outFile: out,
