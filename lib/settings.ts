@@ -37,6 +37,7 @@ export const settingsSchema = z.object({
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Letters, digits, - and _ only (at most 40)"),
   deleteAfterDownload: z.boolean(),
+  compressionLevel: z.enum(["fast", "balanced", "small"]),
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -67,6 +68,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     backupDir: env.BACKUP_DIR ?? "var/backup",
     backupName: env.BACKUP_NAME ?? "safekeep",
     deleteAfterDownload: env.BACKUP_DELETE_AFTER_DOWNLOAD === "true",
+    compressionLevel: env.BACKUP_COMPRESSION_LEVEL === "fast" || env.BACKUP_COMPRESSION_LEVEL === "small" ? env.BACKUP_COMPRESSION_LEVEL : "balanced",
   };
 }
 
@@ -125,3 +127,6 @@ export function mergeDatabaseUrl(submitted: string, stored: string): string {
   if (!submitted.includes(PASSWORD_MASK) || redactDatabaseUrl(stored) !== submitted) return submitted;
   return stored;
 }
+
+/** The deflate level each choice means: fast is what `zip -1` does, balanced zip's default, small `zip -9`. */
+export const DEFLATE_LEVELS: Record<Settings["compressionLevel"], number> = { fast: 1, balanced: 6, small: 9 };

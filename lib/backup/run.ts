@@ -2,7 +2,7 @@ import { writeFile } from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
-import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
+import { DEFLATE_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { writeBackupArchive } from "@/lib/backup/archive";
 import { dumperFor } from "@/lib/backup/dumpers";
 import { describeError } from "@/lib/backup/errors";
@@ -13,8 +13,6 @@ import { ensurePrivateDir } from "@/lib/backup/paths";
 import { ProgressReporter } from "@/lib/backup/progress";
 import { walkRoots } from "@/lib/backup/walk";
 import { holdForTests } from "@/lib/backup/test-hold";
-
-const COMPRESSION_LEVEL = 6;
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -49,7 +47,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       backupName: settings.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
-      level: COMPRESSION_LEVEL,
+      level: DEFLATE_LEVELS[settings.compressionLevel],
       log,
       onBytes: (n) => progress.add(n),
       onPhase: (phase) => {

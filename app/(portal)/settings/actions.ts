@@ -33,6 +33,7 @@ export async function saveSettingsAction(_prev: SettingsResult, form: FormData):
     backupDir: form.get("backupDir"),
     backupName: form.get("backupName"),
     deleteAfterDownload: form.get("deleteAfterDownload") === "on",
+    compressionLevel: form.get("compressionLevel"),
   });
   if (!input.success) {
     return { ok: false, status: 422, message: "Some settings are not valid; nothing was saved.", errors: z.flattenError(input.error).fieldErrors };

@@ -60,6 +60,14 @@ export function SettingsForm({ settings }: { settings: Settings }) {
         <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
           <input id="backupName" name="backupName" defaultValue={settings.backupName} className={input} />
         </Field>
+        <Field name="compressionLevel" label="Compression" errors={errors.compressionLevel}
+          hint="Fast: quickest backups, slightly larger. Small: smallest archives, slowest. Photos and archives are stored as they are either way.">
+          <select id="compressionLevel" name="compressionLevel" defaultValue={settings.compressionLevel} className={input}>
+            <option value="fast">Fast (level 1)</option>
+            <option value="balanced">Balanced (level 6)</option>
+            <option value="small">Small (level 9)</option>
+          </select>
+        </Field>
         <label className="flex items-center gap-2">
           <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
           <span>Delete a backup once it has been downloaded</span>
