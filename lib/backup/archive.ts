@@ -19,8 +19,8 @@ const ALREADY_COMPRESSED = new Set(
 /** Files up to this size are read whole and deflated in the thread pool, several at once; larger ones stream. */
 const WHOLE_FILE_MAX = 4 * 1024 * 1024;
 /** Read-ahead bounds: memory stays constant however big the tree. */
-const READ_AHEAD_BYTES = 48 * 1024 * 1024;
-const READ_AHEAD_ENTRIES = 32;
+const READ_AHEAD_BYTES = 24 * 1024 * 1024;
+const READ_AHEAD_ENTRIES = 24;
 const STREAM_CHUNK = 1024 * 1024;
 
 const deflateRawAsync = promisify(deflateRaw);
