@@ -1,54 +1,83 @@
-// The engine side of the benchmark: one job per process, so that its time and peak RSS are its own.
-// Bundled by bench/run.mjs with esbuild (like the CLI) and run with plain node.
-import fs from "node:fs";
+// The bench's handle on the engine: one command per measured job, bundled with esbuild (bench/run.mjs)
+// so that each runs in its own process and its peak memory can be read by /usr/bin/time.
+import fs from "node:fs/promises";
 import path from "node:path";
 import { writeBackupArchive } from "@/lib/backup/archive";
-import { parseDatabaseUrl } from "@/lib/backup/db-url";
-import { mysqlDumper } from "@/lib/backup/dumpers/mysql";
-import { verifyAndStage } from "@/lib/backup/extract";
-import { inspectArchive } from "@/lib/backup/inspect";
-import { silentLog } from "@/lib/backup/log";
 import { walkRoots } from "@/lib/backup/walk";
+import { inspectArchive } from "@/lib/backup/inspect";
+import { verifyAndStage } from "@/lib/backup/extract";
+import { dumperFor } from "@/lib/backup/dumpers";
+import { defaultSettings } from "@/lib/settings";
 
-async function archive(out: string, level: number, site: string | null, dbUrl: string | null) {
-  const walk = site ? await walkRoots([site], []) : { roots: [], entries: [], totalFileBytes: 0, warnings: [] };
-  const target = dbUrl ? parseDatabaseUrl(dbUrl) : null;
-  const database =
-    target?.kind === "mysql" ? { dumper: mysqlDumper(target, "mysqldump"), workFile: `${out}.dbwork` } : null;
+const quiet = { info() {}, warn() {}, error() {} };
+
+function arg(name: string): string {
+  const i = process.argv.indexOf(`--${name}`);
+  if (i < 0 || !process.argv[i + 1]) throw new Error(`--${name} is required`);
+  return process.argv[i + 1]!;
+}
+
+async function archive() {
+  const out = arg("out");
   let bytes = 0;
-  await writeBackupArchive({
+  const walk = await walkRoots([arg("root")], []);
+  const result = await writeBackupArchive({
     partFile: `${out}.part`,
     outFile: out,
     backupName: "bench",
     walk,
-    database,
-    level,
-    log: silentLog,
+    database: null,
+    level: Number(arg("level")),
+    log: quiet,
     onBytes: (n) => (bytes += n),
-    onPhase() {},
+    onPhase: () => {},
   });
-  return { bytes };
+  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.manifest.files.length }));
 }
 
-async function extract(zipFile: string, dir: string) {
-  const inspected = await inspectArchive(zipFile);
-  const root = inspected.manifest.source.fileRoots[0]!.label;
-  fs.mkdirSync(dir, { recursive: true });
+async function dump() {
+  const out = arg("out");
   let bytes = 0;
-  await verifyAndStage(inspected, {
-    fileRoots: new Map([[root, path.join(dir, root)]]),
-    databaseFile: null,
+  const settings = { ...defaultSettings({} as NodeJS.ProcessEnv), databaseUrl: arg("url") };
+  const result = await writeBackupArchive({
+    partFile: `${out}.part`,
+    outFile: out,
+    backupName: "bench",
+    walk: { roots: [], entries: [], totalFileBytes: 0, warnings: [] },
+    database: { dumper: dumperFor(settings), workFile: `${out}.dbwork` },
+    level: Number(arg("level")),
+    log: quiet,
     onBytes: (n) => (bytes += n),
+    onPhase: () => {},
   });
-  return { bytes };
+  console.log(JSON.stringify({ inputBytes: bytes, size: result.size }));
 }
 
-const [job, ...args] = process.argv.slice(2);
-const started = process.hrtime.bigint();
-const result =
-  job === "archive"
-    ? await archive(args[0]!, Number(args[1]), args[2] || null, args[3] || null)
-    : await extract(args[0]!, args[1]!);
-const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-// maxRSS is in kilobytes: the process's peak resident memory.
-process.stdout.write(JSON.stringify({ ...result, seconds, peakRssMB: process.resourceUsage().maxRSS / 1024 }) + "\n");
+async function extract() {
+  const dest = arg("dest");
+  let bytes = 0;
+  const inspected = await inspectArchive(arg("archive"));
+  try {
+    const roots = new Map(inspected.manifest.source.fileRoots.map((r) => [r.label, path.join(dest, r.label)]));
+    // The restore hands over new, empty staging directories.
+    for (const dir of roots.values()) await fs.mkdir(dir, { recursive: true });
+    await verifyAndStage(inspected, { fileRoots: roots, databaseFile: null, onBytes: (n) => (bytes += n) });
+  } finally {
+    inspected.close();
+  }
+  console.log(JSON.stringify({ inputBytes: bytes }));
+}
+
+const commands: Record<string, () => Promise<void>> = { archive, dump, extract };
+const command = commands[process.argv[2] ?? ""];
+if (!command) {
+  console.error("usage: engine.mjs archive|dump|extract ...");
+  process.exit(2);
+}
+command().then(
+  () => process.exit(0),
+  (error) => {
+    console.error(error);
+    process.exit(1);
+  },
+);

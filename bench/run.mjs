@@ -1,37 +1,40 @@
 #!/usr/bin/env node
-// `npm run bench [-- --size small|medium|full] [--reps N]`: our engine against the command-line tools
-// on the same generated data, side by side in one run. A benchmark, not a test: it asserts nothing.
-import { execFileSync, spawnSync } from "node:child_process";
+// Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
+// against the command-line tools people would use instead, each N times, and reports the median.
+//   npm run bench -- --size small|full [--reps N] [--skip download,list]
+// The download and list measurements need the built portal (`npm run build`); they are skipped without it.
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parseArgs } from "node:util";
+import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
 
-const SIZES = {
-  small: { text: 2000, packed: 20, big: 1, bigMB: 20, dbRows: 100_000 },
-  medium: { text: 8000, packed: 100, big: 2, bigMB: 50, dbRows: 500_000 },
-  full: { text: 20_000, packed: 300, big: 3, bigMB: 50, dbRows: 1_500_000 },
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const opt = (name, fallback) => {
+  const i = process.argv.indexOf(`--${name}`);
+  return i >= 0 && process.argv[i + 1] ? process.argv[i + 1] : fallback;
 };
-const SEED = 20261123;
-const LEVEL = 6;
-
-const { values: opts } = parseArgs({ options: { size: { type: "string", default: "full" }, reps: { type: "string", default: "3" } } });
-const size = SIZES[opts.size];
+const sizeName = opt("size", "small");
+const SIZES = {
+  small: { texts: 2000, media: 20, big: 1, bigMb: 20, dbRows: 60_000 },
+  full: { texts: 20_000, media: 300, big: 3, bigMb: 50, dbRows: 1_200_000 },
+};
+const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
-const reps = Math.max(1, Number(opts.reps));
-const benchDir = path.dirname(new URL(import.meta.url).pathname);
-const work = path.join(benchDir, "work", opts.size);
-const site = path.join(work, "site");
-const dbName = `safekeep_bench_${opts.size}`;
+const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
+const skip = new Set(opt("skip", "").split(",").filter(Boolean));
+const SEED = 20261123;
+const work = path.join(root, "bench/work");
+const site = path.join(work, `site-${sizeName}`);
+const out = path.join(work, "out");
+const engine = path.join(work, "engine.mjs");
+const port = Number(process.env.BENCH_PORT ?? 3195);
 
-function ensureTools() {
-  const missing = ["zip", "unzip", "pigz"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
-  if (missing.length) execFileSync("apt-get", ["install", "-y", ...missing], { stdio: "inherit" });
-}
+// ---------- deterministic data ----------
 
-/** Deterministic PRNG (mulberry32): the same seed gives the same site on every machine. */
+/** mulberry32: a small seeded PRNG, so the same seed gives the same site on every machine. */
 function prng(seed) {
   let a = seed >>> 0;
   return () => {
@@ -43,23 +46,26 @@ function prng(seed) {
   };
 }
 
-/** Incompressible bytes from a seed (AES-CTR of zeros), fast and reproducible. */
-function randomBytesFrom(seed, length) {
-  const key = createHash("sha256").update(`key ${seed}`).digest();
-  return createCipheriv("aes-256-ctr", key, Buffer.alloc(16)).update(Buffer.alloc(length));
+/** Incompressible bytes from the seed: AES-CTR keystream, fast and repeatable. */
+function seededBytes(seed, length) {
+  const key = createHash("sha256").update(`key-${SEED}-${seed}`).digest();
+  const cipher = createCipheriv("aes-256-ctr", key, Buffer.alloc(16));
+  return cipher.update(Buffer.alloc(length));
 }
 
-const WORDS = ("const let return function import export from if else for while await async class extends new this " +
-  "null undefined true false string number interface type props state value index items user backup archive file " +
-  "render component request response error message config settings database query result length map filter").split(" ");
+const WORDS = (
+  "function return const let var if else for while import export default class extends new this await async " +
+  "user account order item price total value config setting request response error message data result list " +
+  "map filter reduce length index string number boolean null undefined true false public private static"
+).split(" ");
 
-function sourceText(rand, bytes) {
+function textFile(rand, bytes) {
   const lines = [];
   let n = 0;
   while (n < bytes) {
     const indent = "  ".repeat(Math.floor(rand() * 4));
     const words = Array.from({ length: 3 + Math.floor(rand() * 9) }, () => WORDS[Math.floor(rand() * WORDS.length)]);
-    const line = `${indent}${words.join(" ")}${rand() < 0.5 ? ";" : " {"}`;
+    const line = `${indent}${words.join(" ")}${rand() < 0.3 ? ` = ${Math.floor(rand() * 100000)};` : ";"}`;
     lines.push(line);
     n += line.length + 1;
   }
@@ -67,121 +73,147 @@ function sourceText(rand, bytes) {
 }
 
 function generateSite() {
-  const marker = path.join(work, `.site-${SEED}`);
-  if (fs.existsSync(marker)) return;
+  const marker = path.join(site, ".bench-done");
+  const signature = JSON.stringify({ SEED, size });
+  if (fs.existsSync(marker) && fs.readFileSync(marker, "utf8") === signature) return;
   fs.rmSync(site, { recursive: true, force: true });
+  console.log(`Generating ${sizeName} site in ${site} (seed ${SEED}) ...`);
   const rand = prng(SEED);
-  const put = (rel, data) => {
-    fs.mkdirSync(path.dirname(path.join(site, rel)), { recursive: true });
-    fs.writeFileSync(path.join(site, rel), data);
-  };
-  const exts = ["php", "js", "ts", "css", "html", "json", "md", "txt"];
-  for (let i = 0; i < size.text; i++) {
-    const dir = `src/m${Math.floor(i / 200)}/d${Math.floor(i / 20) % 10}`;
-    put(`${dir}/f${i}.${exts[i % exts.length]}`, sourceText(rand, 1024 + Math.floor(rand() * 19 * 1024)));
+  const exts = ["php", "js", "ts", "css", "html", "json", "md", "txt", "xml", "sql"];
+  for (let i = 0; i < size.texts; i++) {
+    const dir = path.join(site, `src/module-${i % 97}/part-${i % 13}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const bytes = 1024 + Math.floor(rand() * 19 * 1024);
+    fs.writeFileSync(path.join(dir, `file-${i}.${exts[i % exts.length]}`), textFile(rand, bytes));
   }
-  const packed = ["jpg", "png", "zip", "gz"];
-  for (let i = 0; i < size.packed; i++) {
-    put(`uploads/${2020 + (i % 6)}/p${i}.${packed[i % 4]}`, randomBytesFrom(SEED + i, (1 + Math.floor(rand() * 4)) * 1024 * 1024 + Math.floor(rand() * 1024 * 1024)));
+  const media = ["jpg", "png", "zip", "gz"];
+  for (let i = 0; i < size.media; i++) {
+    const dir = path.join(site, `uploads/${2020 + (i % 6)}/${String(1 + (i % 12)).padStart(2, "0")}`);
+    fs.mkdirSync(dir, { recursive: true });
+    const bytes = 1024 * 1024 + Math.floor(rand() * 4 * 1024 * 1024);
+    fs.writeFileSync(path.join(dir, `media-${i}.${media[i % media.length]}`), seededBytes(`m${i}`, bytes));
   }
+  fs.mkdirSync(path.join(site, "exports"), { recursive: true });
   for (let i = 0; i < size.big; i++) {
-    // One big log (compressible), then a big video (not).
-    const bytes = size.bigMB * 1024 * 1024;
-    if (i % 2 === 0) put(`logs/big-${i}.log`, sourceText(prng(SEED + 1000 + i), bytes));
-    else put(`media/big-${i}.mp4`, randomBytesFrom(SEED + 1000 + i, bytes));
+    // Half log text, half random: a large export or archive someone left on the site.
+    const half = (size.bigMb * 1024 * 1024) / 2;
+    const fd = fs.openSync(path.join(site, `exports/big-${i}.dat`), "w");
+    for (let done = 0; done < half; done += 1024 * 1024) fs.writeSync(fd, Buffer.from(textFile(rand, 1024 * 1024)));
+    fs.writeSync(fd, seededBytes(`b${i}`, half));
+    fs.closeSync(fd);
   }
-  fs.writeFileSync(marker, "");
+  fs.writeFileSync(marker, signature);
 }
 
-const mysql = (sql, db = "") => execFileSync("mysql", ["-uroot", "-h127.0.0.1", "-N", ...(db ? [db] : []), "-e", sql], { encoding: "utf8" });
-
-function generateDatabase() {
-  const want = String(size.dbRows);
-  const have = mysql(`SELECT COUNT(*) FROM information_schema.tables WHERE table_schema='${dbName}' AND table_name='posts'`).trim() === "1"
-    ? mysql("SELECT COUNT(*) FROM posts", dbName).trim()
-    : "";
-  if (have === want) return;
-  mysql(`DROP DATABASE IF EXISTS ${dbName}; CREATE DATABASE ${dbName}`);
-  mysql(
-    "CREATE TABLE posts (id INT PRIMARY KEY, author INT, title VARCHAR(200), body TEXT, created DATETIME, KEY(author)) ENGINE=InnoDB;" +
-      `INSERT INTO posts SELECT seq, seq % 997, CONCAT('Post ', seq, ' about ', MD5(seq * ${SEED})),` +
-      " CONCAT_WS(' ', SHA1(seq), REPEAT('lorem ipsum dolor sit amet ', 1 + seq % 9), MD5(seq))," +
-      ` '2020-01-01' + INTERVAL seq MINUTE FROM seq_1_to_${size.dbRows}`,
-    dbName,
-  );
-}
-
-function duSize(dir) {
+function treeBytes(dir) {
   let total = 0;
-  for (const e of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
-    if (e.isFile()) total += fs.statSync(path.join(e.parentPath ?? e.path, e.name)).size;
+  for (const entry of fs.readdirSync(dir, { withFileTypes: true, recursive: true })) {
+    if (entry.isFile()) total += fs.statSync(path.join(entry.parentPath, entry.name)).size;
   }
   return total;
 }
 
-/** Runs a shell command, returns wall seconds and the peak RSS of its largest process (GNU time). */
-function timed(cmd, cwd = work) {
-  const timeFile = path.join(work, "time.out");
-  const started = process.hrtime.bigint();
-  const run = spawnSync("/usr/bin/time", ["-f", "%M", "-o", timeFile, "sh", "-c", cmd], { cwd, encoding: "utf8", maxBuffer: 1 << 24 });
-  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
-  if (run.status !== 0) throw new Error(`${cmd} failed: ${run.stderr}`);
-  return { seconds, peakRssMB: Number(fs.readFileSync(timeFile, "utf8").trim().split("\n").pop()) / 1024, stdout: run.stdout };
-}
+// ---------- MariaDB ----------
 
-const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
+const dbName = `safekeep_bench_${process.pid}_${Date.now().toString(36)}`;
+const mysql = (sql, db = "") =>
+  execFileSync("mysql", ["-h", "127.0.0.1", "-P", "3306", "-u", "root", "-N", "-B", ...(db ? [db] : [])], { input: sql, encoding: "utf8" });
 
-/** Alternates ours and theirs each repetition so that machine noise hits both alike. */
-function compare(label, inputBytes, ours, theirs, theirsLabel) {
-  const a = [];
-  const b = [];
-  for (let i = 0; i < reps; i++) {
-    a.push(ours());
-    b.push(theirs());
+function createDatabase() {
+  console.log(`Creating MariaDB database ${dbName} with ${size.dbRows} rows ...`);
+  mysql(`CREATE DATABASE \`${dbName}\``);
+  // Deterministic rows from the seed, made by the server itself (the Sequence engine) rather than shipped in.
+  const batch = 100_000;
+  mysql(
+    `CREATE TABLE orders (id INT PRIMARY KEY, customer VARCHAR(64), email VARCHAR(128), status VARCHAR(16),
+       total DECIMAL(10,2), created DATETIME, notes TEXT, KEY (customer)) ENGINE=InnoDB;
+     CREATE TABLE events (id INT PRIMARY KEY, order_id INT, payload TEXT, KEY (order_id)) ENGINE=InnoDB;`,
+    dbName,
+  );
+  for (let start = 1; start <= size.dbRows; start += batch) {
+    const end = Math.min(size.dbRows, start + batch - 1);
+    mysql(
+      `INSERT INTO orders SELECT seq, CONCAT('customer-', CONV(SUBSTR(MD5(CONCAT(${SEED}, seq)), 1, 8), 16, 10) % 50000),
+         CONCAT(SUBSTR(MD5(seq), 1, 10), '@example.com'), ELT(1 + seq % 4, 'new', 'paid', 'shipped', 'refunded'),
+         (seq * 7919 % 100000) / 100, '2024-01-01' + INTERVAL (seq * 37 % 31536000) SECOND,
+         CONCAT('Order ', seq, ' notes: ', REPEAT(SUBSTR(SHA2(CONCAT(${SEED}, seq), 256), 1, 24), 1 + seq % 4))
+       FROM seq_${start}_to_${end};
+       INSERT INTO events SELECT seq, seq, CONCAT('{"type":"', ELT(1 + seq % 3, 'created', 'paid', 'mailed'), '","hash":"',
+         SHA2(CONCAT(seq, ${SEED}), 256), '","ip":"10.', seq % 255, '.', seq % 7, '.1"}') FROM seq_${start}_to_${end};`,
+      dbName,
+    );
   }
-  const oursS = median(a.map((r) => r.seconds));
-  const theirsS = median(b.map((r) => r.seconds));
-  const row = {
-    label,
-    against: theirsLabel,
-    inputMB: inputBytes / 1e6,
-    oursSeconds: oursS,
-    theirsSeconds: theirsS,
-    oursMBps: inputBytes / 1e6 / oursS,
-    theirsMBps: inputBytes / 1e6 / theirsS,
-    ratio: theirsS / oursS,
-    oursPeakRssMB: Math.max(...a.map((r) => r.peakRssMB)),
-    oursOutputMB: a.at(-1).outputMB,
-    theirsOutputMB: b.at(-1).outputMB,
-  };
-  console.error(`  ${label}: ours ${oursS.toFixed(2)} s, ${theirsLabel} ${theirsS.toFixed(2)} s, ratio ${row.ratio.toFixed(2)}`);
-  return row;
+  mysql("ANALYZE TABLE orders, events", dbName);
+  return Number(mysql(`SELECT SUM(data_length + index_length) FROM information_schema.tables WHERE table_schema='${dbName}'`).trim());
 }
 
-const engine = path.join(benchDir, "work", "engine.mjs");
-const sizeOf = (f) => fs.statSync(f).size / 1e6;
-
-function oursArchive(level, out, siteArg, dbUrl = "") {
-  return () => {
-    fs.rmSync(out, { force: true });
-    const r = timed(`node ${engine} archive ${out} ${level} '${siteArg}' '${dbUrl}'`);
-    const own = JSON.parse(r.stdout);
-    return { seconds: r.seconds, peakRssMB: own.peakRssMB, outputMB: sizeOf(out) };
-  };
+function dropDatabase() {
+  try {
+    mysql(`DROP DATABASE IF EXISTS \`${dbName}\``);
+  } catch {}
 }
 
-function shell(cmd, out) {
-  return () => {
-    fs.rmSync(out, { force: true });
-    return { ...timed(cmd), outputMB: sizeOf(out) };
-  };
+// ---------- measuring ----------
+
+/** Runs a shell command under /usr/bin/time -v: wall seconds and peak RSS (largest process of the pipeline). */
+function measure(command, env = process.env) {
+  const started = process.hrtime.bigint();
+  const result = spawnSync("/usr/bin/time", ["-v", "sh", "-c", command], { cwd: root, env, encoding: "utf8", maxBuffer: 64 << 20 });
+  const seconds = Number(process.hrtime.bigint() - started) / 1e9;
+  if (result.status !== 0) throw new Error(`${command} failed (${result.status}):\n${result.stderr.slice(-2000)}`);
+  const rssKb = Number(/Maximum resident set size \(kbytes\): (\d+)/.exec(result.stderr)?.[1] ?? 0);
+  return { seconds, rssMb: rssKb / 1024, stdout: result.stdout };
 }
 
-async function main() {
-  ensureTools();
-  fs.mkdirSync(work, { recursive: true });
+const median = (xs) => {
+  const s = [...xs].sort((a, b) => a - b);
+  return s.length % 2 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
+};
+
+function repeat(label, fn, before = () => {}) {
+  const runs = [];
+  for (let i = 0; i < reps; i++) {
+    before();
+    runs.push(fn());
+  }
+  const seconds = median(runs.map((r) => r.seconds));
+  const rssMb = Math.max(...runs.map((r) => r.rssMb ?? 0));
+  process.stdout.write(`  ${label}: ${seconds.toFixed(2)} s median of ${reps}${rssMb ? `, peak RSS ${rssMb.toFixed(0)} MB` : ""}\n`);
+  return { seconds, runs: runs.map((r) => r.seconds), rssMb, extra: runs.at(-1).extra };
+}
+
+const sh = (s) => `'${String(s).replace(/'/g, `'\\''`)}'`;
+const rows = [];
+function compare(name, inputBytes, ours, theirs, theirsLabel, target, also) {
+  const mbps = (r) => inputBytes / 1024 / 1024 / r.seconds;
+  const ratio = mbps(ours) / mbps(theirs);
+  rows.push({
+    name,
+    inputMb: +(inputBytes / 1024 / 1024).toFixed(1),
+    oursMbps: +mbps(ours).toFixed(1),
+    theirsLabel,
+    theirsMbps: +mbps(theirs).toFixed(1),
+    ratio: +ratio.toFixed(2),
+    target,
+    met: target == null ? null : ratio >= target,
+    oursPeakRssMb: +ours.rssMb.toFixed(0),
+    oursSeconds: ours.runs,
+    theirsSeconds: theirs.runs,
+    ...(also ? { reference: { label: also.label, mbps: +mbps(also.result).toFixed(1) } } : {}),
+  });
+}
+
+function ensureTools() {
+  const missing = ["zip", "unzip", "pigz", "curl"].filter((t) => spawnSync("sh", ["-c", `command -v ${t}`]).status !== 0);
+  if (missing.length) {
+    console.log(`Installing ${missing.join(", ")} ...`);
+    execFileSync("apt-get", ["install", "-y", ...missing], { stdio: "inherit" });
+  }
+}
+
+async function buildEngine() {
   await build({
-    entryPoints: [path.join(benchDir, "engine.ts")],
+    entryPoints: [path.join(root, "bench/engine.ts")],
     outfile: engine,
     bundle: true,
     platform: "node",
@@ -191,65 +223,272 @@ async function main() {
     logLevel: "warning",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
-  console.error(`Generating the ${opts.size} site and database (seed ${SEED}; reused when present)...`);
-  generateSite();
-  generateDatabase();
-  const siteBytes = duSize(site);
-  const dbUrl = `mysql://root@127.0.0.1:3306/${dbName}`;
-  const rows = [];
-  const o = (name) => path.join(work, name);
-
-  console.error(`Measuring, ${reps} repetitions each, median:`);
-  rows.push(compare(`Files archive, level ${LEVEL}`, siteBytes, oursArchive(LEVEL, o("ours.zip"), site), shell(`zip -r -q -${LEVEL} ${o("zip.zip")} site`, o("zip.zip")), `zip -r -${LEVEL}`));
-  rows.push(compare("Files archive, level 1", siteBytes, oursArchive(1, o("ours1.zip"), site), shell(`zip -r -q -1 ${o("zip1.zip")} site`, o("zip1.zip")), "zip -r -1"));
-  rows.push(compare("Files archive, level 1", siteBytes, oursArchive(1, o("ours1.zip"), site), shell(`tar -cf - site | pigz -1 > ${o("site.tgz")}`, o("site.tgz")), "tar | pigz -1"));
-
-  // The dump's size as the input: what mysqldump writes, measured once uncompressed.
-  const dumpBytes = Number(timed(`mysqldump -uroot -h127.0.0.1 --single-transaction --quick --hex-blob --skip-dump-date ${dbName} | wc -c`).stdout.trim());
-  const dumpCmd = (level) => `mysqldump -uroot -h127.0.0.1 --single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 --skip-dump-date ${dbName} | gzip -${level} > ${o(`dump${level}.sql.gz`)}`;
-  rows.push(compare(`Database dump, level ${LEVEL}`, dumpBytes, oursArchive(LEVEL, o("db.zip"), "", dbUrl), shell(dumpCmd(LEVEL), o(`dump${LEVEL}.sql.gz`)), `mysqldump | gzip -${LEVEL}`));
-  rows.push(compare("Database dump, level 1", dumpBytes, oursArchive(1, o("db1.zip"), "", dbUrl), shell(dumpCmd(1), o("dump1.sql.gz")), "mysqldump | gzip -1"));
-  rows.push(compare(`Site + database, level ${LEVEL}`, siteBytes + dumpBytes, oursArchive(LEVEL, o("full.zip"), site, dbUrl), () => {
-    const a = shell(dumpCmd(LEVEL), o(`dump${LEVEL}.sql.gz`))();
-    const b = shell(`zip -r -q -${LEVEL} ${o("zip.zip")} site`, o("zip.zip"))();
-    return { seconds: a.seconds + b.seconds, peakRssMB: Math.max(a.peakRssMB, b.peakRssMB), outputMB: a.outputMB + b.outputMB };
-  }, `mysqldump | gzip -${LEVEL}, then zip -r -${LEVEL}`));
-
-  execFileSync("unzip", ["-tq", o("ours.zip")]);
-  const extracted = (dir) => () => fs.rmSync(o(dir), { recursive: true, force: true });
-  rows.push(compare("Restore extraction (verify + write)", siteBytes, () => {
-    extracted("x-ours")();
-    const r = timed(`node ${engine} extract ${o("ours.zip")} ${o("x-ours")}`);
-    return { seconds: r.seconds, peakRssMB: JSON.parse(r.stdout).peakRssMB, outputMB: siteBytes / 1e6 };
-  }, () => {
-    extracted("x-unzip")();
-    return { ...timed(`unzip -q -o ${o("ours.zip")} -d ${o("x-unzip")}`), outputMB: siteBytes / 1e6 };
-  }, "unzip"));
-  extracted("x-ours")();
-  extracted("x-unzip")();
-
-  const machine = `${os.cpus().length} × ${os.cpus()[0]?.model.trim()}, ${Math.round(os.totalmem() / 2 ** 30)} GiB RAM, Node ${process.version}, ${os.type()} ${os.release()}`;
-  const result = { date: new Date().toISOString(), size: opts.size, reps, seed: SEED, machine, siteMB: siteBytes / 1e6, dumpMB: dumpBytes / 1e6, rows };
-  const table = markdown(result);
-  const resultsDir = path.join(benchDir, "results");
-  fs.mkdirSync(resultsDir, { recursive: true });
-  const stamp = result.date.slice(0, 16).replace(/[:T]/g, "-");
-  fs.writeFileSync(path.join(resultsDir, `${stamp}-${opts.size}.json`), JSON.stringify(result, null, 2) + "\n");
-  fs.writeFileSync(path.join(resultsDir, `${stamp}-${opts.size}.md`), table);
-  console.log(table);
+  execFileSync(process.execPath, ["scripts/build-cli.mjs"], { cwd: root, stdio: "inherit" });
 }
 
-function markdown(r) {
-  const f = (n, d = 1) => n.toFixed(d);
+const fresh = (p) => () => fs.rmSync(p, { recursive: true, force: true });
+
+function benchFiles(siteBytes) {
+  console.log(`Files archive (${(siteBytes / 1048576).toFixed(0)} MB):`);
+  const ours = path.join(out, "ours.zip");
+  const theirs = path.join(out, "zip.zip");
+  const tgz = path.join(out, "site.tgz");
+  for (const level of [6, 1]) {
+    const a = repeat(`ours level ${level}`, () => measure(`node ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level ${level}`), fresh(ours));
+    const b = repeat(`zip -r -${level}`, () => measure(`cd ${sh(path.dirname(site))} && zip -q -r -${level} ${sh(theirs)} ${sh(path.basename(site))}`), fresh(theirs));
+    const c = level === 1 ? repeat("tar | pigz -1", () => measure(`tar -cf - -C ${sh(path.dirname(site))} ${sh(path.basename(site))} | pigz -1 > ${sh(tgz)}`)) : null;
+    compare(`files archive, level ${level}`, siteBytes, a, b, `zip -r -${level}`, 1.0, c ? { label: "tar | pigz -1", result: c } : null);
+    rows.at(-1).oursArchiveMb = +(fs.statSync(ours).size / 1048576).toFixed(1);
+    rows.at(-1).theirsArchiveMb = +(fs.statSync(theirs).size / 1048576).toFixed(1);
+  }
+  const test = spawnSync("unzip", ["-tq", ours], { encoding: "utf8" });
+  console.log(`  unzip -t on our archive: ${test.status === 0 ? "clean" : `FAILED ${test.stdout}`}`);
+  return ours;
+}
+
+function benchExtract(archive, siteBytes) {
+  console.log("Extraction for restore:");
+  const dest = path.join(out, "extract");
+  const zipFile = path.join(out, "zip.zip");
+  const a = repeat("ours (verify and stage)", () => measure(`node ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`), fresh(dest));
+  const b = repeat("unzip", () => measure(`unzip -q ${sh(zipFile)} -d ${sh(dest)}`), fresh(dest));
+  fresh(dest)();
+  compare("restore extraction", siteBytes, a, b, "unzip", 1.0);
+}
+
+function benchDump(dbBytes) {
+  console.log("Database dump:");
+  const url = `mysql://root@127.0.0.1:3306/${dbName}`;
+  const ours = path.join(out, "dump.zip");
+  const theirs = path.join(out, "dump.sql.gz");
+  const a = repeat("ours level 1", () => measure(`node ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`), fresh(ours));
+  const args = "--single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 --skip-dump-date";
+  const b = repeat("mysqldump | gzip -1", () => measure(`mysqldump -h 127.0.0.1 -u root ${args} ${dbName} | gzip -1 > ${sh(theirs)}`));
+  const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
+  compare("database dump", dumpBytes, a, b, "mysqldump | gzip -1", 0.95);
+  rows.at(-1).note = `InnoDB data ${(dbBytes / 1048576).toFixed(0)} MB, dump ${(dumpBytes / 1048576).toFixed(0)} MB of SQL`;
+}
+
+// ---------- the portal: full backup via CLI, download, list ----------
+
+const portalDir = path.join(work, "portal");
+const account = { email: "bench@localhost", password: "bench-password-123456" };
+function portalEnv() {
+  return {
+    ...process.env,
+    NODE_ENV: "production",
+    NEXT_TELEMETRY_DISABLED: "1",
+    DATABASE_URL: `file:${path.join(portalDir, "portal.db")}`,
+    NEXTAUTH_SECRET: "bench-secret-bench-secret-bench-secret-0123",
+    NEXTAUTH_URL: `http://127.0.0.1:${port}`,
+    BACKUP_DIR: path.join(portalDir, "backup"),
+    BACKUP_FILE_ROOTS: site,
+    BACKUP_RUNTIME_BINARY: process.execPath,
+    BACKUP_MODULE_ENABLED: "true",
+    BACKUP_DATABASE_URL: `mysql://root@127.0.0.1:3306/${dbName}`,
+    BACKUP_COMPRESSION: "fast",
+  };
+}
+
+function preparePortal() {
+  fs.rmSync(portalDir, { recursive: true, force: true });
+  fs.mkdirSync(portalDir, { recursive: true });
+  const env = portalEnv();
+  execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
+  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
+    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
+  });
+}
+
+function benchFullBackup(totalBytes) {
+  console.log("Full backup through the CLI (files + database):");
+  const env = portalEnv();
+  const r = repeat("backup:create", () => {
+    fs.rmSync(path.join(portalDir, "backup"), { recursive: true, force: true });
+    return measure(`node dist/cli.mjs backup:create`, env);
+  });
+  const files = fs.readdirSync(path.join(portalDir, "backup")).filter((f) => f.endsWith(".zip"));
+  rows.push({
+    name: "full backup (CLI)",
+    inputMb: +(totalBytes / 1048576).toFixed(1),
+    oursMbps: +(totalBytes / 1048576 / r.seconds).toFixed(1),
+    theirsLabel: null,
+    ratio: null,
+    target: null,
+    oursPeakRssMb: +r.rssMb.toFixed(0),
+    oursSeconds: r.runs,
+  });
+  return path.join(portalDir, "backup", files.at(-1));
+}
+
+const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
+async function untilUp(url) {
+  for (let i = 0; i < 600; i++) {
+    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
+    await sleep(200);
+  }
+  throw new Error(`${url} did not come up`);
+}
+
+async function signIn(base) {
+  const csrf = await fetch(`${base}/api/auth/csrf`);
+  const { csrfToken } = await csrf.json();
+  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
+  const response = await fetch(`${base}/api/auth/callback/credentials`, {
+    method: "POST",
+    redirect: "manual",
+    headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
+    body: new URLSearchParams({ csrfToken, email: account.email, password: account.password, json: "true" }),
+  });
+  const session = response.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
+  if (!session) throw new Error(`sign-in failed: ${response.status}`);
+  return session.split(";")[0];
+}
+
+function curl(url, cookie) {
+  const r = measure(`curl -s -f -o /dev/null ${cookie ? `-H ${sh(`cookie: ${cookie}`)}` : ""} -w '%{size_download} %{http_code}' ${sh(url)}`);
+  return r;
+}
+
+async function withPortal(fn) {
+  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
+    cwd: root, env: portalEnv(), detached: true, stdio: ["ignore", "ignore", "inherit"],
+  });
+  try {
+    const base = `http://127.0.0.1:${port}`;
+    await untilUp(`${base}/signin`);
+    return await fn(base, await signIn(base));
+  } finally {
+    try {
+      process.kill(-child.pid, "SIGTERM");
+    } catch {}
+  }
+}
+
+/** curl runs synchronously, so the servers it talks to must live in other processes. */
+function plainServer(file) {
+  const code = `const fs=require("fs"),http=require("http");const f=process.argv[1];const s=fs.statSync(f).size;
+http.createServer((q,r)=>{r.writeHead(200,{"Content-Type":"application/zip","Content-Length":s});fs.createReadStream(f).pipe(r);}).listen(${port + 1},"127.0.0.1",()=>console.log("up"));`;
+  return spawn(process.execPath, ["-e", code, file], { stdio: ["ignore", "pipe", "inherit"], detached: true });
+}
+
+async function benchDownloadAndList(archive) {
+  const fileName = path.basename(archive);
+  const bytes = fs.statSync(archive).size;
+  await withPortal(async (base, cookie) => {
+    console.log(`Download of a ${(bytes / 1048576).toFixed(0)} MB backup over loopback (curl):`);
+    const headers = execFileSync("curl", ["-s", "-D", "-", "-o", "/dev/null", "-H", `cookie: ${cookie}`, `${base}/api/v1/backups/download/${fileName}`], { encoding: "utf8" });
+    const hasLength = /^content-length:/im.test(headers);
+    const plain = plainServer(archive);
+    await new Promise((r) => plain.stdout.once("data", r));
+    try {
+      const a = repeat("our download route", () => curl(`${base}/api/v1/backups/download/${fileName}`, cookie));
+      const b = repeat("plain node http + createReadStream", () => curl(`http://127.0.0.1:${port + 1}/`));
+      compare("download", bytes, a, b, "node http + fs.createReadStream", 0.9);
+      rows.at(-1).note = `Content-Length ${hasLength ? "sent" : "NOT sent (chunked)"}`;
+      rows.at(-1).oursPeakRssMb = null;
+    } finally {
+      try {
+        process.kill(-plain.pid, "SIGTERM");
+      } catch {}
+    }
+    if (!skip.has("list")) await benchList(base, cookie);
+  });
+}
+
+async function benchList(base, cookie) {
+  const { default: Database } = await import("better-sqlite3");
+  const db = new Database(path.join(portalDir, "portal.db"));
+  const count = db.prepare(`SELECT COUNT(*) AS n FROM "Backup"`).get().n;
+  const insert = db.prepare(
+    `INSERT INTO "Backup" (fileName, kind, status, phase, percent, bytesDone, bytesTotal, sizeBytes, sha256, createdAt, startedAt, finishedAt)
+     VALUES (?, 'backup', 'completed', 'done', 100, ?, ?, ?, ?, ?, ?, ?)`,
+  );
+  db.transaction(() => {
+    for (let i = count; i < 10_000; i++) {
+      const t = new Date(Date.UTC(2025, 0, 1) + i * 3_600_000).toISOString();
+      const stamp = t.replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
+      insert.run(`bench-${stamp}-${100000 + i}.zip`, 1e9, 1e9, 5e8, "0".repeat(64), t, t, t);
+    }
+  })();
+  db.close();
+  console.log("Backups list page with 10,000 records (signed in, sequential requests):");
+  const times = [];
+  for (let i = 0; i < 10; i++) await fetch(`${base}/backups`, { headers: { cookie } }).then((r) => r.text());
+  for (let i = 0; i < 200; i++) {
+    const t0 = performance.now();
+    const r = await fetch(`${base}/backups`, { headers: { cookie }, redirect: "manual" });
+    await r.text();
+    if (r.status !== 200) throw new Error(`/backups answered ${r.status}`);
+    times.push(performance.now() - t0);
+  }
+  times.sort((a, b) => a - b);
+  const p = (q) => +times[Math.min(times.length - 1, Math.floor(q * times.length))].toFixed(1);
+  console.log(`  p50 ${p(0.5)} ms, p95 ${p(0.95)} ms`);
+  rows.push({ name: "backups list page, 10,000 records", p50Ms: p(0.5), p95Ms: p(0.95), target: "p95 < 150 ms", met: p(0.95) < 150 });
+}
+
+// ---------- report ----------
+
+function table() {
   const lines = [
-    `Benchmark ${r.date.slice(0, 10)}, size ${r.size} (site ${f(r.siteMB, 0)} MB, dump ${f(r.dumpMB, 0)} MB), median of ${r.reps}; ${r.machine}`,
-    "",
-    "| Job | Ours MB/s | Against | Their MB/s | Ratio ours/theirs | Our peak RSS MB | Ours / their output MB |",
-    "|---|---:|---|---:|---:|---:|---:|",
-    ...r.rows.map((x) => `| ${x.label} | ${f(x.oursMBps)} | ${x.against.replaceAll("|", "\\|")} | ${f(x.theirsMBps)} | ${f(x.ratio, 2)}× | ${f(x.oursPeakRssMB, 0)} | ${f(x.oursOutputMB, 0)} / ${f(x.theirsOutputMB, 0)} |`),
-    "",
+    `| Measurement | Input | Ours | Reference tool | Ratio (target) | Our peak RSS |`,
+    `|---|---|---|---|---|---|`,
   ];
-  return lines.join("\n");
+  for (const r of rows) {
+    if (r.p95Ms != null) {
+      lines.push(`| ${r.name} | 200 requests | p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms | – | ${r.met ? "met" : "NOT met"} (${r.target}) | – |`);
+      continue;
+    }
+    const ref = r.theirsLabel ? `${r.theirsLabel}: ${r.theirsMbps} MB/s${r.reference ? `; ${r.reference.label}: ${r.reference.mbps} MB/s` : ""}` : "–";
+    const ratio = r.ratio == null ? "–" : `${r.ratio}× (≥ ${r.target}${r.met ? "" : ", NOT met"})`;
+    const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB vs ${r.theirsArchiveMb} MB)` : "";
+    const note = r.note ? ` ${r.note}` : "";
+    lines.push(`| ${r.name} | ${r.inputMb} MB | ${r.oursMbps} MB/s${size} | ${ref}${note} | ${ratio} | ${r.oursPeakRssMb == null ? "–" : `${r.oursPeakRssMb} MB`} |`);
+  }
+  // A pipe inside a cell would split it.
+  return lines.map((l) => l.replace(/ \| (?=pigz|gzip)/g, " \\| ")).join("\n");
 }
 
-await main();
+async function main() {
+  const started = Date.now();
+  ensureTools();
+  fs.mkdirSync(out, { recursive: true });
+  await buildEngine();
+  generateSite();
+  const siteBytes = treeBytes(site);
+  let dbBytes = 0;
+  try {
+    dbBytes = createDatabase();
+    const archive = benchFiles(siteBytes);
+    benchExtract(archive, siteBytes);
+    benchDump(dbBytes);
+    const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
+    preparePortal();
+    const full = benchFullBackup(siteBytes + dbBytes);
+    if (skip.has("download")) console.log("Download and list: skipped (--skip)");
+    else if (!haveBuild) console.log("Download and list: skipped (build the portal first: npm run build)");
+    else await benchDownloadAndList(full);
+  } finally {
+    dropDatabase();
+  }
+  const date = new Date().toISOString();
+  const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, Node ${process.version}`;
+  const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
+  const results = path.join(root, "bench/results");
+  fs.mkdirSync(results, { recursive: true });
+  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}`);
+  fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
+  fs.writeFileSync(`${stem}.md`, md);
+  console.log(`\n${md}\nWritten ${stem}.json and .md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
+}
+
+process.on("SIGINT", () => {
+  dropDatabase();
+  process.exit(130);
+});
+main().catch((error) => {
+  console.error(error);
+  dropDatabase();
+  process.exitCode = 1;
+});

@@ -1,19 +1,29 @@
 import { createHash } from "node:crypto";
+import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { Transform } from "node:stream";
-import { pipeline } from "node:stream/promises";
-import { ZipArchive } from "archiver";
+import { promisify } from "node:util";
+import { crc32, deflateRaw } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/log";
 import { MANIFEST_FORMAT_VERSION, MANIFEST_NAME, type Manifest } from "@/lib/backup/manifest";
 import type { DatabaseDumper } from "@/lib/backup/dumpers/types";
-import type { WalkResult } from "@/lib/backup/walk";
+import type { WalkEntry, WalkResult } from "@/lib/backup/walk";
+import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/zip-writer";
 
 /** Deflating these again costs time and saves nothing. */
 const ALREADY_COMPRESSED = new Set(
   "jpg jpeg png gif webp avif heic zip gz tgz bz2 xz zst 7z rar mp3 mp4 m4a m4v mov mkv webm ogg woff woff2".split(" "),
 );
+
+/** Files up to this size are read whole and deflated in the thread pool, several at once; larger ones stream. */
+const WHOLE_FILE_MAX = 4 * 1024 * 1024;
+/** Read-ahead bounds: memory stays constant however big the tree. */
+const READ_AHEAD_BYTES = 24 * 1024 * 1024;
+const READ_AHEAD_ENTRIES = 24;
+const STREAM_CHUNK = 1024 * 1024;
+
+const deflateRawAsync = promisify(deflateRaw);
 
 export interface ArchiveRequest {
   partFile: string;
@@ -34,98 +44,108 @@ export interface ArchiveResult {
   manifest: Manifest;
 }
 
-/** Hashes, counts and reports the bytes flowing through it. */
-class HashTap extends Transform {
-  readonly hash = createHash("sha256");
-  bytes = 0;
-  constructor(private readonly onBytes: (n: number) => void = () => {}) {
-    super();
-  }
-  override _transform(chunk: Buffer, _enc: BufferEncoding, done: (err: null, chunk: Buffer) => void) {
-    this.hash.update(chunk);
-    this.bytes += chunk.length;
-    this.onBytes(chunk.length);
-    done(null, chunk);
-  }
-  digest(): string {
-    return this.hash.digest("hex");
-  }
+type Prepared =
+  | { kind: "ready"; item: WalkEntry; meta: EntryMeta; data: PreparedData; sha256: string }
+  | { kind: "stream"; item: Extract<WalkEntry, { type: "file" }>; meta: EntryMeta; handle: fs.promises.FileHandle; size: number; store: boolean }
+  | { kind: "skipped"; warning: string };
+
+function isStored(entry: string): boolean {
+  return ALREADY_COMPRESSED.has(path.extname(entry).slice(1).toLowerCase());
 }
 
-type FileItem = Extract<WalkResult["entries"][number], { type: "file" }>;
+async function compress(data: Buffer, level: number, store: boolean): Promise<PreparedData> {
+  const crc = crc32(data);
+  if (!store && level > 0 && data.length > 0) {
+    const deflated = await deflateRawAsync(data, { level, memLevel: 9 });
+    // Like zip: when deflating does not help, store.
+    if (deflated.length < data.length) return { method: 8, crc, size: data.length, data: deflated };
+  }
+  return { method: 0, crc, size: data.length, data };
+}
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 /**
- * Opens a file found by the walk, or says why it is skipped: it vanished, cannot be opened, or is no
- * longer a regular file (replaced by a directory, FIFO...). A size change since the walk is only noted:
- * the bytes actually read are what the manifest records.
+ * Reads and compresses one walked entry, off the writer's path: the reading is done by the thread pool,
+ * the deflating too (zlib's async calls), so both cores work while the writer emits earlier entries.
  */
-async function openRegularFile(
-  item: FileItem,
-): Promise<{ handle: fs.promises.FileHandle; size: number } | { warning: string }> {
-  // O_NONBLOCK: opening a FIFO that replaced the file must not wait for a writer.
-  const handle = await fs.promises
-    .open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW)
-    .catch((e: NodeJS.ErrnoException) => e);
-  if (handle instanceof Error) {
-    const why = handle.code === "ENOENT" ? "vanished before it could be read" : `could not be read (${handle.code ?? handle.message})`;
-    return { warning: `${item.absPath} ${why}; skipped` };
+async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
+  if (item.type === "directory") {
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "directory" };
+    return { kind: "ready", item, meta, data: { method: 0, crc: 0, size: 0, data: Buffer.alloc(0) }, sha256: "" };
   }
-  const stats = await handle.stat();
-  if (!stats.isFile()) {
+  if (item.type === "symlink") {
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: new Date(), kind: "symlink" };
+    return { kind: "ready", item, meta, data: await compress(Buffer.from(item.target), 0, true), sha256: "" };
+  }
+  const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "file" };
+  let handle: fs.promises.FileHandle;
+  try {
+    // Non-blocking, so that a file replaced by a FIFO cannot hang the backup; it is refused below.
+    handle = await fs.promises.open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      return { kind: "skipped", warning: `${item.absPath} is no longer a regular file; skipped` };
+    }
+    const store = isStored(item.entry);
+    if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
+    const data = await handle.readFile();
     await handle.close();
-    return { warning: `${item.absPath} is no longer a regular file; skipped` };
+    return { kind: "ready", item, meta, data: await compress(data, level, store), sha256: sha256(data) };
+  } catch (e) {
+    await handle.close().catch(() => {});
+    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
   }
-  return { handle, size: stats.size };
 }
 
-/** Below this a file is read whole: a stream per small file costs more than its bytes. */
-const SMALL_FILE_BYTES = 1024 * 1024;
-/** Bigger reads for big files: fewer round trips through the thread pool. */
-const READ_CHUNK_BYTES = 1024 * 1024;
-
-/** Hands the file's bytes to `append` (as one buffer or a stream) and returns what was actually read. */
-async function appendFile(
-  opened: { handle: fs.promises.FileHandle; size: number },
-  onBytes: (n: number) => void,
-  append: (source: Buffer | Transform) => Promise<void>,
-): Promise<{ size: number; sha256: string }> {
-  if (opened.size <= SMALL_FILE_BYTES) {
-    const data = await opened.handle.readFile().finally(() => opened.handle.close());
-    onBytes(data.length);
-    await append(data);
-    return { size: data.length, sha256: createHash("sha256").update(data).digest("hex") };
+/** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
+async function* readAhead(entries: WalkEntry[], level: number): AsyncGenerator<Prepared> {
+  const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
+  let next = 0;
+  let buffered = 0;
+  for (;;) {
+    while (next < entries.length && queue.length < READ_AHEAD_ENTRIES && (buffered < READ_AHEAD_BYTES || queue.length === 0)) {
+      const item = entries[next++]!;
+      const bytes = item.type === "file" && item.size <= WHOLE_FILE_MAX ? item.size : 0;
+      const promise = prepare(item, level);
+      promise.catch(() => {});
+      queue.push({ promise, bytes });
+      buffered += bytes;
+    }
+    const head = queue.shift();
+    if (!head) return;
+    const prepared = await head.promise;
+    buffered -= head.bytes;
+    yield prepared;
   }
-  const tap = new HashTap(onBytes);
-  pipeline(opened.handle.createReadStream({ highWaterMark: READ_CHUNK_BYTES }), tap).catch((e) => tap.destroy(e));
-  await append(tap);
-  return { size: tap.bytes, sha256: tap.digest() };
 }
 
 /**
  * Writes one backup as a zip: the database dump under `database/`, the files under `files/`, and a
- * manifest with every entry's size and SHA-256. Entries go in one at a time so that a tree of any size
- * needs one open file and constant memory. The archive appears under its real name only when complete.
+ * manifest with every entry's size and SHA-256. Entries are written in walk order; small files are read
+ * and deflated a few dozen ahead in the thread pool, large files and the dump stream in chunks, so a tree
+ * of any size needs bounded memory. The archive appears under its real name only when complete.
  */
 export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveResult> {
-  const zip = new ZipArchive({ zlib: { level: req.level } });
-  const archiveTap = new HashTap();
   const out = fs.createWriteStream(req.partFile, { flags: "wx", mode: 0o600 });
-  const written = pipeline(zip, archiveTap, out);
-  // Any failure of the archive or of the disk ends every wait below at once.
-  const failed = new Promise<never>((_, reject) => {
-    written.catch(reject);
-    zip.on("error", reject);
-  });
-  failed.catch(() => {});
-
-  const addEntry = (append: () => void) =>
-    Promise.race([
-      failed,
-      new Promise<void>((resolve) => {
-        zip.once("entry", () => resolve());
-        append();
-      }),
-    ]);
+  let outError: Error | null = null;
+  out.on("error", (e) => (outError = e));
+  const archiveHash = createHash("sha256");
+  const write = async (chunk: Buffer) => {
+    if (outError) throw outError;
+    archiveHash.update(chunk);
+    if (!out.write(chunk)) await once(out, "drain");
+  };
+  const zip = new ZipWriter(write);
+  const warn = (message: string) => {
+    manifest.warnings.push(message);
+    req.log.warn(message);
+  };
 
   const manifest: Manifest = {
     formatVersion: MANIFEST_FORMAT_VERSION,
@@ -140,11 +160,6 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     warnings: [...req.walk.warnings],
   };
 
-  const warn = (message: string) => {
-    manifest.warnings.push(message);
-    req.log.warn(message);
-  };
-
   try {
     if (req.database) {
       req.onPhase("dumping");
@@ -152,60 +167,82 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
       req.log.info(`Dumping ${dumper.kind} database ${dumper.name}`);
       const dump = await dumper.dump(workFile);
       try {
-        const tap = new HashTap(req.onBytes);
-        const piped = pipeline(dump.stream, tap).catch((e) => tap.destroy(e));
-        await addEntry(() => zip.append(tap, { name: dump.entry, date: new Date() }));
-        await Promise.race([failed, Promise.all([piped, dump.finished])]);
-        manifest.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size: tap.bytes, sha256: tap.digest() };
-        req.log.info(`Database dump: ${tap.bytes} bytes`);
+        const hash = createHash("sha256");
+        const onChunk = (chunk: Buffer) => {
+          hash.update(chunk);
+          req.onBytes(chunk.length);
+        };
+        const meta: EntryMeta = { name: dump.entry, mode: 0o600, mtime: new Date(), kind: "file" };
+        const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
+        await dump.finished;
+        manifest.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
+        req.log.info(`Database dump: ${size} bytes`);
       } finally {
+        dump.stream.destroy();
         await dump.cleanup();
       }
     }
 
     req.onPhase("archiving");
     req.log.info(`Archiving ${req.walk.entries.length} entries from ${req.walk.roots.length} file root(s)`);
-    for (const item of req.walk.entries) {
-      if (item.type === "directory") {
-        await addEntry(() =>
-          zip.append(Buffer.alloc(0), { name: item.entry, type: "directory", mode: item.mode & 0o777, date: item.mtime }),
-        );
-        manifest.directories.push(item.entry);
-      } else if (item.type === "symlink") {
-        await addEntry(() => zip.symlink(item.entry, item.target, item.mode & 0o777));
-        manifest.symlinks.push({ entry: item.entry, target: item.target });
-      } else {
-        const opened = await openRegularFile(item);
-        if ("warning" in opened) {
-          warn(opened.warning);
-          continue;
-        }
-        const store = ALREADY_COMPRESSED.has(path.extname(item.entry).slice(1).toLowerCase());
-        const options = { name: item.entry, mode: item.mode & 0o777, date: item.mtime, store };
-        const read = await appendFile(opened, req.onBytes, (source) => addEntry(() => zip.append(source, options)));
-        if (read.size !== item.size) {
-          warn(`${item.absPath} changed size during the backup (${item.size} -> ${read.size} bytes); archived as read`);
-        }
-        manifest.files.push({
-          entry: item.entry,
-          size: read.size,
-          sha256: read.sha256,
-          mode: item.mode & 0o777,
-          mtime: item.mtime.toISOString(),
-        });
+    for await (const prepared of readAhead(req.walk.entries, req.level)) {
+      if (prepared.kind === "skipped") {
+        warn(prepared.warning);
+        continue;
+      }
+      const { item, meta } = prepared;
+      if (prepared.kind === "stream") {
+        await writeStreamed(zip, prepared, req, manifest, warn);
+        continue;
+      }
+      await zip.addPrepared(meta, prepared.data);
+      if (item.type === "directory") manifest.directories.push(item.entry);
+      else if (item.type === "symlink") manifest.symlinks.push({ entry: item.entry, target: item.target });
+      else {
+        if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
+        req.onBytes(prepared.data.size);
+        manifest.files.push({ entry: item.entry, size: prepared.data.size, sha256: prepared.sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
       }
     }
 
     req.onPhase("finalizing");
-    await addEntry(() => zip.append(Buffer.from(JSON.stringify(manifest, null, 2)), { name: MANIFEST_NAME }));
-    await Promise.race([failed, zip.finalize()]);
-    await written;
+    const manifestData = Buffer.from(JSON.stringify(manifest, null, 2));
+    await zip.addPrepared({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, await compress(manifestData, req.level || 6, false));
+    await zip.finish();
+    out.end();
+    await once(out, "close");
+    if (outError) throw outError;
     await fs.promises.rename(req.partFile, req.outFile);
-    return { size: archiveTap.bytes, sha256: archiveTap.digest(), manifest };
+    return { size: zip.bytesWritten, sha256: archiveHash.digest("hex"), manifest };
   } catch (error) {
-    zip.abort();
     out.destroy();
     await fs.promises.rm(req.partFile, { force: true });
     throw error;
+  }
+}
+
+/** A large file, streamed: read only up to the size it had when opened, so a growing file still ends. */
+async function writeStreamed(
+  zip: ZipWriter,
+  prepared: Extract<Prepared, { kind: "stream" }>,
+  req: ArchiveRequest,
+  manifest: Manifest,
+  warn: (message: string) => void,
+): Promise<void> {
+  const { item, meta, handle, store } = prepared;
+  const hash = createHash("sha256");
+  try {
+    const source = handle.createReadStream({ start: 0, end: prepared.size - 1, highWaterMark: STREAM_CHUNK, autoClose: false });
+    const size = await zip.addStream(meta, source, store ? 0 : req.level, (chunk) => {
+      hash.update(chunk);
+      req.onBytes(chunk.length);
+    });
+    const now = await handle.stat().catch(() => null);
+    if (size !== item.size || (now && now.size !== size)) {
+      warn(`${item.absPath} changed size while being backed up (${item.size} → ${now?.size ?? "?"} bytes); archived the first ${size} bytes`);
+    }
+    manifest.files.push({ entry: item.entry, size, sha256: hash.digest("hex"), mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
+  } finally {
+    await handle.close().catch(() => {});
   }
 }

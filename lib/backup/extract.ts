@@ -5,7 +5,7 @@ import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/inspect";
 import { MANIFEST_NAME } from "@/lib/backup/manifest";
-import { openEntry, readEntryText } from "@/lib/backup/zip-reader";
+import { openEntry, readEntryText, type Entry } from "@/lib/backup/zip-reader";
 
 export interface StagePlan {
   /** Root label → a new, empty staging directory. Roots left out are verified but not written. */
@@ -51,43 +51,100 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     const dest = rootTarget(plan, name);
     if (dest) await fs.promises.mkdir(dest, { recursive: true });
   }
-  for (const [name, entry] of entries) {
-    if (name === MANIFEST_NAME || name.endsWith("/")) continue;
+  const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/"));
+  // Several entries at once: yauzl reads each with positioned reads, and inflating, hashing and writing
+  // of one entry overlap with the others', which keeps both cores busy on a tree of small files.
+  const made = new Set<string>();
+  const parentOf = async (dest: string) => {
+    const dir = path.dirname(dest);
+    if (made.has(dir)) return;
+    await fs.promises.mkdir(dir, { recursive: true });
+    made.add(dir);
+  };
+  await inParallel(names, PARALLEL_ENTRIES, async (name) => {
+    const entry = entries.get(name)!;
     if (links.has(name)) {
       const target = await readEntryText(zip, entry, 4096);
       if (target !== links.get(name)) throw new ArchiveRejectedError(`The link ${name} does not match its manifest`);
       const dest = rootTarget(plan, name);
       if (dest) {
-        await fs.promises.mkdir(path.dirname(dest), { recursive: true });
+        await parentOf(dest);
         await fs.promises.symlink(target, dest);
       }
-      continue;
+      return;
     }
     const isDatabase = manifest.database?.entry === name;
     const want = isDatabase ? manifest.database! : expected.get(name)!;
     const dest = isDatabase ? plan.databaseFile : rootTarget(plan, name);
-    if (dest) await fs.promises.mkdir(path.dirname(dest), { recursive: true });
-    const hash = createHash("sha256");
-    let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        hash.update(chunk);
-        size += chunk.length;
-        plan.onBytes(chunk.length);
-        done(null, chunk);
-      },
-    });
+    if (dest) await parentOf(dest);
     const mode = isDatabase ? 0o600 : ((want as { mode: number }).mode & 0o777) | 0o600;
-    const sink = dest ? fs.createWriteStream(dest, { flags: "wx", mode }) : discard();
-    await pipeline(await openEntry(zip, entry), tap, sink).catch((error: Error) => {
+    const { size, sha256 } = await copyEntry(zip, entry, dest, mode, plan.onBytes).catch((error: Error) => {
       throw new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
     });
-    if (size !== want.size || hash.digest("hex") !== want.sha256) {
+    if (size !== want.size || sha256 !== want.sha256) {
       throw new ArchiveRejectedError(`${name} is damaged: its content does not match the checksum in the manifest`);
     }
     if (dest && !isDatabase) {
       const mtime = new Date((want as { mtime: string }).mtime);
       await fs.promises.utimes(dest, mtime, mtime).catch(() => {});
     }
+  });
+}
+
+const PARALLEL_ENTRIES = 6;
+/** Entries up to this size are gathered in memory and written in one call; larger ones stream. */
+const WHOLE_ENTRY_MAX = 1024 * 1024;
+
+/** Runs `work` on every item, `limit` at a time; after a failure starts nothing new, waits for the rest, throws it. */
+async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  let failed = false;
+  let failure: unknown;
+  const lane = async () => {
+    while (!failed && next < items.length) {
+      const item = items[next++]!;
+      try {
+        await work(item);
+      } catch (error) {
+        if (!failed) failure = error;
+        failed = true;
+      }
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  if (failed) throw failure;
+}
+
+async function copyEntry(
+  zip: InspectedArchive["zip"],
+  entry: Entry,
+  dest: string | null,
+  mode: number,
+  onBytes: (n: number) => void,
+): Promise<{ size: number; sha256: string }> {
+  const hash = createHash("sha256");
+  let size = 0;
+  const count = (chunk: Buffer) => {
+    hash.update(chunk);
+    size += chunk.length;
+    onBytes(chunk.length);
+  };
+  const source = await openEntry(zip, entry);
+  if (entry.uncompressedSize <= WHOLE_ENTRY_MAX) {
+    const chunks: Buffer[] = [];
+    for await (const chunk of source) {
+      count(chunk as Buffer);
+      chunks.push(chunk as Buffer);
+    }
+    if (dest) await fs.promises.writeFile(dest, Buffer.concat(chunks), { flag: "wx", mode });
+  } else {
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        count(chunk);
+        done(null, chunk);
+      },
+    });
+    await pipeline(source, tap, dest ? fs.createWriteStream(dest, { flags: "wx", mode }) : discard());
   }
+  return { size, sha256: hash.digest("hex") };
 }

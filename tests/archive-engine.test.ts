@@ -1,0 +1,193 @@
+import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { beforeEach, describe, expect, it } from "vitest";
+import { writeBackupArchive, type ArchiveRequest } from "@/lib/backup/archive";
+import { enqueueBackup } from "@/lib/backup/jobs";
+import { manifestSchema } from "@/lib/backup/manifest";
+import { runBackup } from "@/lib/backup/run";
+import { walkRoots } from "@/lib/backup/walk";
+import { listEntries, openZip } from "@/lib/backup/zip-reader";
+import { ZipWriter } from "@/lib/backup/zip-writer";
+import { loadSettings } from "@/lib/settings";
+import { configure, makeFileTree, resetBackups, sha256, testRoot, unzipTo } from "./helpers/fixtures";
+
+const logged: string[] = [];
+const log = { info() {}, warn: (m: string) => void logged.push(m), error() {} };
+
+async function archive(rootDir: string, level: number, tweak?: (req: ArchiveRequest) => void | Promise<void>) {
+  const walk = await walkRoots([rootDir], []);
+  const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "engine-")), "a.zip");
+  let bytes = 0;
+  const req: ArchiveRequest = {
+    partFile: `${out}.part`,
+    outFile: out,
+    backupName: "t",
+    walk,
+    database: null,
+    level,
+    log,
+    onBytes: (n) => (bytes += n),
+    onPhase: () => {},
+  };
+  await tweak?.(req);
+  const result = await writeBackupArchive(req);
+  return { out, result, bytes };
+}
+
+function unpacked(file: string): string {
+  const dir = fs.mkdtempSync(path.join(os.tmpdir(), "unpacked-"));
+  unzipTo(file, dir);
+  return dir;
+}
+
+describe("the archive engine", () => {
+  beforeEach(async () => {
+    logged.length = 0;
+    fs.rmSync(testRoot("site"), { recursive: true, force: true });
+  });
+
+  it("gives byte-identical content at every level, through the read-ahead and the streamed path alike", async () => {
+    const files = makeFileTree(testRoot("site"));
+    // Larger than the whole-file limit: streamed. Compressible, so levels make a difference.
+    const big = Buffer.from("a log line that repeats with a counter\n".repeat(200_000));
+    fs.writeFileSync(testRoot("site/big.log"), big);
+    files.set("big.log", big);
+    for (let i = 0; i < 300; i++) {
+      const data = Buffer.from(`file ${i}\n`.repeat(1 + i * 7));
+      fs.mkdirSync(testRoot("site/many"), { recursive: true });
+      fs.writeFileSync(testRoot(`site/many/f-${i}.txt`), data);
+      files.set(`many/f-${i}.txt`, data);
+    }
+    const total = [...files.values()].reduce((s, d) => s + d.length, 0);
+    const sizes: number[] = [];
+    for (const level of [1, 6, 9]) {
+      const { out, result, bytes } = await archive(testRoot("site"), level);
+      execFileSync("unzip", ["-tq", out]);
+      const dir = unpacked(out);
+      for (const [rel, data] of files) expect(fs.readFileSync(path.join(dir, "files/site", rel)).equals(data), rel).toBe(true);
+      const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")));
+      for (const f of manifest.files) expect(f.sha256).toBe(sha256(files.get(f.entry.slice("files/site/".length))!));
+      // Progress counts every source byte once.
+      expect(bytes).toBe(total);
+      expect(result.size).toBe(fs.statSync(out).size);
+      sizes.push(result.size);
+
+      // Already-compressed types are stored, the rest deflated.
+      const zip = await openZip(out);
+      const entries = await listEntries(zip);
+      zip.close();
+      expect(entries.find((e) => e.fileName.endsWith("photo.jpg"))!.compressionMethod).toBe(0);
+      expect(entries.find((e) => e.fileName.endsWith("big.log"))!.compressionMethod).toBe(8);
+    }
+    expect(sizes[0]).toBeGreaterThan(sizes[2]!);
+  });
+
+  it("writes zip64 end records past 65,535 entries, and unzip and yauzl read every entry", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "zip64-")), "many.zip");
+    const out = fs.openSync(file, "w");
+    const zip = new ZipWriter(async (chunk) => void fs.writeSync(out, chunk));
+    const count = 70_000;
+    for (let i = 0; i < count; i++) {
+      await zip.addPrepared({ name: `e/${i}.txt`, mode: 0o644, mtime: new Date(), kind: "file" }, { method: 0, crc: 0, size: 0, data: Buffer.alloc(0) });
+    }
+    await zip.finish();
+    fs.closeSync(out);
+    execFileSync("unzip", ["-tq", file]);
+    const reader = await openZip(file);
+    expect((await listEntries(reader)).length).toBe(count);
+    reader.close();
+  });
+
+  it("takes the compression level from the settings", async () => {
+    await resetBackups();
+    fs.mkdirSync(testRoot("site"), { recursive: true });
+    for (let i = 0; i < 50; i++) fs.writeFileSync(testRoot(`site/t-${i}.txt`), `row ${i} with some text that compresses well ${i % 7}\n`.repeat(2000));
+    const sizes: Record<string, number> = {};
+    for (const compression of ["fast", "small"] as const) {
+      await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", compression });
+      const settings = await loadSettings();
+      const backup = await runBackup((await enqueueBackup(settings, null)).id, settings);
+      expect(backup.status).toBe("completed");
+      sizes[compression] = backup.sizeBytes!;
+    }
+    expect(sizes.fast).toBeGreaterThan(sizes.small!);
+  });
+});
+
+describe("files that change under a running backup", () => {
+  beforeEach(() => {
+    logged.length = 0;
+    fs.rmSync(testRoot("site"), { recursive: true, force: true });
+    fs.mkdirSync(testRoot("site/sub"), { recursive: true });
+    fs.writeFileSync(testRoot("site/keep.txt"), "kept\n");
+  });
+
+  async function manifestOf(out: string) {
+    const dir = unpacked(out);
+    return { dir, manifest: manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8"))) };
+  }
+
+  it("a file deleted after the walk is a warning, and the rest is archived", async () => {
+    fs.writeFileSync(testRoot("site/gone.txt"), "soon gone\n");
+    const { out } = await archive(testRoot("site"), 6, () => fs.rmSync(testRoot("site/gone.txt")));
+    const { dir, manifest } = await manifestOf(out);
+    expect(manifest.warnings.join("\n")).toMatch(/gone\.txt could not be read \(ENOENT\); skipped/);
+    expect(logged.join("\n")).toMatch(/gone\.txt/);
+    expect(manifest.files.map((f) => f.entry)).toEqual(["files/site/keep.txt"]);
+    expect(fs.readFileSync(path.join(dir, "files/site/keep.txt"), "utf8")).toBe("kept\n");
+  });
+
+  it("a file replaced by a directory, or by a FIFO, after the walk is skipped with a warning, without hanging", async () => {
+    fs.writeFileSync(testRoot("site/becomes-dir.txt"), "x");
+    fs.writeFileSync(testRoot("site/becomes-fifo.txt"), "x");
+    const { out } = await archive(testRoot("site"), 6, () => {
+      fs.rmSync(testRoot("site/becomes-dir.txt"));
+      fs.mkdirSync(testRoot("site/becomes-dir.txt"));
+      fs.rmSync(testRoot("site/becomes-fifo.txt"));
+      execFileSync("mkfifo", [testRoot("site/becomes-fifo.txt")]);
+    });
+    execFileSync("unzip", ["-tq", out]);
+    const { manifest } = await manifestOf(out);
+    expect(manifest.warnings.join("\n")).toMatch(/becomes-dir\.txt is no longer a regular file; skipped/);
+    expect(manifest.warnings.join("\n")).toMatch(/becomes-fifo\.txt is no longer a regular file; skipped/);
+    expect(manifest.files.map((f) => f.entry)).toEqual(["files/site/keep.txt"]);
+  });
+
+  it("a FIFO or a socket found by the walk is a warning", async () => {
+    execFileSync("mkfifo", [testRoot("site/sub/pipe")]);
+    const { out } = await archive(testRoot("site"), 6);
+    const { manifest } = await manifestOf(out);
+    expect(manifest.warnings.join("\n")).toMatch(/sub\/pipe is not a regular file \(socket, FIFO or device\); skipped/);
+    expect(manifest.files.map((f) => f.entry)).toEqual(["files/site/keep.txt"]);
+  });
+
+  it("a file that grows or shrinks while it is read is archived as read, with a warning, and its checksum matches", async () => {
+    const big = randomBytes(6 * 1024 * 1024);
+    fs.writeFileSync(testRoot("site/growing.log"), big);
+    fs.writeFileSync(testRoot("site/shrinking.txt"), "long content\n".repeat(100));
+    const { out } = await archive(testRoot("site"), 1, () => {
+      fs.appendFileSync(testRoot("site/growing.log"), "more\n");
+      fs.writeFileSync(testRoot("site/shrinking.txt"), "short\n");
+    });
+    execFileSync("unzip", ["-tq", out]);
+    const { dir, manifest } = await manifestOf(out);
+    const warnings = manifest.warnings.join("\n");
+    expect(warnings).toMatch(/growing\.log changed size while being backed up/);
+    expect(warnings).toMatch(/shrinking\.txt changed size while being backed up/);
+    for (const f of manifest.files) expect(sha256(fs.readFileSync(path.join(dir, f.entry))), f.entry).toBe(f.sha256);
+    expect(fs.readFileSync(path.join(dir, "files/site/shrinking.txt"), "utf8")).toBe("short\n");
+  });
+
+  it("a symlink loop is archived as links, never followed", async () => {
+    fs.symlinkSync("loop-b", testRoot("site/loop-a"));
+    fs.symlinkSync("loop-a", testRoot("site/loop-b"));
+    fs.symlinkSync(".", testRoot("site/sub/self"));
+    const { out } = await archive(testRoot("site"), 6);
+    const { manifest } = await manifestOf(out);
+    expect(manifest.symlinks.map((l) => l.entry).sort()).toEqual(["files/site/loop-a", "files/site/loop-b", "files/site/sub/self"]);
+    expect(manifest.files.map((f) => f.entry)).toEqual(["files/site/keep.txt"]);
+  });
+});
