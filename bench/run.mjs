@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full [--reps N] [--skip download,list]
+//   npm run bench -- --size small|full [--reps N] [--only files,extract,dump,full,download,list] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -24,7 +24,10 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
+const JOBS = ["files", "extract", "dump", "full", "download", "list"];
+const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
+if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
 const SEED = 20261123;
 const work = path.join(root, "bench/work");
 const site = path.join(work, `site-${sizeName}`);
@@ -219,7 +222,7 @@ async function buildEngine() {
     platform: "node",
     target: "node20",
     format: "esm",
-    packages: "external",
+    external: ["@prisma/*", ".prisma/*", "better-sqlite3", "argon2"],
     logLevel: "warning",
     banner: { js: "import { createRequire as __cr } from 'node:module'; const require = __cr(import.meta.url);" },
   });
@@ -376,21 +379,23 @@ async function benchDownloadAndList(archive) {
   const fileName = path.basename(archive);
   const bytes = fs.statSync(archive).size;
   await withPortal(async (base, cookie) => {
-    console.log(`Download of a ${(bytes / 1048576).toFixed(0)} MB backup over loopback (curl):`);
-    const headers = execFileSync("curl", ["-s", "-D", "-", "-o", "/dev/null", "-H", `cookie: ${cookie}`, `${base}/api/v1/backups/download/${fileName}`], { encoding: "utf8" });
-    const hasLength = /^content-length:/im.test(headers);
-    const plain = plainServer(archive);
-    await new Promise((r) => plain.stdout.once("data", r));
-    try {
-      const a = repeat("our download route", () => curl(`${base}/api/v1/backups/download/${fileName}`, cookie));
-      const b = repeat("plain node http + createReadStream", () => curl(`http://127.0.0.1:${port + 1}/`));
-      compare("download", bytes, a, b, "node http + fs.createReadStream", 0.9);
-      rows.at(-1).note = `Content-Length ${hasLength ? "sent" : "NOT sent (chunked)"}`;
-      rows.at(-1).oursPeakRssMb = null;
-    } finally {
+    if (!skip.has("download")) {
+      console.log(`Download of a ${(bytes / 1048576).toFixed(0)} MB backup over loopback (curl):`);
+      const headers = execFileSync("curl", ["-s", "-D", "-", "-o", "/dev/null", "-H", `cookie: ${cookie}`, `${base}/api/v1/backups/download/${fileName}`], { encoding: "utf8" });
+      const hasLength = /^content-length:/im.test(headers);
+      const plain = plainServer(archive);
+      await new Promise((r) => plain.stdout.once("data", r));
       try {
-        process.kill(-plain.pid, "SIGTERM");
-      } catch {}
+        const a = repeat("our download route", () => curl(`${base}/api/v1/backups/download/${fileName}`, cookie));
+        const b = repeat("plain node http + createReadStream", () => curl(`http://127.0.0.1:${port + 1}/`));
+        compare("download", bytes, a, b, "node http + fs.createReadStream", 0.9);
+        rows.at(-1).note = `Content-Length ${hasLength ? "sent" : "NOT sent (chunked)"}`;
+        rows.at(-1).oursPeakRssMb = null;
+      } finally {
+        try {
+          process.kill(-plain.pid, "SIGTERM");
+        } catch {}
+      }
     }
     if (!skip.has("list")) await benchList(base, cookie);
   });
@@ -459,16 +464,19 @@ async function main() {
   const siteBytes = treeBytes(site);
   let dbBytes = 0;
   try {
-    dbBytes = createDatabase();
-    const archive = benchFiles(siteBytes);
-    benchExtract(archive, siteBytes);
-    benchDump(dbBytes);
-    const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
-    preparePortal();
-    const full = benchFullBackup(siteBytes + dbBytes);
-    if (skip.has("download")) console.log("Download and list: skipped (--skip)");
-    else if (!haveBuild) console.log("Download and list: skipped (build the portal first: npm run build)");
-    else await benchDownloadAndList(full);
+    if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
+    // Extraction reads the archives the files measurement writes.
+    const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
+    if (!skip.has("extract")) benchExtract(archive, siteBytes);
+    if (!skip.has("dump")) benchDump(dbBytes);
+    if (!skip.has("full") || !skip.has("download") || !skip.has("list")) {
+      const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
+      preparePortal();
+      const full = benchFullBackup(siteBytes + dbBytes);
+      if (skip.has("download") && skip.has("list")) console.log("Download and list: skipped");
+      else if (!haveBuild) console.log("Download and list: skipped (build the portal first: npm run build)");
+      else await benchDownloadAndList(full);
+    }
   } finally {
     dropDatabase();
   }
@@ -477,7 +485,7 @@ async function main() {
   const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
-  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}`);
+  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}${skip.size ? "-partial" : ""}`);
   fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
   fs.writeFileSync(`${stem}.md`, md);
   console.log(`\n${md}\nWritten ${stem}.json and .md in ${((Date.now() - started) / 1000).toFixed(0)} s`);

@@ -1,6 +1,6 @@
-import { once } from "node:events";
-import { crc32, createDeflateRaw } from "node:zlib";
+import { crc32 } from "node:zlib";
 import type { Readable } from "node:stream";
+import { deflateInParallel } from "@/lib/backup/parallel-deflate";
 
 /**
  * A small standard zip writer (PKWARE APPNOTE 6.3) for entries whose data is ready (already deflated
@@ -120,36 +120,18 @@ export class ZipWriter {
     let crc = 0;
     let size = 0;
     let csize = 0;
-    const deflate = method === 8 ? createDeflateRaw({ level, memLevel: 9, chunkSize: 256 * 1024 }) : null;
-    const drain = deflate
-      ? (async () => {
-          for await (const out of deflate) {
-            csize += (out as Buffer).length;
-            await this.emit(out as Buffer);
-          }
-        })()
-      : null;
-    drain?.catch(() => {});
-    try {
+    const tapped = async function* () {
       for await (const chunk of source) {
         const buf = chunk as Buffer;
         crc = crc32(buf, crc);
         size += buf.length;
         onChunk(buf);
-        if (deflate) {
-          if (!deflate.write(buf)) await once(deflate, "drain");
-        } else {
-          csize += buf.length;
-          await this.emit(buf);
-        }
+        yield buf;
       }
-    } catch (error) {
-      deflate?.destroy();
-      throw error;
-    }
-    if (deflate) {
-      deflate.end();
-      await drain;
+    };
+    for await (const out of method === 8 ? deflateInParallel(tapped(), level) : tapped()) {
+      csize += out.length;
+      await this.emit(out);
     }
     const zip64 = size >= MAX32 || csize >= MAX32;
     const d = Buffer.alloc(zip64 ? 24 : 16);
