@@ -237,7 +237,7 @@ function benchFiles(siteBytes) {
   const theirs = path.join(out, "zip.zip");
   const tgz = path.join(out, "site.tgz");
   for (const level of [6, 1]) {
-    const a = repeat(`ours level ${level}`, () => measure(`node ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level ${level}`), fresh(ours));
+    const a = repeat(`ours level ${level}`, () => measure(`node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level ${level}`), fresh(ours));
     const b = repeat(`zip -r -${level}`, () => measure(`cd ${sh(path.dirname(site))} && zip -q -r -${level} ${sh(theirs)} ${sh(path.basename(site))}`), fresh(theirs));
     const c = level === 1 ? repeat("tar | pigz -1", () => measure(`tar -cf - -C ${sh(path.dirname(site))} ${sh(path.basename(site))} | pigz -1 > ${sh(tgz)}`)) : null;
     compare(`files archive, level ${level}`, siteBytes, a, b, `zip -r -${level}`, 1.0, c ? { label: "tar | pigz -1", result: c } : null);
@@ -253,7 +253,7 @@ function benchExtract(archive, siteBytes) {
   console.log("Extraction for restore:");
   const dest = path.join(out, "extract");
   const zipFile = path.join(out, "zip.zip");
-  const a = repeat("ours (verify and stage)", () => measure(`node ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`), fresh(dest));
+  const a = repeat("ours (verify and stage)", () => measure(`node --max-semi-space-size=1 ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`), fresh(dest));
   const b = repeat("unzip", () => measure(`unzip -q ${sh(zipFile)} -d ${sh(dest)}`), fresh(dest));
   fresh(dest)();
   compare("restore extraction", siteBytes, a, b, "unzip", 1.0);
@@ -264,7 +264,7 @@ function benchDump(dbBytes) {
   const url = `mysql://root@127.0.0.1:3306/${dbName}`;
   const ours = path.join(out, "dump.zip");
   const theirs = path.join(out, "dump.sql.gz");
-  const a = repeat("ours level 1", () => measure(`node ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`), fresh(ours));
+  const a = repeat("ours level 1", () => measure(`node --max-semi-space-size=1 ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`), fresh(ours));
   const args = "--single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 --skip-dump-date";
   const b = repeat("mysqldump | gzip -1", () => measure(`mysqldump -h 127.0.0.1 -u root ${args} ${dbName} | gzip -1 > ${sh(theirs)}`));
   const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
@@ -308,7 +308,8 @@ function benchFullBackup(totalBytes) {
   const env = portalEnv();
   const r = repeat("backup:create", () => {
     fs.rmSync(path.join(portalDir, "backup"), { recursive: true, force: true });
-    return measure(`node dist/cli.mjs backup:create`, env);
+    // As `npm run backup:create` and the portal's worker run it (lib/backup/spawn.ts).
+    return measure(`node --max-semi-space-size=1 dist/cli.mjs backup:create`, env);
   });
   const files = fs.readdirSync(path.join(portalDir, "backup")).filter((f) => f.endsWith(".zip"));
   rows.push({

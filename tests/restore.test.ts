@@ -347,6 +347,46 @@ with zipfile.ZipFile(sys.argv[1], "w") as z:
   });
 
   it.each([
+    ["small", 1000],
+    ["large", 2 * 1024 * 1024],
+  ] as const)("refuses a zip bomb (%s declared size: 200 MB of zeros behind it) with nothing written", async (_what, declared) => {
+    // The manifest and the central directory agree on a small size; the data inflates to 200 MB.
+    const name = `bomb-${declared}.zip`;
+    const script = `
+import struct, sys, zipfile
+out, declared = sys.argv[1], int(sys.argv[2])
+with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as z:
+    with z.open("files/site/bomb.bin", "w", force_zip64=False) as f:
+        chunk = bytes(1 << 20)
+        for _ in range(200):
+            f.write(chunk)
+    z.writestr("manifest.json", sys.argv[3])
+data = bytearray(open(out, "rb").read())
+info = zipfile.ZipFile(out).getinfo("files/site/bomb.bin")
+struct.pack_into("<I", data, info.header_offset + 22, declared)
+cd = data.find(b"PK\x01\x02")
+struct.pack_into("<I", data, cd + 24, declared)
+open(out, "wb").write(data)
+`;
+    const { createHash } = require("node:crypto") as typeof import("node:crypto");
+    const manifest = {
+      formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "bomb",
+      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
+      files: [{ entry: "files/site/bomb.bin", size: declared, sha256: createHash("sha256").update(Buffer.alloc(declared)).digest("hex"), mode: 0o644, mtime: new Date().toISOString() }],
+      directories: [], symlinks: [], warnings: [],
+    };
+    execFileSync("python3", ["-c", script, testRoot("var/backup", name), String(declared), JSON.stringify(manifest)]);
+    expect(fs.statSync(testRoot("var/backup", name)).size).toBeLessThan(1024 * 1024);
+    const before = snapshotTree(testRoot("site"));
+    const settings = await loadSettings();
+    const job = await runRestore((await enqueueRestore(settings, null, name, "files")).id, { safetyBackup: true }, settings);
+    expect(job.status).toBe("failed");
+    expect(job.error).toMatch(/bomb\.bin could not be read from the archive: .*(larger than|more data than the declared)/);
+    expect(snapshotTree(testRoot("site"))).toEqual(before);
+    expect(fs.readdirSync(testRoot()).filter((f) => f.includes("staging") || f.startsWith(".safekeep"))).toEqual([]);
+  });
+
+  it.each([
     ["duplicate entries", "dup.zip", [["files/site/ok.txt", "one"], ["files/site/ok.txt", "two"]], [["files/site/ok.txt", "one"]], /holds files\/site\/ok\.txt twice/],
     ["an absolute path", "abs.zip", [["/tmp/safekeep-absolute-evil.txt", "x"]], [["files/site/ok.txt", "x"]], /unsafe or damaged entry|Unsafe path/],
   ] as const)("refuses %s with nothing written", async (_what, name, entries, listed, message) => {

@@ -1,11 +1,13 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
+import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/inspect";
 import { MANIFEST_NAME } from "@/lib/backup/manifest";
-import { openEntry, readEntryText, type Entry } from "@/lib/backup/zip-reader";
+import { readEntryText, type Entry } from "@/lib/backup/zip-reader";
+import { readWholeEntry, streamEntry, WHOLE_ENTRY_MAX } from "@/lib/backup/entry-reader";
 
 export interface StagePlan {
   /** Root label → a new, empty staging directory. Roots left out are verified but not written. */
@@ -52,8 +54,8 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     if (dest) await fs.promises.mkdir(dest, { recursive: true });
   }
   const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/"));
-  // Several entries at once: yauzl reads each with positioned reads, and inflating, hashing and writing
-  // of one entry overlap with the others', which keeps both cores busy on a tree of small files.
+  // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
+  // inflating, hashing and writing of different entries overlap and both cores stay busy.
   const made = new Set<string>();
   const parentOf = async (dest: string) => {
     const dir = path.dirname(dest);
@@ -61,7 +63,14 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     await fs.promises.mkdir(dir, { recursive: true });
     made.add(dir);
   };
-  await inParallel(names, PARALLEL_ENTRIES, async (name) => {
+  const handle = await fs.promises.open(archive.file, "r");
+  try {
+    await inParallel(names, PARALLEL_ENTRIES, (name) => stageEntry(name));
+  } finally {
+    await handle.close();
+  }
+
+  async function stageEntry(name: string): Promise<void> {
     const entry = entries.get(name)!;
     if (links.has(name)) {
       const target = await readEntryText(zip, entry, 4096);
@@ -78,7 +87,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     const dest = isDatabase ? plan.databaseFile : rootTarget(plan, name);
     if (dest) await parentOf(dest);
     const mode = isDatabase ? 0o600 : ((want as { mode: number }).mode & 0o777) | 0o600;
-    const { size, sha256 } = await copyEntry(zip, entry, dest, mode, plan.onBytes).catch((error: Error) => {
+    const { size, sha256 } = await copyEntry(handle, entry, dest, mode, plan.onBytes).catch((error: Error) => {
       throw new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
     });
     if (size !== want.size || sha256 !== want.sha256) {
@@ -88,12 +97,10 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
       const mtime = new Date((want as { mtime: string }).mtime);
       await fs.promises.utimes(dest, mtime, mtime).catch(() => {});
     }
-  });
+  }
 }
 
 const PARALLEL_ENTRIES = 6;
-/** Entries up to this size are gathered in memory and written in one call; larger ones stream. */
-const WHOLE_ENTRY_MAX = 1024 * 1024;
 
 /** Runs `work` on every item, `limit` at a time; after a failure starts nothing new, waits for the rest, throws it. */
 async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -115,36 +122,37 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
   if (failed) throw failure;
 }
 
+/**
+ * Reads one entry, hashing it, and writes it to `dest` (when given). Small entries are checked before
+ * they are written; a large one streams, stops past its declared size, and is checked at its end (the
+ * caller removes the staging place when anything fails).
+ */
 async function copyEntry(
-  zip: InspectedArchive["zip"],
+  archive: FileHandle,
   entry: Entry,
   dest: string | null,
   mode: number,
   onBytes: (n: number) => void,
 ): Promise<{ size: number; sha256: string }> {
+  if (entry.uncompressedSize <= WHOLE_ENTRY_MAX && entry.compressedSize <= WHOLE_ENTRY_MAX) {
+    const data = await readWholeEntry(archive, entry);
+    onBytes(data.length);
+    const sha256 = createHash("sha256").update(data).digest("hex");
+    if (dest) await fs.promises.writeFile(dest, data, { flag: "wx", mode });
+    return { size: data.length, sha256 };
+  }
   const hash = createHash("sha256");
   let size = 0;
-  const count = (chunk: Buffer) => {
-    hash.update(chunk);
-    size += chunk.length;
-    onBytes(chunk.length);
-  };
-  const source = await openEntry(zip, entry);
-  if (entry.uncompressedSize <= WHOLE_ENTRY_MAX) {
-    const chunks: Buffer[] = [];
-    for await (const chunk of source) {
-      count(chunk as Buffer);
-      chunks.push(chunk as Buffer);
-    }
-    if (dest) await fs.promises.writeFile(dest, Buffer.concat(chunks), { flag: "wx", mode });
-  } else {
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        count(chunk);
-        done(null, chunk);
-      },
-    });
-    await pipeline(source, tap, dest ? fs.createWriteStream(dest, { flags: "wx", mode }) : discard());
-  }
+  const tap = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      size += chunk.length;
+      if (size > entry.uncompressedSize) return done(new Error(`more data than the declared ${entry.uncompressedSize} bytes`));
+      hash.update(chunk);
+      onBytes(chunk.length);
+      done(null, chunk);
+    },
+  });
+  const target = dest ? fs.createWriteStream(dest, { flags: "wx", mode, highWaterMark: 1024 * 1024 }) : discard();
+  await pipeline(await streamEntry(archive, entry), tap, target);
   return { size, sha256: hash.digest("hex") };
 }

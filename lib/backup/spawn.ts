@@ -2,6 +2,18 @@ import { execa } from "execa";
 import { cliEntry, projectRoot } from "@/lib/config";
 
 /**
+ * A young generation of 1 MB instead of 16: the engine's garbage is mostly file buffers, which V8 frees
+ * only when it collects their small JS handles; collecting the young generation more often keeps the
+ * worker ~50 MB smaller at no measured cost in speed (bench). Through NODE_OPTIONS, which a runtime
+ * other than Node ignores.
+ */
+export const WORKER_NODE_OPTIONS = "--max-semi-space-size=1";
+
+export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
+  return { ...env, NODE_OPTIONS: [env.NODE_OPTIONS, WORKER_NODE_OPTIONS].filter(Boolean).join(" ") };
+}
+
+/**
  * Starts `<runtime> <cli> <args>` detached from the caller, so a web request returns at once and the work
  * outlives it. Resolves with the pid once the process exists; rejects when it could not be started.
  * Only ids travel on the command line: secrets reach the child through its environment.
@@ -9,6 +21,8 @@ import { cliEntry, projectRoot } from "@/lib/config";
 export async function startDetached(runtimeBinary: string, args: string[]): Promise<number> {
   const child = execa(runtimeBinary, [cliEntry(), ...args], {
     cwd: projectRoot,
+    env: workerEnv(),
+    extendEnv: false,
     detached: true,
     stdio: "ignore",
     cleanup: false,
