@@ -55,6 +55,10 @@ describe("the archive engine", () => {
     const big = Buffer.from("a log line that repeats with a counter\n".repeat(200_000));
     fs.writeFileSync(testRoot("site/big.log"), big);
     files.set("big.log", big);
+    // Already compressed and larger than the whole-file limit: streamed and stored.
+    const video = randomBytes(3 * 1024 * 1024 + 17);
+    fs.writeFileSync(testRoot("site/video.mp4"), video);
+    files.set("video.mp4", video);
     for (let i = 0; i < 300; i++) {
       const data = Buffer.from(`file ${i}\n`.repeat(1 + i * 7));
       fs.mkdirSync(testRoot("site/many"), { recursive: true });
@@ -80,9 +84,25 @@ describe("the archive engine", () => {
       const entries = await listEntries(zip);
       zip.close();
       expect(entries.find((e) => e.fileName.endsWith("photo.jpg"))!.compressionMethod).toBe(0);
+      expect(entries.find((e) => e.fileName.endsWith("video.mp4"))!.compressionMethod).toBe(0);
       expect(entries.find((e) => e.fileName.endsWith("big.log"))!.compressionMethod).toBe(8);
     }
     expect(sizes[0]).toBeGreaterThan(sizes[2]!);
+  });
+
+  it("walks in name order, leaves out what the exclude globs name without entering excluded folders, and follows no link", async () => {
+    const root = testRoot("site");
+    for (const dir of ["cache/deep", "app/node_modules/pkg", "app/src", ".hidden"]) fs.mkdirSync(path.join(root, dir), { recursive: true });
+    for (const file of ["cache/deep/x.bin", "app/node_modules/pkg/i.js", "app/src/main.ts", "app/src/old.tmp", "top.tmp", ".hidden/.env", "b.txt", "a-b.txt"]) {
+      fs.writeFileSync(path.join(root, file), file);
+    }
+    fs.symlinkSync("/etc", path.join(root, "etc-link"));
+    const walk = await walkRoots([root], ["cache/**", "*.tmp", "**/node_modules"]);
+    expect(walk.entries.map((e) => e.entry.slice("files/site/".length))).toEqual([
+      ".hidden/", ".hidden/.env", "a-b.txt", "app/", "app/src/", "app/src/main.ts", "app/src/old.tmp", "b.txt", "etc-link",
+    ]);
+    expect(walk.entries.find((e) => e.entry.endsWith("etc-link"))).toMatchObject({ type: "symlink", target: "/etc" });
+    expect(walk.totalFileBytes).toBe(["app/src/main.ts", "app/src/old.tmp", ".hidden/.env", "b.txt", "a-b.txt"].join("").length);
   });
 
   it("writes zip64 end records past 65,535 entries, and unzip and yauzl read every entry", async () => {

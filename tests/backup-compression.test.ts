@@ -45,7 +45,7 @@ describe("the compression setting", () => {
     const fast = await backUpWith("fast");
     const small = await backUpWith("small");
     const log = "files/site/app.log";
-    // archiver does not set the level hint bits, so the sizes tell the levels apart.
+    // Our zip writer does not set the level hint bits, so the sizes tell the levels apart.
     for (const listing of [fast, small]) expect(listing.get(log)!.method).toMatch(/^Defl/);
     expect(fast.get(log)!.compressed).toBeGreaterThan(small.get(log)!.compressed);
     for (const listing of [fast, small]) expect(listing.get("files/site/photo.JPG")!.method).toBe("Stored");

@@ -17,7 +17,7 @@ const ALREADY_COMPRESSED = new Set(
 );
 
 /** Files up to this size are read whole and deflated in the thread pool, several at once; larger ones stream. */
-const WHOLE_FILE_MAX = 4 * 1024 * 1024;
+const WHOLE_FILE_MAX = 1024 * 1024;
 /** Read-ahead bounds: memory stays constant however big the tree. */
 const READ_AHEAD_BYTES = 24 * 1024 * 1024;
 const READ_AHEAD_ENTRIES = 24;
