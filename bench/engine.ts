@@ -4,7 +4,7 @@ import fs from "node:fs/promises";
 import type { Settings } from "@/lib/settings";
 import path from "node:path";
 import { writeBackupArchive } from "@/lib/backup/archive";
-import { walkRoots } from "@/lib/backup/walk";
+import { emptyWalk, walkRoots } from "@/lib/backup/walk";
 import { inspectArchive } from "@/lib/backup/inspect";
 import { verifyAndStage } from "@/lib/backup/extract";
 import { dumperFor } from "@/lib/backup/dumpers";
@@ -44,7 +44,7 @@ async function archive() {
   await progress?.stop();
   const elapsedMs = performance.now() - started;
   if (progress) bytes = progress.bytesDone;
-  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.manifest.files.length, elapsedMs }));
+  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs }));
 }
 
 async function dump() {
@@ -57,7 +57,7 @@ async function dump() {
     partFile: `${out}.part`,
     outFile: out,
     backupName: "bench",
-    walk: { roots: [], entries: [], totalFileBytes: 0, warnings: [] },
+    walk: emptyWalk(),
     database: { dumper: dumperFor(settings), workFile: `${out}.dbwork` },
     level: Number(arg("level")),
     log: quiet,

@@ -3,7 +3,6 @@
 // database and backup directory of its own, measures an unloaded backup, then runs 50 clients listing
 // backups and polling a running backup's progress while that backup runs and two large downloads stream.
 // Needs `npm run build` first. Bounded: LOAD_MAX_SECONDS (default 120) and LOAD_MAX_REQUESTS (default 200000).
-import { execFileSync, spawn } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
@@ -11,6 +10,7 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import Database from "better-sqlite3";
+import { prepareWithAdmin, signIn, startPortal, untilUp } from "./portal-harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const port = Number(process.env.LOAD_PORT ?? 3190);
@@ -46,10 +46,7 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 
 function prepare() {
   console.log(`Preparing ${work}: database, an admin, ${dataMb} MB of files to back up`);
-  execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
-  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
-  });
+  prepareWithAdmin(env, account);
   const storage = path.join(work, "storage");
   fs.mkdirSync(storage, { recursive: true });
   // Half incompressible, half text: a site's mix of media and documents.
@@ -57,13 +54,6 @@ function prepare() {
     const data = i % 2 ? randomBytes(4_000_000) : Buffer.from(`line ${i} of a document\n`.repeat(170_000)).subarray(0, 4_000_000);
     fs.writeFileSync(path.join(storage, `file-${i}.${i % 2 ? "bin" : "txt"}`), data);
   }
-}
-
-function startServer() {
-  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root, env, detached: true, stdio: ["ignore", "ignore", "inherit"],
-  });
-  return child;
 }
 
 /** The server's resident memory, its whole process tree, sampled: current and peak (kernel's high-water mark). */
@@ -89,30 +79,6 @@ function memoryOf(pid) {
     } catch {}
   }
   return { rss, hwm };
-}
-
-async function untilReady() {
-  for (let i = 0; i < 300; i++) {
-    const status = await fetch(`${base}/signin`).then((r) => r.status, () => 0);
-    if (status === 200) return;
-    await sleep(200);
-  }
-  throw new Error("the portal did not start");
-}
-
-async function signIn() {
-  const csrf = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = await csrf.json();
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const response = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
-    body: new URLSearchParams({ csrfToken, email: account.email, password: account.password, json: "true" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
-  if (!session) throw new Error(`sign-in failed: ${response.status}`);
-  return session.split(";")[0];
 }
 
 function job(id) {
@@ -169,12 +135,12 @@ const fmtMb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
 async function main() {
   prepare();
-  const server = startServer();
+  const server = startPortal(env, port);
   let peak = 0;
   const sampler = setInterval(() => (peak = Math.max(peak, memoryOf(server.pid).rss)), 200);
   try {
-    await untilReady();
-    const cookie = await signIn();
+    await untilUp(base);
+    const cookie = await signIn(base, account);
     console.log(`Portal up on ${base}, pid ${server.pid}, ${fmtMb(memoryOf(server.pid).rss)} resident`);
 
     // One client, one request at a time, nothing else running: what a single request costs.

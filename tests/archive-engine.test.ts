@@ -8,7 +8,7 @@ import { writeBackupArchive, type ArchiveRequest } from "@/lib/backup/archive";
 import { enqueueBackup } from "@/lib/backup/jobs";
 import { manifestSchema } from "@/lib/backup/manifest";
 import { runBackup } from "@/lib/backup/run";
-import { walkRoots } from "@/lib/backup/walk";
+import { walkRoots, type WalkEntry } from "@/lib/backup/walk";
 import { listEntries, openZip } from "@/lib/backup/zip-reader";
 import { ZipWriter } from "@/lib/backup/zip-writer";
 import { loadSettings } from "@/lib/settings";
@@ -98,10 +98,13 @@ describe("the archive engine", () => {
     }
     fs.symlinkSync("/etc", path.join(root, "etc-link"));
     const walk = await walkRoots([root], ["cache/**", "*.tmp", "**/node_modules"]);
-    expect(walk.entries.map((e) => e.entry.slice("files/site/".length))).toEqual([
+    const entries: WalkEntry[] = [];
+    for await (const entry of walk.entries()) entries.push(entry);
+    expect(entries.map((e) => e.entry.slice("files/site/".length))).toEqual([
       ".hidden/", ".hidden/.env", "a-b.txt", "app/", "app/src/", "app/src/main.ts", "app/src/old.tmp", "b.txt", "etc-link",
     ]);
-    expect(walk.entries.find((e) => e.entry.endsWith("etc-link"))).toMatchObject({ type: "symlink", target: "/etc" });
+    expect(entries.find((e) => e.entry.endsWith("etc-link"))).toMatchObject({ type: "symlink", target: "/etc" });
+    expect(walk.count).toBe(entries.length);
     expect(walk.totalFileBytes).toBe(["app/src/main.ts", "app/src/old.tmp", ".hidden/.env", "b.txt", "a-b.txt"].join("").length);
   });
 

@@ -68,7 +68,7 @@ describe("a backup of a site that misbehaves", () => {
     writeSite({ "keep.txt": "kept\n", "gone.txt": "soon gone\n" });
     const { outFile, result, warnings } = await archiveAfter(() => fs.rmSync(testRoot("site/gone.txt")));
     expect(warnings.join("\n")).toMatch(/gone\.txt could not be read \(ENOENT\); skipped/);
-    expect(result.manifest.warnings).toEqual(warnings);
+    expect(result.warnings).toEqual(warnings);
     const { out, manifest } = readManifest(outFile);
     expect(manifest.files.map((f) => f.entry)).toEqual(["files/site/keep.txt"]);
     expect(fs.readFileSync(path.join(out, "files/site/keep.txt"), "utf8")).toBe("kept\n");

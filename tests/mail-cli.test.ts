@@ -1,8 +1,6 @@
 import { execFile } from "node:child_process";
 import fs from "node:fs";
 import { promisify } from "node:util";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { enqueueBackup } from "@/lib/backup/jobs";
@@ -10,6 +8,7 @@ import { runBackup } from "@/lib/backup/run";
 import { notifyJobEnded } from "@/lib/mail/notify";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "./helpers/smtp";
 
 // The command line is where the portal's background worker, cron and the scheduler all end up: these run
 // the real CLI (dist/cli.mjs) against a real SMTP server, asynchronously so that this process can answer.
@@ -20,33 +19,16 @@ const SMTP_PASSWORD = "cli-smtp-secret-77";
 const WATCHERS = ["ops@example.test", "oncall@example.test"];
 
 describe("mails from the command line", () => {
-  const received: { raw: string; mail: ParsedMail; to: string[] }[] = [];
-  let server: SMTPServer;
+  let smtpServer: TestSmtpServer;
+  let received: ReceivedMail[] = [];
   let port = 0;
 
   beforeAll(async () => {
     process.env.APP_URL = "https://portal.example.test/";
-    server = new SMTPServer({
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
-      onAuth(auth, _session, callback) {
-        if (auth.username !== "mailer" || auth.password !== SMTP_PASSWORD) return callback(new Error("Invalid username or password"));
-        callback(null, { user: auth.username });
-      },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", async () => {
-          const raw = Buffer.concat(chunks).toString("utf8");
-          received.push({ raw, mail: await simpleParser(raw), to: session.envelope.rcptTo.map((r) => r.address) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.server.address() as { port: number }).port;
+    smtpServer = await startSmtpServer({ user: "mailer", password: SMTP_PASSWORD });
+    ({ port, received } = smtpServer);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => smtpServer.close());
   beforeEach(async () => {
     received.length = 0;
     await freshSite();

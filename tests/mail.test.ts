@@ -1,7 +1,6 @@
 import fs from "node:fs";
 import path from "node:path";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
+import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { afterJob } from "@/lib/backup/after-job";
@@ -9,39 +8,23 @@ import { enqueueBackup } from "@/lib/backup/jobs";
 import { runBackup } from "@/lib/backup/run";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "./helpers/smtp";
 
 const SMTP_PASSWORD = "smtp-secret-pw-123";
 const DB_PASSWORD = "db-secret-pw-456";
 
 describe("notification mails", () => {
-  const received: { raw: string; mail: ParsedMail; envelopeTo: string[] }[] = [];
   let refuse = false;
-  let server: SMTPServer;
+  let smtpServer: TestSmtpServer;
+  let received: ReceivedMail[] = [];
   let port = 0;
 
   beforeAll(async () => {
     process.env.APP_URL = "https://backups.example.test";
-    server = new SMTPServer({
-      disabledCommands: ["STARTTLS"],
-      allowInsecureAuth: true,
-      onAuth(auth, _session, callback) {
-        if (refuse || auth.username !== "mailer" || auth.password !== SMTP_PASSWORD) return callback(new Error("Invalid username or password"));
-        callback(null, { user: auth.username });
-      },
-      onData(stream, session, callback) {
-        const chunks: Buffer[] = [];
-        stream.on("data", (c: Buffer) => chunks.push(c));
-        stream.on("end", async () => {
-          const raw = Buffer.concat(chunks).toString("utf8");
-          received.push({ raw, mail: await simpleParser(raw), envelopeTo: session.envelope.rcptTo.map((r) => r.address) });
-          callback();
-        });
-      },
-    });
-    await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-    port = (server.server.address() as { port: number }).port;
+    smtpServer = await startSmtpServer({ user: "mailer", password: SMTP_PASSWORD }, () => refuse);
+    ({ port, received } = smtpServer);
   });
-  afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+  afterAll(() => smtpServer.close());
   beforeEach(async () => {
     received.length = 0;
     refuse = false;
@@ -64,8 +47,8 @@ describe("notification mails", () => {
     const done = await backUpAs(user.id);
     expect(done.status).toBe("completed");
     expect(received).toHaveLength(1);
-    const { mail, raw, envelopeTo } = received[0]!;
-    expect(envelopeTo).toEqual([user.email]);
+    const { mail, raw, to } = received[0]!;
+    expect(to).toEqual([user.email]);
     expect(mail.subject).toBe(`Backup completed: ${done.fileName}`);
     expect(mail.text).toContain(`https://backups.example.test/backups/${done.id}`);
     expect(mail.html).toContain(`href="https://backups.example.test/backups/${done.id}"`);
@@ -83,8 +66,8 @@ describe("notification mails", () => {
     const done = await backUpAs(null);
     expect(done.status).toBe("failed");
     expect(received).toHaveLength(1);
-    const { mail, raw, envelopeTo } = received[0]!;
-    expect(envelopeTo).toContain(admin.email);
+    const { mail, raw, to } = received[0]!;
+    expect(to).toContain(admin.email);
     expect(mail.subject).toBe(`Backup FAILED: ${done.fileName}`);
     expect(mail.text).toMatch(/Error: Cannot reach the database server at 127\.0\.0\.1:1/);
     expect(mail.text).toContain("Last lines of the log:");

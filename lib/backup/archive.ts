@@ -6,7 +6,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { crc32, deflateRaw } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/log";
-import { MANIFEST_FORMAT_VERSION, MANIFEST_NAME, type Manifest } from "@/lib/backup/manifest";
+import { MANIFEST_NAME } from "@/lib/backup/manifest";
+import { ManifestWriter, type ManifestHead } from "@/lib/backup/manifest-writer";
+import { FileSpool } from "@/lib/backup/spool";
 import type { DatabaseDumper } from "@/lib/backup/dumpers/types";
 import type { WalkEntry, WalkResult } from "@/lib/backup/walk";
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/zip-writer";
@@ -41,7 +43,8 @@ export interface ArchiveRequest {
 export interface ArchiveResult {
   size: number;
   sha256: string;
-  manifest: Manifest;
+  fileCount: number;
+  warnings: string[];
 }
 
 type Prepared =
@@ -104,13 +107,19 @@ async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
 }
 
 /** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
-async function* readAhead(entries: WalkEntry[], level: number): AsyncGenerator<Prepared> {
+async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number): AsyncGenerator<Prepared> {
   const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
-  let next = 0;
+  const walked = entries[Symbol.asyncIterator]();
+  let walkedAll = false;
   let buffered = 0;
   for (;;) {
-    while (next < entries.length && queue.length < READ_AHEAD_ENTRIES && (buffered < READ_AHEAD_BYTES || queue.length === 0)) {
-      const item = entries[next++]!;
+    while (!walkedAll && queue.length < READ_AHEAD_ENTRIES && (buffered < READ_AHEAD_BYTES || queue.length === 0)) {
+      const next = await walked.next();
+      if (next.done) {
+        walkedAll = true;
+        break;
+      }
+      const item = next.value;
       const bytes = item.type === "file" && item.size <= WHOLE_FILE_MAX ? item.size : 0;
       const promise = prepare(item, level);
       promise.catch(() => {});
@@ -132,6 +141,8 @@ async function* readAhead(entries: WalkEntry[], level: number): AsyncGenerator<P
  * of any size needs bounded memory. The archive appears under its real name only when complete.
  */
 export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveResult> {
+  // The manifest's lists go to temporary files beside the archive (removed below, or by the reaper after a crash).
+  const manifest = await ManifestWriter.create(req.partFile);
   const out = fs.createWriteStream(req.partFile, { flags: "wx", mode: 0o600 });
   let outError: Error | null = null;
   out.on("error", (e) => (outError = e));
@@ -141,23 +152,21 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     archiveHash.update(chunk);
     if (!out.write(chunk)) await once(out, "drain");
   };
-  const zip = new ZipWriter(write);
+  const central = await FileSpool.create(`${req.partFile}.central`).catch(async (error) => {
+    await manifest.dispose();
+    throw error;
+  });
+  const zip = new ZipWriter(write, central);
+  manifest.warnings.push(...req.walk.warnings);
   const warn = (message: string) => {
     manifest.warnings.push(message);
     req.log.warn(message);
   };
-
-  const manifest: Manifest = {
-    formatVersion: MANIFEST_FORMAT_VERSION,
-    app: "safekeep",
+  const head: ManifestHead = {
     createdAt: new Date().toISOString(),
     backupName: req.backupName,
     source: { hostname: os.hostname(), fileRoots: req.walk.roots },
     database: null,
-    files: [],
-    directories: [],
-    symlinks: [],
-    warnings: [...req.walk.warnings],
   };
 
   try {
@@ -175,7 +184,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         const meta: EntryMeta = { name: dump.entry, mode: 0o600, mtime: new Date(), kind: "file" };
         const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
         await dump.finished;
-        manifest.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
+        head.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
         req.log.info(`Database dump: ${size} bytes`);
       } finally {
         dump.stream.destroy();
@@ -184,8 +193,8 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
-    req.log.info(`Archiving ${req.walk.entries.length} entries from ${req.walk.roots.length} file root(s)`);
-    for await (const prepared of readAhead(req.walk.entries, req.level)) {
+    req.log.info(`Archiving ${req.walk.count} entries from ${req.walk.roots.length} file root(s)`);
+    for await (const prepared of readAhead(req.walk.entries(), req.level)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);
         continue;
@@ -196,28 +205,29 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         continue;
       }
       await zip.addPrepared(meta, prepared.data);
-      if (item.type === "directory") manifest.directories.push(item.entry);
+      if (item.type === "directory") await manifest.addDirectory(item.entry);
       else if (item.type === "symlink") manifest.symlinks.push({ entry: item.entry, target: item.target });
       else {
         if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
         req.onBytes(prepared.data.size);
-        manifest.files.push({ entry: item.entry, size: prepared.data.size, sha256: prepared.sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
+        await manifest.addFile({ entry: item.entry, size: prepared.data.size, sha256: prepared.sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
       }
     }
 
     req.onPhase("finalizing");
-    const manifestData = Buffer.from(JSON.stringify(manifest, null, 2));
-    await zip.addPrepared({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, await compress(manifestData, req.level || 6, false));
+    await zip.addStream({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, manifest.json(head), req.level || 6, () => {});
     await zip.finish();
     out.end();
     await once(out, "close");
     if (outError) throw outError;
     await fs.promises.rename(req.partFile, req.outFile);
-    return { size: zip.bytesWritten, sha256: archiveHash.digest("hex"), manifest };
+    return { size: zip.bytesWritten, sha256: archiveHash.digest("hex"), fileCount: manifest.fileCount, warnings: manifest.warnings };
   } catch (error) {
     out.destroy();
     await fs.promises.rm(req.partFile, { force: true });
     throw error;
+  } finally {
+    await Promise.all([manifest.dispose(), central.dispose()]);
   }
 }
 
@@ -226,7 +236,7 @@ async function writeStreamed(
   zip: ZipWriter,
   prepared: Extract<Prepared, { kind: "stream" }>,
   req: ArchiveRequest,
-  manifest: Manifest,
+  manifest: ManifestWriter,
   warn: (message: string) => void,
 ): Promise<void> {
   const { item, meta, handle, store } = prepared;
@@ -241,7 +251,7 @@ async function writeStreamed(
     if (size !== item.size || (now && now.size !== size)) {
       warn(`${item.absPath} changed size while being backed up (${item.size} → ${now?.size ?? "?"} bytes); archived the first ${size} bytes`);
     }
-    manifest.files.push({ entry: item.entry, size, sha256: hash.digest("hex"), mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
+    await manifest.addFile({ entry: item.entry, size, sha256: hash.digest("hex"), mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
   } finally {
     await handle.close().catch(() => {});
   }

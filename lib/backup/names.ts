@@ -41,5 +41,8 @@ export function checksumFileName(archiveName: string): string {
 
 /** Work in progress is hidden (leading dot) and never matches backupFileNameSchema. */
 export function partialFileNames(archiveName: string): string[] {
-  return [`.${archiveName}.part`, `.${archiveName}.db.part`];
+  // The archive, the database's work file, then the lists that wait on disk: the walk's entries (run.ts),
+  // the manifest's files and directories (manifest-writer.ts) and the zip's central directory (archive.ts).
+  const part = `.${archiveName}.part`;
+  return [part, `.${archiveName}.db.part`, `${part}.walk`, `${part}.files`, `${part}.dirs`, `${part}.central`];
 }

@@ -12,6 +12,7 @@ import { checksumFileName, logFileName, partialFileNames } from "@/lib/backup/na
 import { ensurePrivateDir } from "@/lib/backup/paths";
 import { ProgressReporter } from "@/lib/backup/progress";
 import { walkRoots } from "@/lib/backup/walk";
+import { FileSpool } from "@/lib/backup/spool";
 import { holdForTests } from "@/lib/backup/test-hold";
 
 /**
@@ -31,15 +32,17 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   const progress = new ProgressReporter(id);
   progress.start();
   let log = openBackupLog(path.join(dir, logFileName(backup.fileName)));
+  let walkSpool: FileSpool | null = null;
   try {
     await ensurePrivateDir(dir);
     log.info(`Backup ${backup.fileName} started by process ${process.pid}`);
     progress.setPhase("scanning");
-    const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir]);
+    const [partFile, dbWorkFile, walkFile] = partialFileNames(backup.fileName).map((name) => path.join(dir, name));
+    walkSpool = await FileSpool.create(walkFile!);
+    const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir], walkSpool);
     for (const warning of walk.warnings) log.warn(warning);
     const dumper = dumperFor(settings);
     progress.bytesTotal = walk.totalFileBytes + (await dumper.estimateBytes());
-    const [partFile, dbWorkFile] = partialFileNames(backup.fileName).map((name) => path.join(dir, name));
 
     const result = await writeBackupArchive({
       partFile,
@@ -57,7 +60,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     });
     await progress.stop();
     await writeFile(path.join(dir, checksumFileName(backup.fileName)), `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
-    log.info(`Completed: ${result.manifest.files.length} files, ${result.size} bytes, sha256 ${result.sha256}`);
+    log.info(`Completed: ${result.fileCount} files, ${result.size} bytes, sha256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({
       where: { id, status: "running" },
@@ -85,5 +88,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     }
     await markFailed(backup, message, settings);
     return prisma.backup.findUniqueOrThrow({ where: { id } });
+  } finally {
+    await walkSpool?.dispose();
   }
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import picomatch from "picomatch";
+import { memoryStore, type ByteStore } from "@/lib/backup/spool";
 
 export interface FileRoot {
   /** The folder name the root gets inside `files/` in the archive. */
@@ -8,16 +9,72 @@ export interface FileRoot {
   path: string;
 }
 
-export type WalkEntry =
-  | { type: "file"; absPath: string; entry: string; size: number; mode: number; mtime: Date }
-  | { type: "directory"; absPath: string; entry: string; mode: number; mtime: Date }
-  | { type: "symlink"; absPath: string; entry: string; target: string; mode: number };
+/** One walked entry; the absolute path, the archive name and the date are made when asked for. */
+class Walked<T extends "file" | "directory" | "symlink"> {
+  constructor(
+    readonly type: T,
+    readonly root: FileRoot,
+    /** The path inside the root, `/`-separated. */
+    readonly rel: string,
+    readonly mode: number,
+    readonly size: number,
+    readonly mtimeMs: number,
+    readonly target: T extends "symlink" ? string : undefined,
+  ) {}
+
+  get absPath(): string {
+    return path.join(this.root.path, this.rel);
+  }
+
+  /** The name inside the archive; a directory's ends with `/`. */
+  get entry(): string {
+    return `files/${this.root.label}/${this.rel}${this.type === "directory" ? "/" : ""}`;
+  }
+
+  get mtime(): Date {
+    return new Date(this.mtimeMs);
+  }
+}
+
+export type WalkEntry = Walked<"file"> | Walked<"directory"> | Walked<"symlink">;
 
 export interface WalkResult {
   roots: FileRoot[];
-  entries: WalkEntry[];
+  count: number;
   totalFileBytes: number;
   warnings: string[];
+  /** Every entry, depth first, each folder in name order; read back from the walk's store. */
+  entries(): AsyncIterable<WalkEntry>;
+}
+
+type Line = [type: WalkEntry["type"], root: number, rel: string, mode: number, size: number, mtimeMs: number, target?: string];
+
+function toLine(item: WalkEntry, roots: FileRoot[]): string {
+  const line: Line = [item.type, roots.indexOf(item.root), item.rel, item.mode, item.size, item.mtimeMs];
+  if (item.type === "symlink") line.push(item.target);
+  // JSON escapes any newline in a name, so one line is one entry.
+  return `${JSON.stringify(line)}\n`;
+}
+
+function fromLine(text: string, roots: FileRoot[]): WalkEntry {
+  const [type, root, rel, mode, size, mtimeMs, target] = JSON.parse(text) as Line;
+  if (type === "symlink") return new Walked("symlink", roots[root]!, rel, mode, 0, mtimeMs, target!);
+  return type === "file" ? new Walked("file", roots[root]!, rel, mode, size, mtimeMs, undefined) : new Walked("directory", roots[root]!, rel, mode, 0, mtimeMs, undefined);
+}
+
+async function* readLines(store: ByteStore, roots: FileRoot[]): AsyncGenerator<WalkEntry> {
+  let carry = "";
+  for await (const chunk of store.read()) {
+    const lines = (carry + chunk.toString("utf8")).split("\n");
+    carry = lines.pop()!;
+    for (const line of lines) yield fromLine(line, roots);
+  }
+  if (carry) yield fromLine(carry, roots);
+}
+
+/** A walk of nothing, for an archive of the database alone. */
+export function emptyWalk(): WalkResult {
+  return { roots: [], count: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
 }
 
 /** Gives each root a distinct label: its folder name, numbered when two roots share one. */
@@ -38,20 +95,22 @@ const STAT_BATCH = 64;
 /**
  * Lists every file, directory and symlink under the roots, minus the excluded globs (relative to each root,
  * picomatch syntax, dotfiles included; an excluded directory is not entered). Links are never followed,
- * so a link cannot pull in anything outside the roots. One lstat per entry, and only the compact entries
- * are kept: a walk of 20,000 files holds about 5 MB.
+ * so a link cannot pull in anything outside the roots. One lstat per entry. The entries go to `store` as
+ * they are found (a file spool in a backup), so the walk's memory does not grow with the file count:
+ * only one folder's names are held at a time.
  */
 export async function walkRoots(
   rootPaths: string[],
   excludeGlobs: string[],
   /** Absolute directories never archived, such as the backup directory when a root contains it. */
   skipDirs: string[] = [],
+  store: ByteStore = memoryStore(),
 ): Promise<WalkResult> {
   const skipped = (p: string) => skipDirs.some((dir) => p === dir || p.startsWith(dir + path.sep));
   const excluded = excludeGlobs.length ? picomatch(excludeGlobs, { dot: true }) : () => false;
   const roots = labelRoots(rootPaths);
-  const entries: WalkEntry[] = [];
   const warnings: string[] = [];
+  let totalFileBytes = 0;
 
   async function walkDir(root: FileRoot, relDir: string): Promise<void> {
     const absDir = relDir ? path.join(root.path, relDir) : root.path;
@@ -60,7 +119,7 @@ export async function walkRoots(
       return [] as string[];
     });
     names.sort();
-    const subdirs: string[] = [];
+    const found = new Map<string, WalkEntry>();
     for (let i = 0; i < names.length; i += STAT_BATCH) {
       await Promise.all(
         names.slice(i, i + STAT_BATCH).map(async (name) => {
@@ -69,24 +128,30 @@ export async function walkRoots(
           if (skipped(absPath) || excluded(rel)) return;
           const stats = await fs.lstat(absPath).catch(() => null);
           if (!stats) return; // Gone since the listing: nothing to back up.
-          const entry = `files/${root.label}/${rel}`;
           if (stats.isSymbolicLink()) {
             const target = await fs.readlink(absPath).catch(() => null);
             if (target === null) warnings.push(`Could not read link ${absPath}; skipped`);
-            else entries.push({ type: "symlink", absPath, entry, target, mode: stats.mode });
+            else found.set(name, new Walked("symlink", root, rel, stats.mode, 0, stats.mtimeMs, target));
           } else if (stats.isDirectory()) {
             if (excluded(`${rel}/`)) return;
-            entries.push({ type: "directory", absPath, entry: `${entry}/`, mode: stats.mode, mtime: stats.mtime });
-            subdirs.push(rel);
+            found.set(name, new Walked("directory", root, rel, stats.mode, 0, stats.mtimeMs, undefined));
           } else if (stats.isFile()) {
-            entries.push({ type: "file", absPath, entry, size: stats.size, mode: stats.mode, mtime: stats.mtime });
+            found.set(name, new Walked("file", root, rel, stats.mode, stats.size, stats.mtimeMs, undefined));
           } else {
             warnings.push(`${absPath} is not a regular file (socket, FIFO or device); skipped`);
           }
         }),
       );
     }
-    for (const rel of subdirs.sort()) await walkDir(root, rel);
+    // Depth first, each folder's names in order: the same tree always walks the same way, with no sort
+    // of the whole list.
+    for (const name of names) {
+      const item = found.get(name);
+      if (!item) continue;
+      await store.append(toLine(item, roots));
+      totalFileBytes += item.size;
+      if (item.type === "directory") await walkDir(root, item.rel);
+    }
   }
 
   for (const root of roots) {
@@ -97,7 +162,5 @@ export async function walkRoots(
     }
     await walkDir(root, "");
   }
-  entries.sort((a, b) => (a.entry < b.entry ? -1 : a.entry > b.entry ? 1 : 0));
-  const totalFileBytes = entries.reduce((sum, e) => sum + (e.type === "file" ? e.size : 0), 0);
-  return { roots, entries, totalFileBytes, warnings };
+  return { roots, count: store.count, totalFileBytes, warnings, entries: () => readLines(store, roots) };
 }

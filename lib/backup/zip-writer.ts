@@ -1,6 +1,7 @@
 import { crc32 } from "node:zlib";
 import type { Readable } from "node:stream";
 import { deflateInParallel } from "@/lib/backup/parallel-deflate";
+import { memoryStore, type ByteStore } from "@/lib/backup/spool";
 
 /**
  * A small standard zip writer (PKWARE APPNOTE 6.3) for entries whose data is ready (already deflated
@@ -59,10 +60,15 @@ function externalAttributes(meta: EntryMeta): number {
 
 export class ZipWriter {
   private offset = 0;
-  private readonly records: CentralRecord[] = [];
 
-  /** `write` must resolve once the sink can take more (backpressure). */
-  constructor(private readonly write: (chunk: Buffer) => Promise<void>) {}
+  /**
+   * `write` must resolve once the sink can take more (backpressure). The central directory's records wait
+   * in `central` until the end: a file spool keeps memory flat for any number of entries.
+   */
+  constructor(
+    private readonly write: (chunk: Buffer) => Promise<void>,
+    private readonly central: ByteStore = memoryStore(),
+  ) {}
 
   get bytesWritten(): number {
     return this.offset;
@@ -105,14 +111,14 @@ export class ZipWriter {
     const flags = FLAG_UTF8;
     await this.emit(this.localHeader(meta, prepared.method, flags, prepared.crc, prepared.size, prepared.data.length));
     if (prepared.data.length) await this.emit(prepared.data);
-    this.records.push({ meta, method: prepared.method, flags, crc: prepared.crc, size: prepared.size, csize: prepared.data.length, offset });
+    await this.central.append(this.centralRecord({ meta, method: prepared.method, flags, crc: prepared.crc, size: prepared.size, csize: prepared.data.length, offset }));
   }
 
   /**
    * An entry streamed from `source`, deflated on the way when `level` > 0: sizes and CRC follow the data
    * in a data descriptor. `onChunk` sees every source chunk (for hashing and progress).
    */
-  async addStream(meta: EntryMeta, source: Readable, level: number, onChunk: (chunk: Buffer) => void): Promise<number> {
+  async addStream(meta: EntryMeta, source: AsyncIterable<Buffer> | Readable, level: number, onChunk: (chunk: Buffer) => void): Promise<number> {
     const offset = this.offset;
     const method = level > 0 ? 8 : 0;
     const flags = FLAG_UTF8 | FLAG_DESCRIPTOR;
@@ -145,7 +151,7 @@ export class ZipWriter {
       d.writeUInt32LE(size, 12);
     }
     await this.emit(d);
-    this.records.push({ meta, method, flags, crc, size, csize, offset });
+    await this.central.append(this.centralRecord({ meta, method, flags, crc, size, csize, offset }));
     return size;
   }
 
@@ -187,21 +193,9 @@ export class ZipWriter {
   /** The central directory and its end records; nothing may be added afterwards. */
   async finish(): Promise<void> {
     const start = this.offset;
-    let batch: Buffer[] = [];
-    let batchBytes = 0;
-    for (const r of this.records) {
-      const rec = this.centralRecord(r);
-      batch.push(rec);
-      batchBytes += rec.length;
-      if (batchBytes > 1 << 20) {
-        await this.emit(Buffer.concat(batch));
-        batch = [];
-        batchBytes = 0;
-      }
-    }
-    if (batch.length) await this.emit(Buffer.concat(batch));
+    for await (const chunk of this.central.read()) await this.emit(chunk);
     const cdSize = this.offset - start;
-    const count = this.records.length;
+    const count = this.central.count;
     const zip64 = count >= 0xffff || start >= MAX32 || cdSize >= MAX32;
     if (zip64) {
       const eocd64Offset = this.offset;
