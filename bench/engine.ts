@@ -5,6 +5,7 @@ import type { Settings } from "@/lib/settings";
 import path from "node:path";
 import { writeBackupArchive } from "@/lib/backup/archive";
 import { emptyWalk, walkRoots } from "@/lib/backup/walk";
+import { FileSpool } from "@/lib/backup/spool";
 import { inspectArchive } from "@/lib/backup/inspect";
 import { verifyAndStage } from "@/lib/backup/extract";
 import { dumperFor } from "@/lib/backup/dumpers";
@@ -21,7 +22,9 @@ async function archive() {
   const out = arg("out");
   let bytes = 0;
   const started = performance.now();
-  const walk = await walkRoots([arg("root")], []);
+  // As a backup does (lib/backup/run.ts): the walk's entries wait in a file, not in memory.
+  const walkSpool = await FileSpool.create(`${out}.walk`);
+  const walk = await walkRoots([arg("root")], [], [], walkSpool);
   // With --progress-id, the real reporter writes this Backup row (in DATABASE_URL) as a job's would, so
   // the bench can tell what reporting progress costs.
   const progressId = process.argv.includes("--progress-id") ? Number(arg("progress-id")) : null;
@@ -42,6 +45,7 @@ async function archive() {
     onPhase: (phase) => progress?.setPhase(phase),
   });
   await progress?.stop();
+  await walkSpool.dispose();
   const elapsedMs = performance.now() - started;
   if (progress) bytes = progress.bytesDone;
   console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs }));

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full [--reps N] [--only files,extract,dump,progress,full,download,list] [--skip ...]
+//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -10,6 +10,7 @@ import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { build } from "esbuild";
+import { prepareWithAdmin, signIn, startPortal, untilUp } from "../scripts/portal-harness.mjs";
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
 const opt = (name, fallback) => {
@@ -18,8 +19,10 @@ const opt = (name, fallback) => {
 };
 const sizeName = opt("size", "small");
 const SIZES = {
-  small: { texts: 2000, media: 20, big: 1, bigMb: 20, dbRows: 60_000 },
-  full: { texts: 20_000, media: 300, big: 3, bigMb: 50, dbRows: 1_200_000 },
+  small: { texts: 2000, textKb: [1, 20], media: 20, big: 1, bigMb: 20, dbRows: 60_000 },
+  full: { texts: 20_000, textKb: [1, 20], media: 300, big: 3, bigMb: 50, dbRows: 1_200_000 },
+  // Many small files: what memory does with the file count rather than the byte count.
+  many: { texts: 200_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 60_000 },
 };
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
@@ -86,7 +89,8 @@ function generateSite() {
   for (let i = 0; i < size.texts; i++) {
     const dir = path.join(site, `src/module-${i % 97}/part-${i % 13}`);
     fs.mkdirSync(dir, { recursive: true });
-    const bytes = 1024 + Math.floor(rand() * 19 * 1024);
+    const [minKb, maxKb] = size.textKb;
+    const bytes = minKb * 1024 + Math.floor(rand() * (maxKb - minKb) * 1024);
     fs.writeFileSync(path.join(dir, `file-${i}.${exts[i % exts.length]}`), textFile(rand, bytes));
   }
   const media = ["jpg", "png", "zip", "gz"];
@@ -301,11 +305,7 @@ function portalEnv() {
 function preparePortal() {
   fs.rmSync(portalDir, { recursive: true, force: true });
   fs.mkdirSync(portalDir, { recursive: true });
-  const env = portalEnv();
-  execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
-  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
-  });
+  prepareWithAdmin(portalEnv(), account);
 }
 
 /**
@@ -373,43 +373,17 @@ function benchFullBackup(totalBytes) {
   return path.join(portalDir, "backup", files.at(-1));
 }
 
-const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
-async function untilUp(url) {
-  for (let i = 0; i < 600; i++) {
-    if ((await fetch(url).then((r) => r.status, () => 0)) === 200) return;
-    await sleep(200);
-  }
-  throw new Error(`${url} did not come up`);
-}
-
-async function signIn(base) {
-  const csrf = await fetch(`${base}/api/auth/csrf`);
-  const { csrfToken } = await csrf.json();
-  const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]);
-  const response = await fetch(`${base}/api/auth/callback/credentials`, {
-    method: "POST",
-    redirect: "manual",
-    headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
-    body: new URLSearchParams({ csrfToken, email: account.email, password: account.password, json: "true" }),
-  });
-  const session = response.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="));
-  if (!session) throw new Error(`sign-in failed: ${response.status}`);
-  return session.split(";")[0];
-}
-
 function curl(url, cookie) {
   const r = measure(`curl -s -f -o /dev/null ${cookie ? `-H ${sh(`cookie: ${cookie}`)}` : ""} -w '%{size_download} %{http_code}' ${sh(url)}`);
   return r;
 }
 
 async function withPortal(fn) {
-  const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root, env: portalEnv(), detached: true, stdio: ["ignore", "ignore", "inherit"],
-  });
+  const child = startPortal(portalEnv(), port);
   try {
     const base = `http://127.0.0.1:${port}`;
-    await untilUp(`${base}/signin`);
-    return await fn(base, await signIn(base));
+    await untilUp(base);
+    return await fn(base, await signIn(base, account));
   } finally {
     try {
       process.kill(-child.pid, "SIGTERM");
