@@ -1,45 +1,26 @@
 import Database from "better-sqlite3";
-import { simpleParser, type ParsedMail } from "mailparser";
-import { SMTPServer } from "smtp-server";
 import { test, expect, type Page } from "@playwright/test";
+import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "../tests/helpers/smtp";
 import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // A real SMTP server on loopback, with AUTH: the portal must log in with the saved password, and that
 // password must never come back, neither on a page nor in a mail.
 const SMTP_USER = "mailer";
 const SMTP_PASSWORD = "e2e-smtp-secret-9f3k";
-const received: { raw: string; mail: ParsedMail; to: string[] }[] = [];
 let refuse = false;
-let server: SMTPServer;
+let smtpServer: TestSmtpServer;
+let received: ReceivedMail[] = [];
 let smtpPort = 0;
 
 test.describe.configure({ mode: "serial" });
 test.use({ storageState: stateFile("admin") });
 
 test.beforeAll(async () => {
-  server = new SMTPServer({
-    disabledCommands: ["STARTTLS"],
-    allowInsecureAuth: true,
-    authOptional: false,
-    onAuth(auth, _session, callback) {
-      if (refuse || auth.username !== SMTP_USER || auth.password !== SMTP_PASSWORD) return callback(new Error("Invalid username or password"));
-      callback(null, { user: auth.username });
-    },
-    onData(stream, session, callback) {
-      const chunks: Buffer[] = [];
-      stream.on("data", (c: Buffer) => chunks.push(c));
-      stream.on("end", async () => {
-        const raw = Buffer.concat(chunks).toString("utf8");
-        received.push({ raw, mail: await simpleParser(raw), to: session.envelope.rcptTo.map((r) => r.address) });
-        callback();
-      });
-    },
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  smtpPort = (server.server.address() as { port: number }).port;
+  smtpServer = await startSmtpServer({ user: SMTP_USER, password: SMTP_PASSWORD }, () => refuse);
+  ({ port: smtpPort, received } = smtpServer);
 });
 
-test.afterAll(() => new Promise<void>((resolve) => server.close(() => resolve())));
+test.afterAll(() => smtpServer.close());
 
 const smtpSettings = () => ({ smtpHost: "127.0.0.1", smtpPort, smtpSecure: false, smtpUser: SMTP_USER, smtpPassword: SMTP_PASSWORD });
 
