@@ -32,7 +32,7 @@ async function readExactly(handle: FileHandle, length: number, position: number)
 }
 
 /** Where the entry's data starts, from the local header in `head` (read at the header's offset). */
-function dataOffset(head: Buffer, entry: Entry): number {
+function dataOffset(head: Buffer): number {
   if (head.length < LOCAL_HEADER || head.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new Error("invalid local file header");
   return LOCAL_HEADER + head.readUInt16LE(26) + head.readUInt16LE(28);
 }
@@ -47,7 +47,7 @@ export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<
   const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
   const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(guess), 0, guess, start);
   let head: Buffer = buffer.subarray(0, bytesRead);
-  const offset = dataOffset(head, entry);
+  const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(handle, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
   const data = entry.compressionMethod === 0 ? raw : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
@@ -59,7 +59,7 @@ export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<
 export async function streamEntry(handle: FileHandle, entry: Entry): Promise<Readable> {
   checkMethod(entry);
   const start = entry.relativeOffsetOfLocalHeader;
-  const dataStart = start + dataOffset(await readExactly(handle, LOCAL_HEADER, start), entry);
+  const dataStart = start + dataOffset(await readExactly(handle, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {
       for (let done = 0; done < entry.compressedSize; ) {
