@@ -6,8 +6,9 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/log";
-import { MANIFEST_NAME } from "@/lib/backup/manifest";
+import { MANIFEST_NAME, type ManifestFile } from "@/lib/backup/manifest";
 import { ManifestWriter, type ManifestHead } from "@/lib/backup/manifest-writer";
+import { readAt } from "@/lib/backup/positioned-read";
 import { FileSpool } from "@/lib/backup/spool";
 import type { DatabaseDumper } from "@/lib/backup/dumpers/types";
 import type { WalkEntry, WalkResult } from "@/lib/backup/walk";
@@ -76,6 +77,11 @@ function deflateOptions(size: number, level: number): ZlibOptions {
   return { level, windowBits, memLevel: Math.min(9, Math.max(1, windowBits - 6)) };
 }
 
+/** A file's line in the manifest: what it held when read, with the mode and date the walk saw. */
+function fileRecord(item: WalkEntry, size: number, sha256: string): ManifestFile {
+  return { entry: item.entry, size, sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() };
+}
+
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
 /**
@@ -107,25 +113,14 @@ async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
     }
     const store = isStored(item.entry);
     if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
-    const data = await readUpTo(handle, stats.size);
+    // One read of the size it has now (fewer bytes if it shrank): readFile would stat and read once more.
+    const data = await readAt(handle, stats.size, 0);
     await handle.close();
     return { kind: "ready", item, meta, data: await compress(data, level, store), sha256: sha256(data) };
   } catch (e) {
     await handle.close().catch(() => {});
     return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
   }
-}
-
-/** The file's first `size` bytes (fewer when it shrank): one read where readFile would stat and read again. */
-async function readUpTo(handle: fs.promises.FileHandle, size: number): Promise<Buffer> {
-  const data = Buffer.allocUnsafe(size);
-  let done = 0;
-  while (done < size) {
-    const { bytesRead } = await handle.read(data, done, size - done, done);
-    if (bytesRead === 0) break;
-    done += bytesRead;
-  }
-  return done < size ? data.subarray(0, done) : data;
 }
 
 /** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
@@ -163,8 +158,13 @@ async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number): Asy
  * of any size needs bounded memory. The archive appears under its real name only when complete.
  */
 export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveResult> {
-  // The manifest's lists go to temporary files beside the archive (removed below, or by the reaper after a crash).
+  // The manifest's lists and the central directory go to temporary files beside the archive (removed
+  // below, or by the reaper after a crash), made before the archive itself so a failure leaves no .part.
   const manifest = await ManifestWriter.create(req.partFile);
+  const central = await FileSpool.create(`${req.partFile}.central`).catch(async (error) => {
+    await manifest.dispose();
+    throw error;
+  });
   const out = fs.createWriteStream(req.partFile, { flags: "wx", mode: 0o600 });
   let outError: Error | null = null;
   out.on("error", (e) => (outError = e));
@@ -174,10 +174,6 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     archiveHash.update(chunk);
     if (!out.write(chunk)) await once(out, "drain");
   };
-  const central = await FileSpool.create(`${req.partFile}.central`).catch(async (error) => {
-    await manifest.dispose();
-    throw error;
-  });
   const zip = new ZipWriter(write, central);
   manifest.warnings.push(...req.walk.warnings);
   const warn = (message: string) => {
@@ -232,7 +228,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
       else {
         if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
         req.onBytes(prepared.data.size);
-        await manifest.addFile({ entry: item.entry, size: prepared.data.size, sha256: prepared.sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
+        await manifest.addFile(fileRecord(item, prepared.data.size, prepared.sha256));
       }
     }
 
@@ -273,7 +269,7 @@ async function writeStreamed(
     if (size !== item.size || (now && now.size !== size)) {
       warn(`${item.absPath} changed size while being backed up (${item.size} → ${now?.size ?? "?"} bytes); archived the first ${size} bytes`);
     }
-    await manifest.addFile({ entry: item.entry, size, sha256: hash.digest("hex"), mode: item.mode & 0o777, mtime: item.mtime.toISOString() });
+    await manifest.addFile(fileRecord(item, size, hash.digest("hex")));
   } finally {
     await handle.close().catch(() => {});
   }

@@ -1,7 +1,8 @@
 import type { FileHandle } from "node:fs/promises";
-import { Readable } from "node:stream";
+import { pipeline, Readable, Transform } from "node:stream";
 import { promisify } from "node:util";
 import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
+import { readAt } from "@/lib/backup/positioned-read";
 import type { Entry } from "@/lib/backup/zip-reader";
 
 const inflateRawAsync = promisify(inflateRaw) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
@@ -21,13 +22,8 @@ function checkMethod(entry: Entry): void {
 }
 
 async function readExactly(handle: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = Buffer.allocUnsafe(length);
-  let done = 0;
-  while (done < length) {
-    const { bytesRead } = await handle.read(buffer, done, length - done, position + done);
-    if (bytesRead === 0) throw new Error("the archive ends inside this entry (truncated)");
-    done += bytesRead;
-  }
+  const buffer = await readAt(handle, length, position);
+  if (buffer.length < length) throw new Error("the archive ends inside this entry (truncated)");
   return buffer;
 }
 
@@ -45,8 +41,7 @@ export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<
   checkMethod(entry);
   const start = entry.relativeOffsetOfLocalHeader;
   const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
-  const { bytesRead, buffer } = await handle.read(Buffer.allocUnsafe(guess), 0, guess, start);
-  let head: Buffer = buffer.subarray(0, bytesRead);
+  let head = await readAt(handle, guess, start);
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(handle, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
@@ -72,6 +67,15 @@ export async function streamEntry(handle: FileHandle, entry: Entry): Promise<Rea
   );
   if (entry.compressionMethod === 0) return compressed;
   const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
-  compressed.on("error", (error) => inflater.destroy(error));
-  return compressed.pipe(inflater);
+  let inflated = 0;
+  // A zip bomb stops here: not one byte past the size the central directory declares.
+  const bounded = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      inflated += chunk.length;
+      if (inflated > entry.uncompressedSize) return done(new Error(`more data than the declared ${entry.uncompressedSize} bytes`));
+      done(null, chunk);
+    },
+  });
+  // The caller reads `bounded` (and sees any error there); a failure anywhere tears down all three.
+  return pipeline(compressed, inflater, bounded, () => {});
 }

@@ -124,8 +124,8 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 
 /**
  * Reads one entry, hashing it, and writes it to `dest` (when given). Small entries are checked before
- * they are written; a large one streams, stops past its declared size, and is checked at its end (the
- * caller removes the staging place when anything fails).
+ * they are written; a large one streams (entry-reader stops it past its declared size) and is checked at
+ * its end (the caller removes the staging place when anything fails).
  */
 async function copyEntry(
   archive: FileHandle,
@@ -146,7 +146,6 @@ async function copyEntry(
   const tap = new Transform({
     transform(chunk: Buffer, _enc, done) {
       size += chunk.length;
-      if (size > entry.uncompressedSize) return done(new Error(`more data than the declared ${entry.uncompressedSize} bytes`));
       hash.update(chunk);
       onBytes(chunk.length);
       done(null, chunk);

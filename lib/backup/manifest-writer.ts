@@ -1,6 +1,11 @@
 import { MANIFEST_FORMAT_VERSION, type Manifest, type ManifestFile } from "@/lib/backup/manifest";
 import { FileSpool } from "@/lib/backup/spool";
 
+/** One item of a JSON array, comma first from the second on, so the spool holds the array's inside. */
+function appendItem(spool: FileSpool, item: unknown): Promise<void> {
+  return spool.append(`${spool.count ? ",\n" : "\n"}${JSON.stringify(item)}`);
+}
+
 export type ManifestHead = Pick<Manifest, "createdAt" | "backupName" | "source" | "database">;
 
 /**
@@ -29,11 +34,11 @@ export class ManifestWriter {
   }
 
   addFile(file: ManifestFile): Promise<void> {
-    return this.files.append(`${this.files.count ? ",\n" : "\n"}${JSON.stringify(file)}`);
+    return appendItem(this.files, file);
   }
 
   addDirectory(entry: string): Promise<void> {
-    return this.directories.append(`${this.directories.count ? ",\n" : "\n"}${JSON.stringify(entry)}`);
+    return appendItem(this.directories, entry);
   }
 
   /** The whole manifest as JSON text, in chunks; readers parse it like any JSON document. */

@@ -1,4 +1,5 @@
 import fs from "node:fs/promises";
+import { readAt } from "@/lib/backup/positioned-read";
 
 const FLUSH_AT = 256 * 1024;
 const READ_CHUNK = 1024 * 1024;
@@ -44,10 +45,10 @@ export class FileSpool implements ByteStore {
   async *read(): AsyncGenerator<Buffer> {
     await this.flush();
     for (let position = 0; ; ) {
-      const { bytesRead, buffer } = await this.handle.read(Buffer.allocUnsafe(READ_CHUNK), 0, READ_CHUNK, position);
-      if (bytesRead === 0) return;
-      position += bytesRead;
-      yield buffer.subarray(0, bytesRead);
+      const chunk = await readAt(this.handle, READ_CHUNK, position);
+      if (chunk.length === 0) return;
+      position += chunk.length;
+      yield chunk;
     }
   }
 

@@ -58,8 +58,8 @@ function toLine(item: WalkEntry, roots: FileRoot[]): string {
 
 function fromLine(text: string, roots: FileRoot[]): WalkEntry {
   const [type, root, rel, mode, size, mtimeMs, target] = JSON.parse(text) as Line;
-  if (type === "symlink") return new Walked("symlink", roots[root]!, rel, mode, 0, mtimeMs, target!);
-  return type === "file" ? new Walked("file", roots[root]!, rel, mode, size, mtimeMs, undefined) : new Walked("directory", roots[root]!, rel, mode, 0, mtimeMs, undefined);
+  // The line was written from such an entry (toLine): its type, size and target already agree.
+  return new Walked(type, roots[root]!, rel, mode, size, mtimeMs, target) as WalkEntry;
 }
 
 async function* readLines(store: ByteStore, roots: FileRoot[]): AsyncGenerator<WalkEntry> {
@@ -97,7 +97,7 @@ const STAT_BATCH = 64;
  * picomatch syntax, dotfiles included; an excluded directory is not entered). Links are never followed,
  * so a link cannot pull in anything outside the roots. One lstat per entry. The entries go to `store` as
  * they are found (a file spool in a backup), so the walk's memory does not grow with the file count:
- * only one folder's names are held at a time.
+ * it holds only the names of the folders on the current path.
  */
 export async function walkRoots(
   rootPaths: string[],
