@@ -3,16 +3,12 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { reapStaleJobs } from "@/lib/backup/jobs";
 import { startBackgroundBackup } from "@/lib/backup/start";
 import { loadSettings } from "@/lib/settings";
-import { configure, makeFileTree, makeUser, resetBackups, testRoot } from "./helpers/fixtures";
+import { clearSiteAndVar, configure, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
 import { alive, readBackup, waitFor } from "./helpers/wait";
 
 
 describe("the background process", () => {
-  beforeEach(async () => {
-    await resetBackups();
-    fs.rmSync(testRoot("site"), { recursive: true, force: true });
-    fs.rmSync(testRoot("var"), { recursive: true, force: true });
-  });
+  beforeEach(clearSiteAndVar);
 
   it("runs detached, reports progress and ends completed with the archive in place", async () => {
     makeFileTree(testRoot("site"), { bigFiles: 20, bigFileBytes: 2_000_000 });

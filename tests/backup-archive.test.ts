@@ -8,7 +8,7 @@ import { enqueueBackup } from "@/lib/backup/jobs";
 import { manifestSchema } from "@/lib/backup/manifest";
 import { runBackup } from "@/lib/backup/run";
 import { loadSettings } from "@/lib/settings";
-import { configure, makeFileTree, makeSqliteDatabase, resetBackups, sha256, testRoot, unzipTo } from "./helpers/fixtures";
+import { clearSiteAndVar, configure, makeFileTree, makeSqliteDatabase, sha256, testRoot, unzipTo } from "./helpers/fixtures";
 
 async function backUp() {
   const settings = await loadSettings();
@@ -17,11 +17,7 @@ async function backUp() {
 }
 
 describe("a backup archive", () => {
-  beforeEach(async () => {
-    await resetBackups();
-    fs.rmSync(testRoot("site"), { recursive: true, force: true });
-    fs.rmSync(testRoot("var"), { recursive: true, force: true });
-  });
+  beforeEach(clearSiteAndVar);
 
   it("holds the live database and every file byte for byte, and its manifest's checksums match", async () => {
     const files = makeFileTree(testRoot("site"), { bigFiles: 3, bigFileBytes: 2_000_000 });

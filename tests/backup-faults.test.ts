@@ -1,5 +1,4 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,7 +10,7 @@ import { manifestSchema } from "@/lib/backup/manifest";
 import { runBackup } from "@/lib/backup/run";
 import { walkRoots } from "@/lib/backup/walk";
 import { loadSettings } from "@/lib/settings";
-import { configure, resetBackups, sha256, testRoot, unzipTo } from "./helpers/fixtures";
+import { clearSiteAndVar, configure, testRoot, unzipTo } from "./helpers/fixtures";
 
 function recordingLog() {
   const warnings: string[] = [];
@@ -58,11 +57,7 @@ function writeSite(files: Record<string, Buffer | string>) {
 }
 
 describe("a backup of a site that misbehaves", () => {
-  beforeEach(async () => {
-    await resetBackups();
-    fs.rmSync(testRoot("site"), { recursive: true, force: true });
-    fs.rmSync(testRoot("var"), { recursive: true, force: true });
-  });
+  beforeEach(clearSiteAndVar);
 
   it("skips a file deleted between the walk and the read, with a warning, and keeps the rest", async () => {
     writeSite({ "keep.txt": "kept\n", "gone.txt": "soon gone\n" });

@@ -7,7 +7,7 @@ import { BackupNotActiveError, cancelBackup } from "@/lib/backup/cancel";
 import { enqueueBackup } from "@/lib/backup/jobs";
 import { startBackgroundBackup } from "@/lib/backup/start";
 import { loadSettings } from "@/lib/settings";
-import { configure, makeFileTree, resetBackups, testRoot } from "./helpers/fixtures";
+import { clearSiteAndVar, configure, makeFileTree, testRoot } from "./helpers/fixtures";
 import { alive, isOpen, readBackup, waitFor } from "./helpers/wait";
 
 const backupDirFiles = () => (fs.existsSync(testRoot("var/backup")) ? fs.readdirSync(testRoot("var/backup")) : []);
@@ -29,11 +29,7 @@ function wrapperRuntime(pidFile: string): string {
 }
 
 describe("cancelling a backup", () => {
-  beforeEach(async () => {
-    await resetBackups();
-    fs.rmSync(testRoot("site"), { recursive: true, force: true });
-    fs.rmSync(testRoot("var"), { recursive: true, force: true });
-  });
+  beforeEach(clearSiteAndVar);
 
   it("stops the portal's background process tree, removes partial files and frees the slot", async () => {
     makeFileTree(testRoot("site"), { bigFiles: 60, bigFileBytes: 4_000_000 });

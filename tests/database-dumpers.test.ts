@@ -4,7 +4,7 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { enqueueBackup } from "@/lib/backup/jobs";
 import { runBackup } from "@/lib/backup/run";
 import { loadSettings } from "@/lib/settings";
-import { configure, freshSite, resetBackups, testRoot } from "./helpers/fixtures";
+import { configure, freshSite, testRoot } from "./helpers/fixtures";
 import { createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, type TestDatabase, useFilledDatabase } from "./helpers/databases";
 
 async function backUp() {

@@ -10,7 +10,7 @@ import { startBackgroundBackup } from "@/lib/backup/start";
 import { listBackups } from "@/lib/backup/list";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, resetBackups, sha256, testRoot } from "./helpers/fixtures";
-import { alive, isOpen, readBackup, waitFor } from "./helpers/wait";
+import { isOpen, readBackup, waitFor } from "./helpers/wait";
 
 const filesIn = (dir: string) => (fs.existsSync(dir) ? fs.readdirSync(dir) : []);
 const leftovers = (dir: string) => filesIn(dir).filter((f) => f.endsWith(".zip") || f.endsWith(".part"));

@@ -53,6 +53,12 @@ export async function resetBackups(): Promise<void> {
   fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true });
 }
 
+/** No backups, no settings, and neither `site` nor `var`: for tests that lay out both themselves. */
+export async function clearSiteAndVar(): Promise<void> {
+  await resetBackups();
+  for (const dir of ["site", "var"]) fs.rmSync(path.join(projectRoot, dir), { recursive: true, force: true });
+}
+
 /** No backups, no settings and an empty `site` folder: where most tests start. */
 export async function freshSite(): Promise<void> {
   await resetBackups();
