@@ -1,9 +1,8 @@
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { test, expect, request as playwrightRequest, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
-import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // Bearer tokens against every route and error path: who is refused with what, what a token can and
 // cannot do to other people's tokens, and downloads resumed with Range while delete-after-download is on.
@@ -156,19 +155,7 @@ test("token actions check access first, and nobody can revoke another person's t
   await Promise.all([user.dispose(), anonymous.dispose(), asAdmin.dispose()]);
 });
 
-/** Raw HTTP, so that `..` and odd bytes reach the server as sent. */
-function raw(method: string, rawPath: string, token: string): Promise<{ status: number; body: string; location?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers: { authorization: `Bearer ${token}` } }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const raw = (method: string, rawPath: string, token: string) => rawRequest(method, rawPath, { authorization: `Bearer ${token}` });
 
 test("file names that try to leave the backup directory get a JSON 4xx through a token too", async ({ browser }) => {
   resetSettings();

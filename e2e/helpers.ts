@@ -1,10 +1,25 @@
 import fs from "node:fs";
+import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { expect, type APIRequestContext, type Page } from "@playwright/test";
 import { E2E } from "./env.cjs";
 
 export { E2E };
+
+/** Raw HTTP, so that `..` and odd bytes reach the server as sent, not normalised by a URL parser. */
+export function rawRequest(method: string, rawPath: string, headers: http.OutgoingHttpHeaders): Promise<{ status: number; body: string; location?: string }> {
+  return new Promise((resolve, reject) => {
+    const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers }, (res) => {
+      let body = "";
+      res.setEncoding("latin1");
+      res.on("data", (d) => (body += d));
+      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location }));
+    });
+    req.on("error", reject);
+    req.end();
+  });
+}
 
 export const stateFile = (who: "admin" | "user") => path.join(E2E.stateDir, `${who}.json`);
 

@@ -1,10 +1,9 @@
 import fs from "node:fs";
-import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { encode } from "next-auth/jwt";
 import { test, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { actionId, backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { actionId, backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // Every route and server action against callers who must not get in, and every file-name parameter
 // against names that try to leave the backup directory.
@@ -117,19 +116,7 @@ for (const caller of Object.keys(refused) as Caller[]) {
   });
 }
 
-/** Raw HTTP, so that `..` and odd bytes reach the server as sent, not normalised by a URL parser. */
-function raw(method: string, rawPath: string, cookie: string): Promise<{ status: number; body: string; location?: string }> {
-  return new Promise((resolve, reject) => {
-    const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers: { cookie } }, (res) => {
-      let body = "";
-      res.setEncoding("latin1");
-      res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location }));
-    });
-    req.on("error", reject);
-    req.end();
-  });
-}
+const raw = (method: string, rawPath: string, cookie: string) => rawRequest(method, rawPath, { cookie });
 
 const hostileNames = [
   "../outside.zip",
