@@ -3,12 +3,12 @@
 import fs from "node:fs/promises";
 import type { Settings } from "@/lib/settings";
 import path from "node:path";
-import { writeBackupArchive } from "@/lib/backup/archive";
-import { emptyWalk, walkRoots } from "@/lib/backup/walk";
-import { FileSpool } from "@/lib/backup/spool";
-import { inspectArchive } from "@/lib/backup/inspect";
-import { verifyAndStage } from "@/lib/backup/extract";
-import { dumperFor } from "@/lib/backup/dumpers";
+import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
+import { emptyWalk, walkRoots } from "@/lib/backup/archive/walk";
+import { FileSpool } from "@/lib/backup/archive/spool";
+import { inspectArchive } from "@/lib/backup/restore/inspect";
+import { verifyAndStage } from "@/lib/backup/restore/extract";
+import { dumperFor } from "@/lib/backup/database/dumpers";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -28,7 +28,7 @@ async function archive() {
   // With --progress-id, the real reporter writes this Backup row (in DATABASE_URL) as a job's would, so
   // the bench can tell what reporting progress costs.
   const progressId = process.argv.includes("--progress-id") ? Number(arg("progress-id")) : null;
-  const progress = progressId ? new (await import("@/lib/backup/progress")).ProgressReporter(progressId) : null;
+  const progress = progressId ? new (await import("@/lib/backup/jobs/progress")).ProgressReporter(progressId) : null;
   // Counted, so that the bench can put a price on them: every write of the row the page polls.
   let writes = 0;
   const flush = progress?.flush.bind(progress);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { reapStaleJobs } from "@/lib/backup/jobs";
-import { startBackgroundBackup } from "@/lib/backup/start";
+import { reapStaleJobs } from "@/lib/backup/jobs/queue";
+import { startBackgroundBackup } from "@/lib/backup/jobs/start";
 import { loadSettings } from "@/lib/settings";
 import { clearSiteAndVar, configure, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
 import { alive, readBackup, waitFor } from "./helpers/wait";

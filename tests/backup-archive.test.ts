@@ -4,9 +4,9 @@ import os from "node:os";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeEach, describe, expect, it } from "vitest";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { manifestSchema } from "@/lib/backup/manifest";
-import { runBackup } from "@/lib/backup/run";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { manifestSchema } from "@/lib/backup/archive/manifest";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings } from "@/lib/settings";
 import { clearSiteAndVar, configure, makeFileTree, makeSqliteDatabase, sha256, testRoot, unzipTo } from "./helpers/fixtures";
 

@@ -2,8 +2,8 @@ import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings, type Settings } from "@/lib/settings";
 import { configure, resetBackups, testRoot } from "./helpers/fixtures";
 

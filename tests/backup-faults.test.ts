@@ -3,12 +3,12 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
-import { writeBackupArchive } from "@/lib/backup/archive";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import type { BackupLog } from "@/lib/backup/log";
-import { manifestSchema } from "@/lib/backup/manifest";
-import { runBackup } from "@/lib/backup/run";
-import { walkRoots } from "@/lib/backup/walk";
+import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import type { BackupLog } from "@/lib/backup/jobs/log";
+import { manifestSchema } from "@/lib/backup/archive/manifest";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { walkRoots } from "@/lib/backup/archive/walk";
 import { loadSettings } from "@/lib/settings";
 import { clearSiteAndVar, configure, testRoot, unzipTo } from "./helpers/fixtures";
 

@@ -1,9 +1,9 @@
 import { execFileSync, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
-import { runChecks } from "@/lib/backup/checks";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
+import { runChecks } from "@/lib/backup/jobs/checks";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, resetBackups, testRoot } from "./helpers/fixtures";
 import { createMariaDb, type TestDatabase } from "./helpers/databases";

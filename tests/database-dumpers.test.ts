@@ -1,8 +1,8 @@
 import { execFileSync } from "node:child_process";
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, testRoot } from "./helpers/fixtures";
 import { createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, type TestDatabase, useFilledDatabase } from "./helpers/databases";

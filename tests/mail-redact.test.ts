@@ -3,7 +3,7 @@ import path from "node:path";
 import { simpleParser } from "mailparser";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { logFileName } from "@/lib/backup/names";
+import { logFileName } from "@/lib/backup/jobs/names";
 import { redactSecrets } from "@/lib/mail/compose";
 import { notifyJobEnded } from "@/lib/mail/notify";
 import { loadSettings } from "@/lib/settings";

@@ -6,9 +6,9 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { enqueueBackup, enqueueRestore, type RestoreParts } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
-import { runRestore } from "@/lib/backup/restore";
+import { enqueueBackup, enqueueRestore, type RestoreParts } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { runRestore } from "@/lib/backup/restore/run-restore";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeSqliteDatabase, resetBackups, testRoot } from "./helpers/fixtures";
 import {
@@ -124,7 +124,7 @@ describe("re-indexing the backup directory", () => {
     const made = await backUp();
     fs.copyFileSync(testRoot("var/backup", made.fileName), testRoot("var/backup", "copied-by-hand.zip"));
     fs.writeFileSync(testRoot("var/backup", "not-a-backup.zip"), "just text");
-    const { reindexBackupDir } = await import("@/lib/backup/reindex");
+    const { reindexBackupDir } = await import("@/lib/backup/restore/reindex");
     expect(await reindexBackupDir(await loadSettings())).toEqual(["copied-by-hand.zip"]);
     const record = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
     expect(record.status).toBe("completed");

@@ -1,10 +1,10 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { afterJob } from "@/lib/backup/after-job";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { applyRetention } from "@/lib/backup/retention";
-import { runBackup } from "@/lib/backup/run";
+import { afterJob } from "@/lib/backup/jobs/after-job";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { applyRetention } from "@/lib/backup/jobs/retention";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, testRoot } from "./helpers/fixtures";
 

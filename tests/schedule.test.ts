@@ -1,6 +1,6 @@
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { enqueueBackup } from "@/lib/backup/jobs";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
 import { loadSettings } from "@/lib/settings";
 import { cronProblem, dueSlot, nextRuns } from "@/lib/schedule/plan";
 import { tick } from "@/lib/schedule/runner";

@@ -1,8 +1,8 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { enqueueBackup } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings, settingsSchema, defaultSettings } from "@/lib/settings";
 import { startupProblems } from "@/lib/startup-checks";
 import { configure, makeFileTree, resetBackups, testRoot } from "./helpers/fixtures";

@@ -1,9 +1,9 @@
 import { parseArgs } from "node:util";
 import { prisma, type Backup } from "@/lib/db";
 import { loadSettings } from "@/lib/settings";
-import { enqueueBackup, JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
-import { afterJob } from "@/lib/backup/after-job";
+import { enqueueBackup, JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { afterJob } from "@/lib/backup/jobs/after-job";
 import { formatBytes } from "@/lib/format";
 
 function summary(backup: Backup) {

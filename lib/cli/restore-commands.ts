@@ -8,8 +8,8 @@ export async function backupVerify(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
   const file = positionals[0];
   if (!file) throw new Error("backup:verify needs the archive's path");
-  const { inspectArchive, sha256OfFile } = await import("@/lib/backup/inspect");
-  const { verifyAndStage } = await import("@/lib/backup/extract");
+  const { inspectArchive, sha256OfFile } = await import("@/lib/backup/restore/inspect");
+  const { verifyAndStage } = await import("@/lib/backup/restore/extract");
   const archive = await inspectArchive(path.resolve(file)).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive, values.json);
   try {
@@ -59,8 +59,8 @@ export async function backupRestore(args: string[]): Promise<number> {
   if (parts !== "both" && parts !== "database" && parts !== "files") throw new Error("--only takes database or files");
 
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
-  const { inspectArchive } = await import("@/lib/backup/inspect");
-  const { planRestore } = await import("@/lib/backup/restore-plan");
+  const { inspectArchive } = await import("@/lib/backup/restore/inspect");
+  const { planRestore } = await import("@/lib/backup/restore/plan");
   const settings = await loadSettings();
   const file = source.includes("/") ? path.resolve(source) : path.join(resolvedBackupDir(settings), source);
   const archive = await inspectArchive(file).catch((e: Error) => e);
@@ -85,8 +85,8 @@ export async function backupRestore(args: string[]): Promise<number> {
       return 2;
     }
   }
-  const { enqueueRestore, JobAlreadyRunningError } = await import("@/lib/backup/jobs");
-  const { runRestore } = await import("@/lib/backup/restore");
+  const { enqueueRestore, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
+  const { runRestore } = await import("@/lib/backup/restore/run-restore");
   const inBackupDir = path.dirname(file) === resolvedBackupDir(settings);
   let job;
   try {
@@ -99,7 +99,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     throw error;
   }
   const done = await runRestore(job.id, { safetyBackup: !values["no-safety-backup"] }, settings);
-  await (await import("@/lib/backup/after-job")).afterJob(done, settings);
+  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
   if (done.status === "completed") {
     console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
     return 0;
@@ -112,10 +112,10 @@ export async function restoreRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("restore:run needs a restore id");
-  const { runRestore } = await import("@/lib/backup/restore");
+  const { runRestore } = await import("@/lib/backup/restore/run-restore");
   const { loadSettings } = await import("@/lib/settings");
   const settings = await loadSettings();
   const done = await runRestore(id, { safetyBackup: true }, settings);
-  await (await import("@/lib/backup/after-job")).afterJob(done, settings);
+  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
   return done.status === "completed" ? 0 : 1;
 }

@@ -1,8 +1,8 @@
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { appUrl } from "@/lib/config";
-import { logFileName } from "@/lib/backup/names";
-import { readLogTail } from "@/lib/backup/log";
+import { logFileName } from "@/lib/backup/jobs/names";
+import { readLogTail } from "@/lib/backup/jobs/log";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { composeJobMail, redactSecrets, withoutSecrets } from "@/lib/mail/compose";
 import { sendMail } from "@/lib/mail/send";

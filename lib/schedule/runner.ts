@@ -1,7 +1,7 @@
 import { prisma } from "@/lib/db";
-import { afterJob } from "@/lib/backup/after-job";
-import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs";
-import { runBackup } from "@/lib/backup/run";
+import { afterJob } from "@/lib/backup/jobs/after-job";
+import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings, type Settings } from "@/lib/settings";
 import { dueSlot, type ScheduleName } from "@/lib/schedule/plan";
 

@@ -7,10 +7,10 @@ import { recordAudit } from "@/lib/audit";
 import { checkBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
-import { deleteBackup, BackupBusyError } from "@/lib/backup/delete";
-import { JobAlreadyRunningError } from "@/lib/backup/jobs";
-import { startBackgroundBackup } from "@/lib/backup/start";
-import { BackupNotActiveError, cancelBackup } from "@/lib/backup/cancel";
+import { deleteBackup, BackupBusyError } from "@/lib/backup/jobs/delete";
+import { JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
+import { startBackgroundBackup } from "@/lib/backup/jobs/start";
+import { BackupNotActiveError, cancelBackup } from "@/lib/backup/jobs/cancel";
 
 export type ActionResult = { ok: boolean; status?: number; message: string; backupId?: number } | null;
 

@@ -6,8 +6,8 @@ import { recordAudit } from "@/lib/audit";
 import { checkBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
-import { JobAlreadyRunningError } from "@/lib/backup/jobs";
-import { startBackgroundRestore } from "@/lib/backup/start";
+import { JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
+import { startBackgroundRestore } from "@/lib/backup/jobs/start";
 import type { ActionResult } from "./actions";
 
 const restoreSchema = z.object({

@@ -6,7 +6,7 @@ import { recordAudit } from "@/lib/audit";
 import { checkAdminAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { mergeDatabaseUrl, mergeSecret, saveSettings, settingsSchema, type Settings } from "@/lib/settings";
-import { runChecks, type CheckResult } from "@/lib/backup/checks";
+import { runChecks, type CheckResult } from "@/lib/backup/jobs/checks";
 import { sendMail } from "@/lib/mail/send";
 
 export type SettingsResult = {

@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { requireBackupPage, type Granted } from "@/lib/auth/guards";
-import { findBackupView, type BackupView } from "@/lib/backup/list";
+import { findBackupView, type BackupView } from "@/lib/backup/jobs/list";
 
 const idSchema = z.coerce.number().int().positive().max(2 ** 31);
 

@@ -3,9 +3,9 @@ import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { jsonError, withBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
-import { JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs";
-import { listBackups } from "@/lib/backup/list";
-import { startBackgroundBackup } from "@/lib/backup/start";
+import { JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs/queue";
+import { listBackups } from "@/lib/backup/jobs/list";
+import { startBackgroundBackup } from "@/lib/backup/jobs/start";
 import { BodyError, emptyObjectSchema, readJsonBody } from "@/lib/http/json-body";
 
 const pageSchema = z.coerce.number().int().min(1).max(1_000_000);

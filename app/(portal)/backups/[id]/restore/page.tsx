@@ -1,9 +1,9 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { inspectArchive } from "@/lib/backup/inspect";
-import { resolveInside } from "@/lib/backup/paths";
-import { planRestore } from "@/lib/backup/restore-plan";
+import { inspectArchive } from "@/lib/backup/restore/inspect";
+import { resolveInside } from "@/lib/backup/jobs/paths";
+import { planRestore } from "@/lib/backup/restore/plan";
 import { resolvedBackupDir } from "@/lib/settings";
 import { formatBytes } from "@/lib/format";
 import { RestoreForm } from "./restore-form";

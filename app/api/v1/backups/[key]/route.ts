@@ -4,10 +4,10 @@ import { recordAudit } from "@/lib/audit";
 import { jsonError, withBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
-import { BackupBusyError, deleteBackup } from "@/lib/backup/delete";
-import { reapStaleJobs } from "@/lib/backup/jobs";
-import { findBackupView } from "@/lib/backup/list";
-import { backupFileNameSchema } from "@/lib/backup/names";
+import { BackupBusyError, deleteBackup } from "@/lib/backup/jobs/delete";
+import { reapStaleJobs } from "@/lib/backup/jobs/queue";
+import { findBackupView } from "@/lib/backup/jobs/list";
+import { backupFileNameSchema } from "@/lib/backup/jobs/names";
 
 const idSchema = z.coerce.number().int().positive().max(2 ** 31);
 

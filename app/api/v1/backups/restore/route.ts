@@ -4,9 +4,9 @@ import { recordAudit } from "@/lib/audit";
 import { jsonError, withBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
-import { JobAlreadyRunningError } from "@/lib/backup/jobs";
-import { backupFileNameSchema } from "@/lib/backup/names";
-import { startBackgroundRestore } from "@/lib/backup/start";
+import { JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
+import { backupFileNameSchema } from "@/lib/backup/jobs/names";
+import { startBackgroundRestore } from "@/lib/backup/jobs/start";
 
 const bodySchema = z.object({
   fileName: backupFileNameSchema,

@@ -3,8 +3,8 @@ import { z } from "zod";
 import { recordAudit } from "@/lib/audit";
 import { jsonError, withBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
-import { BackupNotActiveError, cancelBackup } from "@/lib/backup/cancel";
-import { toView } from "@/lib/backup/list";
+import { BackupNotActiveError, cancelBackup } from "@/lib/backup/jobs/cancel";
+import { toView } from "@/lib/backup/jobs/list";
 import { BodyError, emptyObjectSchema, readJsonBody } from "@/lib/http/json-body";
 
 const idSchema = z.coerce.number().int().positive().max(2 ** 31);

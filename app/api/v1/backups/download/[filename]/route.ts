@@ -3,9 +3,9 @@ import { recordAudit } from "@/lib/audit";
 import { jsonError, withBackupAccess } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
 import { prisma } from "@/lib/db";
-import { deleteBackup } from "@/lib/backup/delete";
-import { backupFileNameSchema } from "@/lib/backup/names";
-import { resolveInside } from "@/lib/backup/paths";
+import { deleteBackup } from "@/lib/backup/jobs/delete";
+import { backupFileNameSchema } from "@/lib/backup/jobs/names";
+import { resolveInside } from "@/lib/backup/jobs/paths";
 import { resolvedBackupDir } from "@/lib/settings";
 import { parseRange } from "@/lib/http/range";
 

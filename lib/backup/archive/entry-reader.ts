@@ -1,0 +1,81 @@
+import type { FileHandle } from "node:fs/promises";
+import { pipeline, Readable, Transform } from "node:stream";
+import { promisify } from "node:util";
+import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
+import { readAt } from "@/lib/backup/archive/positioned-read";
+import type { Entry } from "@/lib/backup/archive/zip-reader";
+
+const inflateRawAsync = promisify(inflateRaw) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
+
+const LOCAL_HEADER = 30;
+const LOCAL_SIGNATURE = 0x04034b50;
+/** Room for the local header's name and extra field, read together with a small entry's data. */
+const HEADER_SLACK = 1024;
+const CHUNK = 1024 * 1024;
+/** Entries up to this size are read and inflated whole, in the thread pool; larger ones stream in chunks. */
+export const WHOLE_ENTRY_MAX = 1024 * 1024;
+
+function checkMethod(entry: Entry): void {
+  if (entry.isEncrypted()) throw new Error("the entry is encrypted");
+  if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new Error(`unsupported compression method ${entry.compressionMethod}`);
+  if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw new Error("a stored entry with two sizes");
+}
+
+async function readExactly(handle: FileHandle, length: number, position: number): Promise<Buffer> {
+  const buffer = await readAt(handle, length, position);
+  if (buffer.length < length) throw new Error("the archive ends inside this entry (truncated)");
+  return buffer;
+}
+
+/** Where the entry's data starts, from the local header in `head` (read at the header's offset). */
+function dataOffset(head: Buffer): number {
+  if (head.length < LOCAL_HEADER || head.readUInt32LE(0) !== LOCAL_SIGNATURE) throw new Error("invalid local file header");
+  return LOCAL_HEADER + head.readUInt16LE(26) + head.readUInt16LE(28);
+}
+
+/**
+ * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
+ * pool, never more than the size the central directory declares (a zip bomb stops there).
+ */
+export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<Buffer> {
+  checkMethod(entry);
+  const start = entry.relativeOffsetOfLocalHeader;
+  const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
+  let head = await readAt(handle, guess, start);
+  const offset = dataOffset(head);
+  if (offset + entry.compressedSize > head.length) head = await readExactly(handle, offset + entry.compressedSize, start);
+  const raw = head.subarray(offset, offset + entry.compressedSize);
+  const data = entry.compressionMethod === 0 ? raw : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  if (data.length !== entry.uncompressedSize) throw new Error(`expected ${entry.uncompressedSize} bytes, found ${data.length}`);
+  return data;
+}
+
+/** A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads; it fails past its declared size. */
+export async function streamEntry(handle: FileHandle, entry: Entry): Promise<Readable> {
+  checkMethod(entry);
+  const start = entry.relativeOffsetOfLocalHeader;
+  const dataStart = start + dataOffset(await readExactly(handle, LOCAL_HEADER, start));
+  const compressed = Readable.from(
+    (async function* () {
+      for (let done = 0; done < entry.compressedSize; ) {
+        const chunk = await readExactly(handle, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
+        done += chunk.length;
+        yield chunk;
+      }
+    })(),
+    { objectMode: false },
+  );
+  if (entry.compressionMethod === 0) return compressed;
+  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  let inflated = 0;
+  // A zip bomb stops here: not one byte past the size the central directory declares.
+  const bounded = new Transform({
+    transform(chunk: Buffer, _enc, done) {
+      inflated += chunk.length;
+      if (inflated > entry.uncompressedSize) return done(new Error(`more data than the declared ${entry.uncompressedSize} bytes`));
+      done(null, chunk);
+    },
+  });
+  // The caller reads `bounded` (and sees any error there); a failure anywhere tears down all three.
+  return pipeline(compressed, inflater, bounded, () => {});
+}

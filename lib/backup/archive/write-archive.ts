@@ -1,0 +1,276 @@
+import { createHash } from "node:crypto";
+import { once } from "node:events";
+import fs from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { promisify } from "node:util";
+import { crc32, deflateRaw, type ZlibOptions } from "node:zlib";
+import type { BackupLog } from "@/lib/backup/jobs/log";
+import { MANIFEST_NAME, type ManifestFile } from "@/lib/backup/archive/manifest";
+import { ManifestWriter, type ManifestHead } from "@/lib/backup/archive/manifest-writer";
+import { readAt } from "@/lib/backup/archive/positioned-read";
+import { FileSpool } from "@/lib/backup/archive/spool";
+import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
+import type { WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
+import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
+
+/** Deflating these again costs time and saves nothing. */
+const ALREADY_COMPRESSED = new Set(
+  "jpg jpeg png gif webp avif heic zip gz tgz bz2 xz zst 7z rar mp3 mp4 m4a m4v mov mkv webm ogg woff woff2".split(" "),
+);
+
+/** Files up to this size are read whole and deflated in the thread pool, several at once; larger ones stream. */
+const WHOLE_FILE_MAX = 1024 * 1024;
+/** Read-ahead bounds: memory stays constant however big the tree. */
+const READ_AHEAD_BYTES = 24 * 1024 * 1024;
+const READ_AHEAD_ENTRIES = 24;
+const STREAM_CHUNK = 1024 * 1024;
+
+const deflateRawAsync = promisify(deflateRaw);
+
+export interface ArchiveRequest {
+  partFile: string;
+  outFile: string;
+  backupName: string;
+  walk: WalkResult;
+  database: { dumper: DatabaseDumper; workFile: string } | null;
+  level: number;
+  log: BackupLog;
+  /** Called with the number of source bytes just read. */
+  onBytes(count: number): void;
+  onPhase(phase: "dumping" | "archiving" | "finalizing"): void;
+}
+
+export interface ArchiveResult {
+  size: number;
+  sha256: string;
+  fileCount: number;
+  warnings: string[];
+}
+
+type Prepared =
+  | { kind: "ready"; item: WalkEntry; meta: EntryMeta; data: PreparedData; sha256: string }
+  | { kind: "stream"; item: Extract<WalkEntry, { type: "file" }>; meta: EntryMeta; handle: fs.promises.FileHandle; size: number; store: boolean }
+  | { kind: "skipped"; warning: string };
+
+function isStored(entry: string): boolean {
+  return ALREADY_COMPRESSED.has(path.extname(entry).slice(1).toLowerCase());
+}
+
+async function compress(data: Buffer, level: number, store: boolean): Promise<PreparedData> {
+  const crc = crc32(data);
+  if (!store && level > 0 && data.length > 0) {
+    const deflated = await deflateRawAsync(data, deflateOptions(data.length, level));
+    // Like zip: when deflating does not help, store.
+    if (deflated.length < data.length) return { method: 8, crc, size: data.length, data: deflated };
+  }
+  return { method: 0, crc, size: data.length, data };
+}
+
+/**
+ * A window and hash no larger than the data needs: zlib sets up (and the kernel zero-fills) up to 400 kB
+ * of state per deflate, which for a tree of 200,000 small files cost more than the compressing itself
+ * (bench, size many). The output is the same standard deflate; a window wider than the data finds nothing more.
+ */
+function deflateOptions(size: number, level: number): ZlibOptions {
+  const windowBits = Math.min(15, Math.max(9, Math.ceil(Math.log2(size + 1)) + 1));
+  return { level, windowBits, memLevel: Math.min(9, Math.max(1, windowBits - 6)) };
+}
+
+/** A file's line in the manifest: what it held when read, with the mode and date the walk saw. */
+function fileRecord(item: WalkEntry, size: number, sha256: string): ManifestFile {
+  return { entry: item.entry, size, sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() };
+}
+
+const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+
+/**
+ * Reads and compresses one walked entry, off the writer's path: the reading is done by the thread pool,
+ * the deflating too (zlib's async calls), so both cores work while the writer emits earlier entries.
+ */
+async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
+  if (item.type === "directory") {
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "directory" };
+    return { kind: "ready", item, meta, data: { method: 0, crc: 0, size: 0, data: Buffer.alloc(0) }, sha256: "" };
+  }
+  if (item.type === "symlink") {
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: new Date(), kind: "symlink" };
+    return { kind: "ready", item, meta, data: await compress(Buffer.from(item.target), 0, true), sha256: "" };
+  }
+  const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "file" };
+  let handle: fs.promises.FileHandle;
+  try {
+    // Non-blocking, so that a file replaced by a FIFO cannot hang the backup; it is refused below.
+    handle = await fs.promises.open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+  } catch (e) {
+    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
+  }
+  try {
+    const stats = await handle.stat();
+    if (!stats.isFile()) {
+      await handle.close();
+      return { kind: "skipped", warning: `${item.absPath} is no longer a regular file; skipped` };
+    }
+    const store = isStored(item.entry);
+    if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
+    // One read of the size it has now (fewer bytes if it shrank): readFile would stat and read once more.
+    const data = await readAt(handle, stats.size, 0);
+    await handle.close();
+    return { kind: "ready", item, meta, data: await compress(data, level, store), sha256: sha256(data) };
+  } catch (e) {
+    await handle.close().catch(() => {});
+    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
+  }
+}
+
+/** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
+async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number): AsyncGenerator<Prepared> {
+  const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
+  const walked = entries[Symbol.asyncIterator]();
+  let walkedAll = false;
+  let buffered = 0;
+  for (;;) {
+    while (!walkedAll && queue.length < READ_AHEAD_ENTRIES && (buffered < READ_AHEAD_BYTES || queue.length === 0)) {
+      const next = await walked.next();
+      if (next.done) {
+        walkedAll = true;
+        break;
+      }
+      const item = next.value;
+      const bytes = item.type === "file" && item.size <= WHOLE_FILE_MAX ? item.size : 0;
+      const promise = prepare(item, level);
+      promise.catch(() => {});
+      queue.push({ promise, bytes });
+      buffered += bytes;
+    }
+    const head = queue.shift();
+    if (!head) return;
+    const prepared = await head.promise;
+    buffered -= head.bytes;
+    yield prepared;
+  }
+}
+
+/**
+ * Writes one backup as a zip: the database dump under `database/`, the files under `files/`, and a
+ * manifest with every entry's size and SHA-256. Entries are written in walk order; small files are read
+ * and deflated a few dozen ahead in the thread pool, large files and the dump stream in chunks, so a tree
+ * of any size needs bounded memory. The archive appears under its real name only when complete.
+ */
+export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveResult> {
+  // The manifest's lists and the central directory go to temporary files beside the archive (removed
+  // below, or by the reaper after a crash), made before the archive itself so a failure leaves no .part.
+  const manifest = await ManifestWriter.create(req.partFile);
+  const central = await FileSpool.create(`${req.partFile}.central`).catch(async (error) => {
+    await manifest.dispose();
+    throw error;
+  });
+  const out = fs.createWriteStream(req.partFile, { flags: "wx", mode: 0o600 });
+  let outError: Error | null = null;
+  out.on("error", (e) => (outError = e));
+  const archiveHash = createHash("sha256");
+  const write = async (chunk: Buffer) => {
+    if (outError) throw outError;
+    archiveHash.update(chunk);
+    if (!out.write(chunk)) await once(out, "drain");
+  };
+  const zip = new ZipWriter(write, central);
+  manifest.warnings.push(...req.walk.warnings);
+  const warn = (message: string) => {
+    manifest.warnings.push(message);
+    req.log.warn(message);
+  };
+  const head: ManifestHead = {
+    createdAt: new Date().toISOString(),
+    backupName: req.backupName,
+    source: { hostname: os.hostname(), fileRoots: req.walk.roots },
+    database: null,
+  };
+
+  try {
+    if (req.database) {
+      req.onPhase("dumping");
+      const { dumper, workFile } = req.database;
+      req.log.info(`Dumping ${dumper.kind} database ${dumper.name}`);
+      const dump = await dumper.dump(workFile);
+      try {
+        const hash = createHash("sha256");
+        const onChunk = (chunk: Buffer) => {
+          hash.update(chunk);
+          req.onBytes(chunk.length);
+        };
+        const meta: EntryMeta = { name: dump.entry, mode: 0o600, mtime: new Date(), kind: "file" };
+        const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
+        await dump.finished;
+        head.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
+        req.log.info(`Database dump: ${size} bytes`);
+      } finally {
+        dump.stream.destroy();
+        await dump.cleanup();
+      }
+    }
+
+    req.onPhase("archiving");
+    req.log.info(`Archiving ${req.walk.count} entries from ${req.walk.roots.length} file root(s)`);
+    for await (const prepared of readAhead(req.walk.entries(), req.level)) {
+      if (prepared.kind === "skipped") {
+        warn(prepared.warning);
+        continue;
+      }
+      const { item, meta } = prepared;
+      if (prepared.kind === "stream") {
+        await writeStreamed(zip, prepared, req, manifest, warn);
+        continue;
+      }
+      await zip.addPrepared(meta, prepared.data);
+      if (item.type === "directory") await manifest.addDirectory(item.entry);
+      else if (item.type === "symlink") manifest.symlinks.push({ entry: item.entry, target: item.target });
+      else {
+        if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
+        req.onBytes(prepared.data.size);
+        await manifest.addFile(fileRecord(item, prepared.data.size, prepared.sha256));
+      }
+    }
+
+    req.onPhase("finalizing");
+    await zip.addStream({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, manifest.json(head), req.level || 6, () => {});
+    await zip.finish();
+    out.end();
+    await once(out, "close");
+    if (outError) throw outError;
+    await fs.promises.rename(req.partFile, req.outFile);
+    return { size: zip.bytesWritten, sha256: archiveHash.digest("hex"), fileCount: manifest.fileCount, warnings: manifest.warnings };
+  } catch (error) {
+    out.destroy();
+    await fs.promises.rm(req.partFile, { force: true });
+    throw error;
+  } finally {
+    await Promise.all([manifest.dispose(), central.dispose()]);
+  }
+}
+
+/** A large file, streamed: read only up to the size it had when opened, so a growing file still ends. */
+async function writeStreamed(
+  zip: ZipWriter,
+  prepared: Extract<Prepared, { kind: "stream" }>,
+  req: ArchiveRequest,
+  manifest: ManifestWriter,
+  warn: (message: string) => void,
+): Promise<void> {
+  const { item, meta, handle, store } = prepared;
+  const hash = createHash("sha256");
+  try {
+    const source = handle.createReadStream({ start: 0, end: prepared.size - 1, highWaterMark: STREAM_CHUNK, autoClose: false });
+    const size = await zip.addStream(meta, source, store ? 0 : req.level, (chunk) => {
+      hash.update(chunk);
+      req.onBytes(chunk.length);
+    });
+    const now = await handle.stat().catch(() => null);
+    if (size !== item.size || (now && now.size !== size)) {
+      warn(`${item.absPath} changed size while being backed up (${item.size} → ${now?.size ?? "?"} bytes); archived the first ${size} bytes`);
+    }
+    await manifest.addFile(fileRecord(item, size, hash.digest("hex")));
+  } finally {
+    await handle.close().catch(() => {});
+  }
+}

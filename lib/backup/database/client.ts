@@ -1,0 +1,128 @@
+import { execa } from "execa";
+import type { Readable } from "node:stream";
+import { mysqlOptionValue, pgpassField, writeCredentialsFile } from "@/lib/backup/database/credentials-file";
+import type { ServerTarget } from "@/lib/backup/database/url";
+
+export interface ClientSession {
+  /** Arguments that select the server and the credentials file; never the password itself. */
+  args: string[];
+  env: Record<string, string>;
+  remove(): Promise<void>;
+}
+
+/**
+ * Credentials for mysql/mysqldump/psql/pg_dump travel in a 0600 file (an option file for MySQL, a
+ * passfile for PostgreSQL), so the password is in no program's argv and in no environment variable.
+ */
+export async function openClientSession(target: ServerTarget): Promise<ClientSession> {
+  if (target.kind === "mysql") {
+    const creds = await writeCredentialsFile(
+      `[client]\nuser=${mysqlOptionValue(target.user)}\npassword=${mysqlOptionValue(target.password)}\n`,
+    );
+    const where = target.socket ? [`--socket=${target.socket}`] : [`--host=${target.host}`, `--port=${target.port}`, "--protocol=TCP"];
+    // --defaults-extra-file must come first: the MySQL clients only honour it there.
+    return { args: [`--defaults-extra-file=${creds.file}`, ...where], env: {}, remove: creds.remove };
+  }
+  const creds = await writeCredentialsFile(`*:*:*:${pgpassField(target.user)}:${pgpassField(target.password)}\n`);
+  const host = target.socket ?? target.host;
+  return {
+    args: [`--host=${host}`, `--port=${target.port}`, `--username=${target.user}`, "--no-password"],
+    env: { PGPASSFILE: creds.file, PGCONNECT_TIMEOUT: "10" },
+    remove: creds.remove,
+  };
+}
+
+const programHints: Record<string, string> = {
+  mysqldump: "apt-get install mariadb-client",
+  mysql: "apt-get install mariadb-client",
+  pg_dump: "apt-get install postgresql-client",
+  psql: "apt-get install postgresql-client",
+};
+
+/** Turns a client program's failure into what went wrong and how to fix it, in one sentence. */
+export function explainClientFailure(
+  program: string,
+  programPath: string,
+  target: ServerTarget,
+  failure: { code?: string; exitCode?: number; stderr: string },
+): string {
+  const base = program.replace(/^.*\//, "");
+  const where = target.socket ?? `${target.host}:${target.port}`;
+  const stderr = failure.stderr;
+  if (failure.code === "ENOENT") {
+    return `${base} was not found ("${programPath}"): install it (${programHints[base] ?? "the database client"}) or set its path in Settings.`;
+  }
+  if (failure.code === "EACCES") return `${base} at "${programPath}" cannot be run (permission denied): check its path in Settings.`;
+  if (/Access denied; you need/i.test(stderr)) {
+    return `The database user "${target.user}" lacks a privilege this needs: ${stderr.trim().split("\n").at(-1)}`;
+  }
+  if (/Access denied for user|password authentication failed|authentication failed/i.test(stderr)) {
+    return `The database server refused the user "${target.user}" or its password: check the user and password in the database URL.`;
+  }
+  if (/Unknown database|database ".*" does not exist/i.test(stderr)) {
+    return `The database "${target.database}" does not exist on ${where}: check the database name in the database URL.`;
+  }
+  if (/Can't connect|Unknown (MySQL|MariaDB) server host|Connection refused|could not connect|could not translate host name|timeout expired|No such file or directory/i.test(stderr)) {
+    return `Cannot reach the database server at ${where}: check that it is running and that the host and port in the database URL are right.`;
+  }
+  const lastLine = stderr.trim().split("\n").filter(Boolean).at(-1) ?? "no message";
+  return `${base} failed (exit code ${failure.exitCode ?? "?"}): ${lastLine}`;
+}
+
+export interface ClientRun {
+  stdout: Readable | null;
+  /** Resolves when the program exits 0; rejects with an explained error otherwise. */
+  done: Promise<void>;
+  pid: number | undefined;
+}
+
+/** Runs a database client program, streaming stdin and stdout, keeping the tail of stderr for errors. */
+export function runClient(
+  programPath: string,
+  args: string[],
+  session: ClientSession,
+  target: ServerTarget,
+  io: { stdin?: Readable; captureStdout?: boolean } = {},
+): ClientRun {
+  const child = execa(programPath, [...session.args, ...args], {
+    env: { ...session.env, LC_ALL: "C" },
+    extendEnv: true,
+    stdin: io.stdin ? "pipe" : "ignore",
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+  });
+  let stderr = "";
+  child.stderr?.on("data", (chunk: Buffer) => {
+    stderr = (stderr + chunk.toString("utf8")).slice(-8192);
+  });
+  if (io.stdin && child.stdin) {
+    io.stdin.pipe(child.stdin);
+    // The program may exit early (bad password); its own error explains more than EPIPE.
+    child.stdin.on("error", () => {});
+  }
+  const done = child.then((result) => {
+    if (result.exitCode === 0 && !result.failed) return;
+    const code = (result as { code?: string }).code ?? ((result.cause as NodeJS.ErrnoException | undefined)?.code);
+    throw new Error(explainClientFailure(programPath, programPath, target, { code, exitCode: result.exitCode, stderr }));
+  });
+  // Awaited later, once the output is consumed; until then a failure must not count as unhandled.
+  done.catch(() => {});
+  return { stdout: child.stdout, done, pid: child.pid };
+}
+
+/** One value from a query, for size estimates and checks. */
+export async function queryScalar(clientPath: string, target: ServerTarget, sql: string): Promise<string> {
+  const session = await openClientSession(target);
+  try {
+    const args = target.kind === "mysql" ? ["-N", "-B", "-e", sql, target.database] : ["-X", "-tA", "-c", sql, `--dbname=${target.database}`];
+    const run = runClient(clientPath, args, session, target);
+    const chunks: Buffer[] = [];
+    run.stdout?.on("data", (c: Buffer) => chunks.push(c));
+    await run.done;
+    return Buffer.concat(chunks).toString("utf8").trim();
+  } finally {
+    await session.remove();
+  }
+}

@@ -1,0 +1,31 @@
+import { prisma, type Backup } from "@/lib/db";
+import type { Settings } from "@/lib/settings";
+import { enqueueBackup, enqueueRestore, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
+import { startDetached } from "@/lib/backup/jobs/spawn";
+
+/** Hands a queued job to a background process; returns as soon as the process exists. */
+async function handOff(job: Backup, settings: Settings, command: string): Promise<Backup> {
+  try {
+    const pid = await startDetached(settings.runtimeBinary, [command, String(job.id)]);
+    // The worker records its own pid too; whichever lands first lets the reaper watch it.
+    await prisma.backup.updateMany({ where: { id: job.id, pid: null }, data: { pid } });
+  } catch (error) {
+    await markFailed(job, (error as Error).message, settings);
+  }
+  return prisma.backup.findUniqueOrThrow({ where: { id: job.id } });
+}
+
+/** Queues a backup and starts it in the background. Throws JobAlreadyRunningError when a job holds the slot. */
+export async function startBackgroundBackup(settings: Settings, requestedById: number | null): Promise<Backup> {
+  return handOff(await enqueueBackup(settings, requestedById), settings, "backup:run");
+}
+
+/** Queues a restore of `sourceFileName` and starts it in the background. */
+export async function startBackgroundRestore(
+  settings: Settings,
+  requestedById: number | null,
+  sourceFileName: string,
+  parts: RestoreParts,
+): Promise<Backup> {
+  return handOff(await enqueueRestore(settings, requestedById, sourceFileName, parts), settings, "restore:run");
+}

@@ -1,0 +1,249 @@
+import fs from "node:fs/promises";
+import path from "node:path";
+import { prisma, type Backup } from "@/lib/db";
+import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
+import { describeError } from "@/lib/backup/jobs/errors";
+import { verifyAndStage } from "@/lib/backup/restore/extract";
+import { ArchiveRejectedError, inspectArchive, sha256OfFile } from "@/lib/backup/restore/inspect";
+import { createSafetyBackupRecord, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
+import { loadDatabase } from "@/lib/backup/database/loaders";
+import { openBackupLog, type BackupLog } from "@/lib/backup/jobs/log";
+import { checksumFileName, logFileName } from "@/lib/backup/jobs/names";
+import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
+import { ProgressReporter } from "@/lib/backup/jobs/progress";
+import { reindexBackupDir, settleJobsAfterPortalRestore } from "@/lib/backup/restore/reindex";
+import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { holdForTests } from "@/lib/backup/jobs/test-hold";
+import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore/paths";
+
+export interface RestoreOptions {
+  /** Off only for disaster recovery from the CLI, when there is nothing left worth keeping. */
+  safetyBackup: boolean;
+}
+
+/** The archive a job restores: a name in the backup directory, or (from the CLI only) an absolute path. */
+export function restoreSourcePath(settings: Settings, source: string): string {
+  return path.isAbsolute(source) ? source : resolveInside(resolvedBackupDir(settings), source);
+}
+
+/** The SHA-256 recorded when the archive was made: in its record, or in the checksum file beside it. */
+async function expectedChecksum(archiveFile: string, settings: Settings): Promise<string | null> {
+  if (path.dirname(archiveFile) === resolvedBackupDir(settings)) {
+    const record = await prisma.backup.findUnique({ where: { fileName: path.basename(archiveFile) } }).catch(() => null);
+    if (record?.sha256) return record.sha256;
+  }
+  const sidecar = await fs.readFile(path.join(path.dirname(archiveFile), checksumFileName(path.basename(archiveFile))), "utf8").catch(() => "");
+  return /^[0-9a-f]{64}\b/.exec(sidecar)?.[0] ?? null;
+}
+
+/** Swaps a staged tree into place, keeping the old one beside it until the restore is over. */
+async function swapIn(target: string, staged: string, aside: string): Promise<boolean> {
+  const existed = await fs.stat(target).then(() => true, () => false);
+  if (existed) await fs.rename(target, aside);
+  try {
+    await fs.mkdir(path.dirname(target), { recursive: true });
+    await fs.rename(staged, target);
+  } catch (error) {
+    if (existed) await fs.rename(aside, target);
+    throw error;
+  }
+  return existed;
+}
+
+interface Staged {
+  plan: RestorePlan;
+  databaseFile: string | null;
+  roots: { target: string; staged: string; aside: string; hadOld: boolean; swapped: boolean }[];
+}
+
+/**
+ * Runs one queued restore to the end, in this process. Order of work: verify the whole archive into
+ * staging places (nothing live is touched), make a safety backup of the current state, load the
+ * database, swap the file trees in; if anything fails after the first change, put back the previous
+ * state (old trees kept aside, database from the safety backup) and say so.
+ */
+export async function runRestore(id: number, options: RestoreOptions = { safetyBackup: true }, settings?: Settings): Promise<Backup> {
+  settings ??= await loadSettings();
+  const claimed = await prisma.backup.updateMany({
+    where: { id, status: "queued", kind: "restore" },
+    data: { status: "running", phase: "verifying", pid: process.pid, startedAt: new Date(), heartbeatAt: new Date() },
+  });
+  if (claimed.count === 0) throw new Error(`Restore ${id} is not waiting to run`);
+  let job = await prisma.backup.findUniqueOrThrow({ where: { id } });
+  const dir = await ensurePrivateDir(resolvedBackupDir(settings));
+  const log = openBackupLog(path.join(dir, logFileName(job.fileName)));
+  const parts = (job.restoreParts ?? "both") as RestoreParts;
+  const progress = new ProgressReporter(id);
+  progress.start();
+  const staged: Staged = { plan: { database: null, roots: [], problems: [] }, databaseFile: null, roots: [] };
+  let touchedDatabase = false;
+  let safety: Backup | null = null;
+
+  try {
+    const archiveFile = restoreSourcePath(settings, job.sourceFileName ?? "");
+    log.info(`Restore of ${parts === "both" ? "database and files" : parts} from ${archiveFile}`);
+    progress.setPhase("verifying");
+    const expected = await expectedChecksum(archiveFile, settings);
+    const actual = await sha256OfFile(archiveFile).catch((e: Error) => {
+      throw new ArchiveRejectedError(`The archive cannot be read: ${describeError(e)}`);
+    });
+    if (expected && expected !== actual) {
+      throw new ArchiveRejectedError("The archive's SHA-256 does not match the one recorded when it was made: it is damaged or was altered");
+    }
+    log.info(expected ? `Archive SHA-256 matches the record (${actual})` : `No recorded SHA-256; archive is ${actual}`);
+
+    const archive = await inspectArchive(archiveFile);
+    try {
+      staged.plan = planRestore(archive.manifest, settings, parts);
+      if (staged.plan.problems.length) throw new ArchiveRejectedError(staged.plan.problems.join("; "));
+      progress.bytesTotal = archive.uncompressedBytes * 2;
+      staged.databaseFile = staged.plan.database ? stagedDatabaseFile(settings, id) : null;
+      staged.roots = staged.plan.roots.map((root) => ({
+        target: root.target,
+        staged: stagingDirFor(root.target, id, root.label),
+        aside: asideDirFor(root.target, id, root.label),
+        hadOld: false,
+        swapped: false,
+      }));
+      const stageDirs = new Map<string, string>();
+      for (const [i, root] of staged.plan.roots.entries()) {
+        await fs.rm(staged.roots[i]!.staged, { recursive: true, force: true });
+        await fs.mkdir(path.dirname(staged.roots[i]!.staged), { recursive: true });
+        await fs.mkdir(staged.roots[i]!.staged, { mode: 0o700 });
+        stageDirs.set(root.label, staged.roots[i]!.staged);
+      }
+      await verifyAndStage(archive, { fileRoots: stageDirs, databaseFile: staged.databaseFile, onBytes: (n) => progress.add(n) });
+    } finally {
+      archive.close();
+    }
+    log.info("Every entry matches the manifest");
+
+    if (options.safetyBackup) {
+      progress.setPhase("safety-backup");
+      await progress.flush();
+      holdForTests("safety-backup");
+      safety = await createSafetyBackupRecord(settings, job.requestedById);
+      await prisma.backup.update({ where: { id }, data: { safetyFileName: safety.fileName } });
+      log.info(`Making the safety backup ${safety.fileName}`);
+      safety = await runBackup(safety.id, settings);
+      if (safety.status !== "completed") throw new Error(`Could not make the safety backup (${safety.error}); nothing was changed`);
+      log.info(`Safety backup ${safety.fileName} completed`);
+    }
+
+    // One atomic step past the point of no return: a cancel either came first (and we stop here) or is refused.
+    const firstChange = staged.plan.database ? "restoring-database" : "restoring-files";
+    const passed = await prisma.backup.updateMany({ where: { id, status: "running" }, data: { phase: firstChange } });
+    if (passed.count === 0) throw new Error("Cancelled before anything was replaced");
+
+    if (staged.plan.database && staged.databaseFile) {
+      progress.setPhase("restoring-database");
+      log.info(`Loading the database into ${staged.plan.database.description}`);
+      touchedDatabase = true;
+      // The snapshot that is put back if the portal's own database is the one replaced.
+      job = await prisma.backup.findUniqueOrThrow({ where: { id: job.id } });
+      await loadDatabase(staged.plan.database.target, staged.databaseFile, settings, (n) => progress.add(n));
+      job = await afterDatabaseLoad(job, settings, staged.plan);
+      log.info("Database restored");
+    }
+
+    progress.setPhase("restoring-files");
+    await progress.flush();
+    holdForTests("restoring-files");
+    for (const root of staged.roots) {
+      root.hadOld = await swapIn(root.target, root.staged, root.aside);
+      root.swapped = true;
+      log.info(`Files restored into ${root.target}`);
+    }
+
+    progress.setPhase("finalizing");
+    for (const root of staged.roots) if (root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
+    if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
+    await progress.stop();
+    await reindexBackupDir(settings);
+    log.info("Restore completed");
+    return await prisma.backup.update({
+      where: { id: job.id },
+      data: { status: "completed", phase: "done", percent: 100, finishedAt: new Date(), exclusiveSlot: null, heartbeatAt: new Date() },
+    });
+  } catch (error) {
+    await progress.stop();
+    let message = describeError(error);
+    log.error(message);
+    const changed = touchedDatabase || staged.roots.some((r) => r.swapped);
+    if (changed) message = await rollBack(message, staged, touchedDatabase, safety, settings, log, job);
+    await cleanUpStaging(staged);
+    job = (await prisma.backup.findUnique({ where: { id: job.id } })) ?? job;
+    await markFailed(job, message, settings);
+    return (await prisma.backup.findUnique({ where: { id: job.id } })) ?? { ...job, status: "failed", error: message };
+  }
+}
+
+/** Restoring the portal's own database replaced this job's record too: put it back, and the archives' records. */
+async function afterDatabaseLoad(job: Backup, settings: Settings, plan: RestorePlan): Promise<Backup> {
+  const target = plan.database!.target;
+  if (target.kind !== "sqlite" || !target.isPortal) return job;
+  await settleJobsAfterPortalRestore(settings, job.id);
+  const existing = await prisma.backup.findUnique({ where: { id: job.id } });
+  const { id, ...rest } = job;
+  const restored = existing && existing.fileName === job.fileName
+    ? await prisma.backup.update({ where: { id }, data: { ...rest, requestedById: null } })
+    : await prisma.backup.create({ data: { ...(existing ? rest : job), requestedById: null } });
+  await reindexBackupDir(settings);
+  return restored;
+}
+
+async function rollBack(
+  failure: string,
+  staged: Staged,
+  touchedDatabase: boolean,
+  safety: Backup | null,
+  settings: Settings,
+  log: BackupLog,
+  job: Backup,
+): Promise<string> {
+  const problems: string[] = [];
+  for (const root of staged.roots.filter((r) => r.swapped)) {
+    try {
+      await fs.rm(root.target, { recursive: true, force: true });
+      if (root.hadOld) await fs.rename(root.aside, root.target);
+      log.info(`Put back the previous files of ${root.target}`);
+    } catch (error) {
+      problems.push(`files of ${root.target}: ${describeError(error)}`);
+    }
+  }
+  if (touchedDatabase && staged.plan.database) {
+    try {
+      if (!safety || safety.status !== "completed") throw new Error("there is no safety backup");
+      const archive = await inspectArchive(path.join(resolvedBackupDir(settings), safety.fileName));
+      const dumpFile = path.join(resolvedBackupDir(settings), `.rollback-${job.id}.db.part`);
+      try {
+        await fs.rm(dumpFile, { force: true });
+        await verifyAndStage(archive, { fileRoots: new Map(), databaseFile: dumpFile, onBytes: () => {} });
+      } finally {
+        archive.close();
+      }
+      await loadDatabase(staged.plan.database.target, dumpFile, settings, () => {});
+      await fs.rm(dumpFile, { force: true });
+      await afterDatabaseLoad(job, settings, staged.plan);
+      log.info(`Put back the previous database from the safety backup ${safety.fileName}`);
+    } catch (error) {
+      problems.push(`database: ${describeError(error)}`);
+    }
+  }
+  if (problems.length) {
+    const message = `Restore failed: ${failure}. ROLLBACK FAILED (${problems.join("; ")}): restore the safety backup ${safety?.fileName ?? "(none)"} by hand.`;
+    log.error(message);
+    return message;
+  }
+  return `Restore failed: ${failure}. Everything was put back as it was before the restore${safety ? ` (safety backup ${safety.fileName})` : ""}.`;
+}
+
+async function cleanUpStaging(staged: Staged): Promise<void> {
+  for (const root of staged.roots) {
+    await fs.rm(root.staged, { recursive: true, force: true });
+    if (!root.swapped && root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
+  }
+  if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
+}
+
