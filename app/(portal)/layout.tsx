@@ -2,7 +2,7 @@ import Link from "next/link";
 import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
 import { currentUser } from "@/lib/auth/session";
 import { loadSettings } from "@/lib/settings";
-import { activeJob } from "@/lib/backup/jobs/queue";
+import { activeJob } from "@/lib/backup";
 import { SignOutButton } from "@/app/ui/sign-out-button";
 
 // The navigation only hides what a person cannot use; every page and action checks access itself.

@@ -1,4 +1,4 @@
-import type { Health } from "@/lib/backup/jobs/health";
+import type { Health } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
 
 /** Bars for size, a line for duration, over the recent backups: enough to see a trend at a glance. */

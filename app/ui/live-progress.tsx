@@ -2,7 +2,7 @@
 
 import { useRouter } from "next/navigation";
 import { useEffect, useState } from "react";
-import type { BackupView } from "@/lib/backup/jobs/list";
+import type { BackupView } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
 import { ProgressBar } from "@/app/ui/progress-bar";
 import { StatusBadge } from "@/app/ui/status-badge";

@@ -86,7 +86,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     }
   }
   const { enqueueRestore, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
-  const { runRestore } = await import("@/lib/backup/restore/run-restore");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
   const inBackupDir = path.dirname(file) === resolvedBackupDir(settings);
   let job;
   try {
@@ -98,8 +98,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const done = await runRestore(job.id, { safetyBackup: !values["no-safety-backup"] }, settings);
-  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
+  const done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"] });
   if (done.status === "completed") {
     console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
     return 0;
@@ -112,10 +111,11 @@ export async function restoreRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("restore:run needs a restore id");
-  const { runRestore } = await import("@/lib/backup/restore/run-restore");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
+  const { runMaintenance } = await import("@/lib/backup/jobs/maintenance");
   const { loadSettings } = await import("@/lib/settings");
   const settings = await loadSettings();
-  const done = await runRestore(id, { safetyBackup: true }, settings);
-  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
+  const done = await runJob(id, { settings, safetyBackup: true });
+  await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;
 }

@@ -2,11 +2,8 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { requireBackupPage } from "@/lib/auth/guards";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { reindexBackupDir } from "@/lib/backup/restore/reindex";
-import { backupHealth } from "@/lib/backup/jobs/health";
+import { backupHealth, isActive, listJobs } from "@/lib/backup";
 import { HealthBar } from "@/app/ui/health-bar";
-import { isActive, listBackups } from "@/lib/backup/jobs/list";
 import { formatBytes } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { LiveProgress } from "@/app/ui/live-progress";
@@ -22,9 +19,7 @@ const querySchema = z.object({
 export default async function BackupsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   const { settings } = await requireBackupPage("/backups");
   const query = querySchema.parse(await searchParams);
-  await reapStaleJobs(settings);
-  await reindexBackupDir(settings);
-  const [{ items, total, pages }, health] = await Promise.all([listBackups(query.page), backupHealth(settings)]);
+  const [{ items, total, pages }, health] = await Promise.all([listJobs(query.page), backupHealth(settings)]);
 
   return (
     <section>

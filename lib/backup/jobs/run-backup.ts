@@ -1,5 +1,4 @@
 import { writeFile } from "node:fs/promises";
-import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -8,8 +7,7 @@ import { dumperFor } from "@/lib/backup/database/dumpers";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
 import { openBackupLog } from "@/lib/backup/jobs/log";
-import { checksumFileName, logFileName, partialFileNames } from "@/lib/backup/jobs/names";
-import { ensurePrivateDir } from "@/lib/backup/jobs/paths";
+import { ensurePrivateDir, jobFiles } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
 import { walkRoots } from "@/lib/backup/archive/walk";
 import { FileSpool } from "@/lib/backup/archive/spool";
@@ -29,15 +27,16 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   const backup = await prisma.backup.findUniqueOrThrow({ where: { id } });
 
   const dir = resolvedBackupDir(settings);
+  const files = jobFiles(dir, backup.fileName);
   const progress = new ProgressReporter(id);
   progress.start();
-  let log = openBackupLog(path.join(dir, logFileName(backup.fileName)));
+  let log = openBackupLog(files.log);
   let walkSpool: FileSpool | null = null;
   try {
     await ensurePrivateDir(dir);
     log.info(`Backup ${backup.fileName} started by process ${process.pid}`);
     progress.setPhase("scanning");
-    const [partFile, dbWorkFile, walkFile] = partialFileNames(backup.fileName).map((name) => path.join(dir, name));
+    const [partFile, dbWorkFile, walkFile] = files.partials;
     walkSpool = await FileSpool.create(walkFile!);
     const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir], walkSpool);
     for (const warning of walk.warnings) log.warn(warning);
@@ -46,7 +45,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
 
     const result = await writeBackupArchive({
       partFile,
-      outFile: path.join(dir, backup.fileName),
+      outFile: files.archive,
       backupName: settings.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
@@ -59,7 +58,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       },
     });
     await progress.stop();
-    await writeFile(path.join(dir, checksumFileName(backup.fileName)), `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
+    await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${result.fileCount} files, ${result.size} bytes, sha256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({
@@ -72,6 +71,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         bytesTotal: progress.bytesDone,
         sizeBytes: result.size,
         sha256: result.sha256,
+        warningCount: result.warnings.length,
         finishedAt: new Date(),
         heartbeatAt: new Date(),
         exclusiveSlot: null,

@@ -1,13 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import path from "node:path";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { findBackupView, isActive } from "@/lib/backup/jobs/list";
-import { logFileName } from "@/lib/backup/jobs/names";
-import { readLogTail } from "@/lib/backup/jobs/log";
-import { resolvedBackupDir } from "@/lib/settings";
+import { isActive, readJobLog } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { LiveProgress } from "@/app/ui/live-progress";
@@ -15,10 +10,8 @@ import { LiveProgress } from "@/app/ui/live-progress";
 export const metadata: Metadata = { title: "Backup" };
 
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { settings, backup: shown } = await backupForPage(params);
-  await reapStaleJobs(settings);
-  const backup = (await findBackupView(shown.id)) ?? shown;
-  const log = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(backup.fileName)));
+  const { settings, backup } = await backupForPage(params);
+  const log = await readJobLog(backup, settings);
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 

@@ -1,10 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { inspectArchive } from "@/lib/backup/restore/inspect";
-import { resolveInside } from "@/lib/backup/jobs/paths";
-import { planRestore } from "@/lib/backup/restore/plan";
-import { resolvedBackupDir } from "@/lib/settings";
+import { previewRestore } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
 import { RestoreForm } from "./restore-form";
 import { backupForPage } from "../backup-for-page";
@@ -15,18 +12,17 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
   const { backup, settings } = await backupForPage(params, "/restore");
   if (backup.kind === "restore" || backup.status !== "completed") notFound();
 
-  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
-  if (archive instanceof Error) {
+  const preview = await previewRestore(backup, settings);
+  if (!preview.ok) {
     return (
       <section className="max-w-2xl space-y-3">
         <h1 className="text-2xl font-semibold">This backup cannot be restored</h1>
-        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{archive.message}</p>
+        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{preview.problem}</p>
         <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
       </section>
     );
   }
-  archive.close();
-  const plan = planRestore(archive.manifest, settings, "both");
+  const { plan } = preview;
 
   return (
     <section className="max-w-2xl space-y-4">

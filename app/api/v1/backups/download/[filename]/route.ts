@@ -1,25 +1,17 @@
 import fs from "node:fs";
-import { recordAudit } from "@/lib/audit";
-import { jsonError, withBackupAccess } from "@/lib/auth/guards";
-import { actorFor } from "@/lib/auth/session";
-import { prisma } from "@/lib/db";
-import { deleteBackup } from "@/lib/backup/jobs/delete";
-import { backupFileNameSchema } from "@/lib/backup/jobs/names";
-import { resolveInside } from "@/lib/backup/jobs/paths";
-import { resolvedBackupDir } from "@/lib/settings";
+import { jsonError, withBackupAccess } from "@/lib/auth/route";
+import { backupFileNameSchema, deleteAfterDownload, findDownload, recordDownload } from "@/lib/backup";
 import { parseRange } from "@/lib/http/range";
 
 const CHUNK = 1024 * 1024;
 
 // GET /api/v1/backups/download/{filename} — streamed from disk, never read whole into memory;
 // a Range request (resuming an interrupted download) gets 206 with just those bytes.
-export const GET = withBackupAccess<{ filename: string }>(async (request, { user, settings }, { filename }) => {
+export const GET = withBackupAccess<{ filename: string }>(async (request, caller, { filename }) => {
+  const { settings } = caller;
   const name = backupFileNameSchema.safeParse(filename);
   if (!name.success) return jsonError(400, "bad_request", "Not a backup file name");
-  // Only names the portal knows as completed backups are served, whatever else lies in the directory.
-  const backup = await prisma.backup.findUnique({ where: { fileName: name.data } });
-  if (!backup || backup.status !== "completed") return jsonError(404, "not_found", "No such backup");
-  const file = resolveInside(resolvedBackupDir(settings), backup.fileName);
+  const { backup, file } = await findDownload(name.data, settings);
   const handle = await fs.promises.open(file, "r").catch(() => null);
   if (!handle) return jsonError(404, "not_found", "The backup's file is missing from the backup directory");
   const { size } = await handle.stat();
@@ -30,8 +22,7 @@ export const GET = withBackupAccess<{ filename: string }>(async (request, { user
   }
   const start = range.kind === "partial" ? range.start : 0;
   const end = range.kind === "partial" ? range.end + 1 : size;
-  const actor = await actorFor(user);
-  await recordAudit(actor, "backup.download", backup.fileName, range.kind === "partial" ? { range: `${start}-${end - 1}` } : undefined);
+  await recordDownload(backup, caller, range.kind === "partial" ? `${start}-${end - 1}` : undefined);
 
   let offset = start;
   const body = new ReadableStream<Uint8Array>({
@@ -46,8 +37,7 @@ export const GET = withBackupAccess<{ filename: string }>(async (request, { user
         await handle.close();
         // Only once the whole file went out in one response: a part of it is no reason to delete it.
         if (settings.deleteAfterDownload && range.kind === "full" && offset >= size) {
-          await deleteBackup(backup, settings).catch(() => {});
-          await recordAudit(actor, "backup.delete-after-download", backup.fileName);
+          await deleteAfterDownload(backup, caller);
         }
       }
     },
