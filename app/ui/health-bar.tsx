@@ -1,5 +1,6 @@
 import type { Health } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
+import { When } from "@/app/ui/when";
 
 /** Bars for size, a line for duration, over the recent backups: enough to see a trend at a glance. */
 function Trend({ recent }: { recent: Health["recent"] }) {
@@ -24,7 +25,7 @@ export function HealthBar({ health }: { health: Health }) {
     <div data-testid="health" className="mt-3 flex flex-wrap items-center gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm">
       <span>
         Last successful backup:{" "}
-        <strong>{health.lastSuccessAt ? `${health.lastSuccessAt.replace("T", " ").slice(0, 16)} UTC` : "never"}</strong>
+        <strong>{health.lastSuccessAt ? <When at={health.lastSuccessAt} precision="minute" /> : "never"}</strong>
         {health.stale && (
           <span data-testid="stale" className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
             stale: older than the schedule allows

@@ -11,6 +11,7 @@ import { StatusBadge } from "@/app/ui/status-badge";
 export function LiveProgress({ initial }: { initial: BackupView }) {
   const router = useRouter();
   const [job, setJob] = useState(initial);
+  // Not isActive(): a cancelling job has no progress to follow, and the engine stays out of the client bundle.
   const active = job.status === "queued" || job.status === "running";
 
   useEffect(() => {
@@ -32,7 +33,7 @@ export function LiveProgress({ initial }: { initial: BackupView }) {
     };
   }, [active, initial.id, router]);
 
-  if (!active) return <StatusBadge status={job.status} />;
+  if (!active) return <StatusBadge status={job.status} label={job.statusLabel} />;
   const detail = job.bytesTotal > 0 ? ` · ${formatBytes(job.bytesDone)} of ${formatBytes(job.bytesTotal)}` : "";
   return <ProgressBar percent={job.percent} label={`${job.phase}${detail}`} />;
 }

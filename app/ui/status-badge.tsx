@@ -7,10 +7,13 @@ const styles: Record<string, string> = {
   cancelled: "bg-amber-50 text-amber-800 ring-amber-300",
 };
 
-export function StatusBadge({ status }: { status: string }) {
+/** `label` says more than the status where there is more to say ("completed with warnings"). */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
+  const warned = label !== undefined && label !== status;
   return (
-    <span data-testid="status" className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${styles[status] ?? styles.queued}`}>
-      {status}
+    <span data-testid="status" data-status={status}
+      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${warned ? "bg-amber-50 text-amber-900 ring-amber-300" : styles[status] ?? styles.queued}`}>
+      {label ?? status}
     </span>
   );
 }

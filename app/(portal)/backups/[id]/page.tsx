@@ -2,12 +2,29 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
-import { isActive, readJobLog } from "@/lib/backup";
+import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
+import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
 
 export const metadata: Metadata = { title: "Backup" };
+
+const stepStyle: Record<StepRecord["state"], string> = { running: "text-blue-800", done: "text-green-800", failed: "text-red-800" };
+
+/** What followed the job (retention, notification, …): a failed step shows here, the job keeps its outcome. */
+function JobSteps({ steps }: { steps: StepRecord[] }) {
+  return (
+    <ul data-testid="job-steps" className="space-y-1">
+      {steps.map((step) => (
+        <li key={step.name} data-step={step.name} data-state={step.state}>
+          <span className={`font-medium ${stepStyle[step.state]}`}>{step.name}: {step.state === "failed" ? "failed" : step.state === "running" ? "running" : "done"}</span>
+          {step.detail && <span className="block break-words text-slate-700">{step.detail}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
 
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
   const { settings, backup } = await backupForPage(params);
@@ -17,7 +34,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
 
   const isRestore = backup.kind === "restore";
   const rows: [string, React.ReactNode][] = [
-    ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} />],
+    ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} label={backup.statusLabel} />],
     ...(isRestore
       ? ([
           ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
@@ -28,10 +45,11 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
     ...(backup.kind === "safety" ? ([["Kind", "safety backup, made before a restore"]] as [string, React.ReactNode][]) : []),
     ...(backup.pinned ? ([["Pinned", "yes: retention never deletes it"]] as [string, React.ReactNode][]) : []),
     ["Size", isRestore ? "—" : backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
-    ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
+    ["Created", <When key="created" at={backup.createdAt} />],
     ["Requested by", backup.requestedBy ?? "command line"],
     ["Duration", duration ?? "—"],
     ["SHA-256", <code key="sha" className="break-all text-xs">{backup.sha256 ?? "—"}</code>],
+    ...(backup.steps.length ? ([["After the job", <JobSteps key="steps" steps={backup.steps} />]] as [string, React.ReactNode][]) : []),
   ];
 
   return (

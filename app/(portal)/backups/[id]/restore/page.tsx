@@ -3,6 +3,7 @@ import Link from "next/link";
 import { notFound } from "next/navigation";
 import { previewRestore } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
+import { When } from "@/app/ui/when";
 import { RestoreForm } from "./restore-form";
 import { backupForPage } from "../backup-for-page";
 
@@ -28,7 +29,7 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
     <section className="max-w-2xl space-y-4">
       <h1 className="text-2xl font-semibold">Restore this backup?</h1>
       <p className="text-slate-700">
-        <span className="font-mono text-sm">{backup.fileName}</span>, made {backup.createdAt.replace("T", " ").slice(0, 19)} UTC
+        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} />
         by {backup.requestedBy ?? "the command line"}.
       </p>
       <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
