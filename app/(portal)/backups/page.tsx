@@ -38,7 +38,7 @@ const columns: Column<BackupView>[] = [
     header: "Download",
     cell: (b) =>
       b.status === "completed" && b.kind !== "restore" ? (
-        <a href={`/api/v1/backups/download/${encodeURIComponent(b.fileName)}`} download aria-label={`Download ${b.fileName}`}
+        <a href={`/api/v1/backups/download/${encodeURIComponent(b.fileName)}`} download aria-label={`Download backup ${b.id}`}
           className="rounded border border-blue-300 px-2 py-1 text-xs font-medium text-blue-800 hover:bg-blue-50">Download</a>
       ) : "—",
   },
