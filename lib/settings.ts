@@ -38,6 +38,7 @@ const settingsFields = z.object({
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Letters, digits, - and _ only (at most 40)"),
   deleteAfterDownload: z.boolean(),
+  verifyAfterBackup: z.boolean(),
   compression: z.enum(["fast", "balanced", "small"]),
   maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
   smtpHost: z.string().trim().max(300).regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
@@ -87,6 +88,7 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     backupDir: env.BACKUP_DIR ?? "var/backup",
     backupName: env.BACKUP_NAME ?? "safekeep",
     deleteAfterDownload: env.BACKUP_DELETE_AFTER_DOWNLOAD === "true",
+    verifyAfterBackup: env.BACKUP_VERIFY !== "false",
     compression: env.BACKUP_COMPRESSION === "fast" || env.BACKUP_COMPRESSION === "small" ? env.BACKUP_COMPRESSION : "balanced",
     maxBackups: Number(env.MAX_BACKUPS) > 0 ? Math.floor(Number(env.MAX_BACKUPS)) : 10,
     smtpHost: env.SMTP_HOST ?? "",

@@ -29,6 +29,7 @@ const settingsForm = z.object({
   backupDir: text,
   backupName: text,
   deleteAfterDownload: checkbox,
+  verifyAfterBackup: checkbox,
   compression: text,
   maxBackups: text,
   smtpHost: text,

@@ -88,6 +88,10 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
           <span>Delete a backup once it has been downloaded</span>
         </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="verifyAfterBackup" name="verifyAfterBackup" defaultChecked={settings.verifyAfterBackup} />
+          <span>Read every backup back before calling it completed (recommended: a backup that says completed can be restored)</span>
+        </label>
         <Field name="runtimeBinary" label="Runtime binary" errors={errors.runtimeBinary} hint="The Node.js binary that runs the background process.">
           <input id="runtimeBinary" name="runtimeBinary" defaultValue={settings.runtimeBinary} className={input} />
         </Field>

@@ -55,7 +55,7 @@ async function enqueueJob(
   kind: JobKind,
   requestedById: number | null,
   nameFor: (createdAt: Date, id: number) => string,
-  extra: { sourceFileName?: string; restoreParts?: string } = {},
+  extra: { sourceFileName?: string; restoreParts?: string; restoreAccounts?: boolean } = {},
 ): Promise<Backup> {
   for (let attempt = 0; ; attempt++) {
     try {
@@ -83,10 +83,17 @@ export function enqueueBackup(settings: Settings, requestedById: number | null, 
 
 export type RestoreParts = "both" | "database" | "files";
 
-export function enqueueRestore(settings: Settings, requestedById: number | null, sourceFileName: string, parts: RestoreParts): Promise<Backup> {
+export function enqueueRestore(
+  settings: Settings,
+  requestedById: number | null,
+  sourceFileName: string,
+  parts: RestoreParts,
+  options: { restoreAccounts?: boolean } = {},
+): Promise<Backup> {
   return enqueueJob(settings, "restore", requestedById, (createdAt, id) => restoreJobName(createdAt, id), {
     sourceFileName,
     restoreParts: parts,
+    restoreAccounts: options.restoreAccounts ?? false,
   });
 }
 

@@ -1,4 +1,5 @@
-import { writeFile } from "node:fs/promises";
+import { rm, writeFile } from "node:fs/promises";
+import { formatBytes } from "@/lib/format";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -12,6 +13,8 @@ import { ProgressReporter } from "@/lib/backup/jobs/progress";
 import { walkRoots } from "@/lib/backup/archive/walk";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
+import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
+import type { BackupLog } from "@/lib/backup/jobs/log";
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -57,6 +60,8 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         holdForTests(phase);
       },
     });
+    const backedUp = progress.bytesDone;
+    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, backedUp, progress, log);
     await progress.stop();
     await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${result.fileCount} files, ${result.size} bytes, sha256 ${result.sha256}`);
@@ -67,8 +72,8 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         status: "completed",
         phase: "done",
         percent: 100,
-        bytesDone: progress.bytesDone,
-        bytesTotal: progress.bytesDone,
+        bytesDone: backedUp,
+        bytesTotal: backedUp,
         sizeBytes: result.size,
         sha256: result.sha256,
         warningCount: result.warnings.length,
@@ -90,5 +95,24 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     return prisma.backup.findUniqueOrThrow({ where: { id } });
   } finally {
     await walkSpool?.dispose();
+  }
+}
+
+/**
+ * A backup is completed only once its own archive has been read back as a restore would read it; one
+ * that fails is no backup at all (the failure says why, and the archive is removed).
+ */
+async function verifyBeforeCompleting(archive: string, bytes: number, progress: ProgressReporter, log: BackupLog): Promise<void> {
+  progress.bytesDone = 0;
+  progress.bytesTotal = bytes;
+  progress.setPhase("verifying");
+  holdForTests("verifying");
+  const started = Date.now();
+  try {
+    const verified = await verifyWrittenArchive(archive, (n) => progress.add(n));
+    log.info(`Verified: every entry read back matches its SHA-256 (${formatBytes(verified.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    await rm(archive, { force: true });
+    throw new Error(`The archive failed its check after writing, so it was removed: ${(error as Error).message}`);
   }
 }

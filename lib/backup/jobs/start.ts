@@ -26,6 +26,7 @@ export async function startBackgroundRestore(
   requestedById: number | null,
   sourceFileName: string,
   parts: RestoreParts,
+  options: { restoreAccounts?: boolean } = {},
 ): Promise<Backup> {
-  return handOff(await enqueueRestore(settings, requestedById, sourceFileName, parts), settings, "restore:run");
+  return handOff(await enqueueRestore(settings, requestedById, sourceFileName, parts, options), settings, "restore:run");
 }

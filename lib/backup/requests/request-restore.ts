@@ -25,6 +25,8 @@ export const restoreRequestSchema = z
     /** The API's spelling of `parts` (database or files only; absent means both). */
     only: z.enum(["database", "files"]).optional(),
     confirm: z.string().max(300),
+    /** For the portal's own database: also bring back the backup's users, roles and tokens (form: "on"). */
+    restoreAccounts: z.union([z.boolean(), z.literal("on")]).optional().transform((v) => v === true || v === "on"),
   })
   .refine((r) => r.id !== undefined || r.fileName !== undefined, { message: "Name the backup (fileName)", path: ["fileName"] });
 
@@ -42,13 +44,15 @@ async function restorableBackup(request: Pick<RestoreRequest, "id" | "fileName">
 
 /** Nothing is restored by a GET or a single click: the backup's name must be typed in full. */
 export async function requestRestore(request: RestoreRequest, { user, actor, settings }: Caller): Promise<BackupView> {
+  // Whatever backupAccess says: a restore can bring back a database from a time someone had more rights.
+  if (user.role !== "admin") throw new SafekeepError("forbidden", "Restoring is for administrators: ask one to restore this backup");
   const backup = await restorableBackup(request);
   if (request.confirm.trim() !== backup.fileName) {
     throw new SafekeepError("not_confirmed", "The name you typed is not the backup's name; nothing was restored");
   }
   const parts = request.parts ?? request.only ?? "both";
-  const job = await startBackgroundRestore(settings, user.id, backup.fileName, parts);
-  await recordAudit(actor, "backup.restore", backup.fileName, { parts, job: job.fileName });
+  const job = await startBackgroundRestore(settings, user.id, backup.fileName, parts, { restoreAccounts: request.restoreAccounts });
+  await recordAudit(actor, "backup.restore", backup.fileName, { parts, job: job.fileName, restoreAccounts: request.restoreAccounts });
   return toView(job);
 }
 

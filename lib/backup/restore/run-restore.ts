@@ -15,6 +15,7 @@ import { reindexBackupDir, settleJobsAfterPortalRestore } from "@/lib/backup/res
 import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
+import { keepPortalState } from "@/lib/backup/restore/portal-state";
 import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore/paths";
 
 export interface RestoreOptions {
@@ -142,6 +143,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       touchedDatabase = true;
       // The snapshot that is put back if the portal's own database is the one replaced.
       job = await prisma.backup.findUniqueOrThrow({ where: { id: job.id } });
+      keepPortalStateIfOwn(staged.plan, staged.databaseFile, job.restoreAccounts, log);
       await loadDatabase(staged.plan.database.target, staged.databaseFile, settings, (n) => progress.add(n));
       job = await afterDatabaseLoad(job, settings, staged.plan);
       log.info("Database restored");
@@ -179,16 +181,25 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
   }
 }
 
-/** Restoring the portal's own database replaced this job's record too: put it back, and the archives' records. */
+/** The portal's own database keeps today's history, settings and (unless asked) accounts through a restore. */
+function keepPortalStateIfOwn(plan: RestorePlan, stagedFile: string, restoreAccounts: boolean, log: BackupLog): void {
+  const target = plan.database!.target;
+  if (target.kind !== "sqlite" || !target.isPortal) return;
+  const kept = keepPortalState(stagedFile, target.file, { restoreAccounts });
+  log.info(`The portal's own database: kept today's ${kept.join(", ")}${restoreAccounts ? "; accounts restored from the backup as asked" : ""}`);
+}
+
+/** The portal's own database was replaced: this job's record came back as it was a moment ago; bring it up to date. */
 async function afterDatabaseLoad(job: Backup, settings: Settings, plan: RestorePlan): Promise<Backup> {
   const target = plan.database!.target;
   if (target.kind !== "sqlite" || !target.isPortal) return job;
   await settleJobsAfterPortalRestore(settings, job.id);
   const existing = await prisma.backup.findUnique({ where: { id: job.id } });
-  const { id, ...rest } = job;
+  const { id, requestedById, ...rest } = job;
+  const requester = requestedById !== null && (await prisma.user.findUnique({ where: { id: requestedById } })) ? requestedById : null;
   const restored = existing && existing.fileName === job.fileName
-    ? await prisma.backup.update({ where: { id }, data: { ...rest, requestedById: null } })
-    : await prisma.backup.create({ data: { ...(existing ? rest : job), requestedById: null } });
+    ? await prisma.backup.update({ where: { id }, data: { ...rest, requestedById: requester } })
+    : await prisma.backup.create({ data: { ...(existing ? rest : job), id, requestedById: requester } });
   await reindexBackupDir(settings);
   return restored;
 }
@@ -223,6 +234,7 @@ async function rollBack(
       } finally {
         archive.close();
       }
+      keepPortalStateIfOwn(staged.plan, dumpFile, job.restoreAccounts, log);
       await loadDatabase(staged.plan.database.target, dumpFile, settings, () => {});
       await fs.rm(dumpFile, { force: true });
       await afterDatabaseLoad(job, settings, staged.plan);

@@ -27,7 +27,7 @@ function JobSteps({ steps }: { steps: StepRecord[] }) {
 }
 
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { settings, backup } = await backupForPage(params);
+  const { settings, backup, user } = await backupForPage(params);
   const log = await readJobLog(backup, settings);
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
@@ -67,7 +67,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         ))}
       </dl>
       <div className="flex flex-wrap gap-3">
-        {backup.status === "completed" && !isRestore && (
+        {backup.status === "completed" && !isRestore && user.role === "admin" && (
           <Link href={`/backups/${backup.id}/restore`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
             Restore…
           </Link>

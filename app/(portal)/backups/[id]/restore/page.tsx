@@ -10,8 +10,20 @@ import { backupForPage } from "../backup-for-page";
 export const metadata: Metadata = { title: "Restore backup" };
 
 export default async function RestorePage({ params }: { params: Promise<{ id: string }> }) {
-  const { backup, settings } = await backupForPage(params, "/restore");
+  const { backup, settings, user } = await backupForPage(params, "/restore");
   if (backup.kind === "restore" || backup.status !== "completed") notFound();
+  if (user.role !== "admin") {
+    return (
+      <section className="max-w-2xl space-y-3">
+        <h1 className="text-2xl font-semibold">Restoring is for administrators</h1>
+        <p role="alert" className="rounded bg-amber-50 px-3 py-2 text-amber-900">
+          A restore can bring back data from a time when people had other rights, so only an administrator can start one. Ask an administrator to restore{" "}
+          <span className="font-mono text-sm">{backup.fileName}</span>.
+        </p>
+        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
+      </section>
+    );
+  }
 
   const preview = await previewRestore(backup, settings);
   if (!preview.ok) {
@@ -50,7 +62,8 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         <p className="mt-2">A safety backup of the current state is made first; if the restore fails, it is put back.</p>
         {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
       </div>
-      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0} />
+      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0}
+        portalDatabase={plan.database?.target.kind === "sqlite" && plan.database.target.isPortal} />
       <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
     </section>
   );
