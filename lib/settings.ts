@@ -3,6 +3,22 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { cronProblem } from "@/lib/schedule/plan";
+import { openSecret, sealSecret } from "@/lib/secret-box";
+
+/**
+ * Settings that hold passwords are stored sealed (lib/secret-box.ts), so the portal's database — which
+ * its own backups carry — never holds them in clear. The database URL is sealed whole: it carries its password.
+ */
+const SEALED_KEYS = new Set<string>(["smtpPassword", "databaseUrl"]);
+
+function storedValue(key: string, value: unknown): string {
+  return JSON.stringify(SEALED_KEYS.has(key) && typeof value === "string" ? sealSecret(value) : value);
+}
+
+function readStoredValue(key: string, stored: string): unknown {
+  const value = JSON.parse(stored) as unknown;
+  return SEALED_KEYS.has(key) && typeof value === "string" ? openSecret(value) : value;
+}
 
 const commandPath = z
   .string()
@@ -112,7 +128,7 @@ export async function loadSettings(): Promise<Settings> {
   const rows = await prisma.setting.findMany();
   const stored: Record<string, unknown> = {};
   for (const row of rows) {
-    if (row.key in defaults) stored[row.key] = JSON.parse(row.value);
+    if (row.key in defaults) stored[row.key] = readStoredValue(row.key, row.value);
   }
   // A stored value that no longer validates falls back to its default rather than breaking every page.
   const merged = { ...defaults, ...stored };
@@ -132,8 +148,8 @@ export async function saveSettings(changes: Partial<Settings>): Promise<void> {
     Object.entries(valid).map(([key, value]) =>
       prisma.setting.upsert({
         where: { key },
-        create: { key, value: JSON.stringify(value) },
-        update: { value: JSON.stringify(value) },
+        create: { key, value: storedValue(key, value) },
+        update: { value: storedValue(key, value) },
       }),
     ),
   );

@@ -21,3 +21,21 @@ describe("stored secrets", () => {
     delete process.env.SAFEKEEP_SECRETS_KEY;
   });
 });
+
+describe("passwords in the settings", () => {
+  it("are stored sealed in the portal's database, and read back in clear", async () => {
+    const { prisma } = await import("@/lib/db");
+    const { loadSettings, saveSettings } = await import("@/lib/settings");
+    process.env.SAFEKEEP_SECRETS_KEY = Buffer.alloc(32, 9).toString("base64url");
+    await saveSettings({ smtpPassword: "smtp-pw-stored-sealed", databaseUrl: "mysql://shop:db-pw-stored-sealed@127.0.0.1:3306/shop" });
+    const rows = await prisma.setting.findMany();
+    const raw = rows.map((r) => r.value).join("\n");
+    expect(raw).not.toContain("smtp-pw-stored-sealed");
+    expect(raw).not.toContain("db-pw-stored-sealed");
+    expect(raw).toContain("enc:v1:");
+    const settings = await loadSettings();
+    expect(settings.smtpPassword).toBe("smtp-pw-stored-sealed");
+    expect(settings.databaseUrl).toBe("mysql://shop:db-pw-stored-sealed@127.0.0.1:3306/shop");
+    await prisma.setting.deleteMany();
+  });
+});
