@@ -118,19 +118,38 @@ describe("restoring SQLite and files", () => {
 });
 
 describe("re-indexing the backup directory", () => {
-  it("lists an archive dropped in by hand, from its manifest, and ignores files that are not backups", async () => {
+  it("lists an archive dropped in by hand as not verified, and a verify job makes it a backup (or says why not)", async () => {
     await resetBackups();
     makeFileTree(testRoot("site"));
-    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", smtpHost: "" });
     const made = await backUp();
     fs.copyFileSync(testRoot("var/backup", made.fileName), testRoot("var/backup", "copied-by-hand.zip"));
     fs.writeFileSync(testRoot("var/backup", "not-a-backup.zip"), "just text");
     const { reindexBackupDir } = await import("@/lib/backup/restore/reindex");
-    expect(await reindexBackupDir(await loadSettings())).toEqual(["copied-by-hand.zip"]);
+    expect((await reindexBackupDir(await loadSettings())).sort()).toEqual(["copied-by-hand.zip", "not-a-backup.zip"]);
     const record = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
-    expect(record.status).toBe("completed");
+    expect(record.status).toBe("unverified");
     expect(record.sizeBytes).toBe(fs.statSync(testRoot("var/backup", made.fileName)).size);
     expect(await reindexBackupDir(await loadSettings())).toEqual([]);
+    // Not downloadable, not restorable while not verified.
+    const { findDownload } = await import("@/lib/backup/requests/download");
+    await expect(findDownload("copied-by-hand.zip", await loadSettings())).rejects.toMatchObject({ code: "not_found" });
+
+    const { enqueueVerify } = await import("@/lib/backup/jobs/queue");
+    const { runJob } = await import("@/lib/backup/jobs/run-job");
+    const settings = await loadSettings();
+    const good = await runJob((await enqueueVerify(settings, null, "copied-by-hand.zip")).id, { settings });
+    expect(good.status).toBe("completed");
+    const verified = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
+    expect(verified.status).toBe("completed");
+    expect(verified.sha256).toBe(made.sha256);
+
+    const bad = await runJob((await enqueueVerify(settings, null, "not-a-backup.zip")).id, { settings });
+    expect(bad.status).toBe("failed");
+    expect(bad.error).toMatch(/not-a-backup\.zip did not pass the check: Not a readable zip archive/);
+    const still = await prisma.backup.findUniqueOrThrow({ where: { fileName: "not-a-backup.zip" } });
+    expect(still.status).toBe("unverified");
+    expect(still.error).toMatch(/did not pass/);
   });
 });
 

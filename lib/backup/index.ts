@@ -22,3 +22,4 @@ export type { StepRecord } from "@/lib/backup/jobs/steps/types";
 export { isActive, statusLabel, type JobKind, type JobStatus } from "@/lib/backup/jobs/status";
 export { backupFileNameSchema } from "@/lib/backup/jobs/names";
 export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-ref";
+export { requestVerify } from "@/lib/backup/requests/verify-backup";

@@ -21,6 +21,7 @@ export async function backupVerify(args: string[]): Promise<number> {
   }
   const m = archive.manifest;
   const sha256 = await sha256OfFile(path.resolve(file));
+  await markVerifiedIfListed(path.resolve(file), sha256, m.createdAt);
   const bytes = m.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
     console.log(JSON.stringify({ ok: true, sha256, createdAt: m.createdAt, database: m.database, roots: m.source.fileRoots, files: m.files.length, bytes }));
@@ -35,6 +36,21 @@ export async function backupVerify(args: string[]): Promise<number> {
   }
   if (m.warnings.length) console.log(`Warnings when it was made:\n  ${m.warnings.join("\n  ")}`);
   return 0;
+}
+
+/** An archive of the backup directory listed as "not verified" becomes a backup once this check passes. */
+async function markVerifiedIfListed(file: string, sha256: string, createdAt: string): Promise<void> {
+  try {
+    const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
+    if (path.dirname(file) !== resolvedBackupDir(await loadSettings())) return;
+    const { prisma } = await import("@/lib/db");
+    await prisma.backup.updateMany({
+      where: { fileName: path.basename(file), status: "unverified" },
+      data: { status: "completed", phase: "done", percent: 100, sha256, createdAt: new Date(createdAt), error: null },
+    });
+  } catch {
+    // Verifying needs no portal database (disaster recovery): without one there is no list to update.
+  }
 }
 
 function reportRejected(error: Error, json?: boolean): number {

@@ -2,6 +2,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { openBackupLog, silentLog, type BackupLog } from "@/lib/backup/jobs/log";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { runVerify } from "@/lib/backup/jobs/run-verify";
 import { POST_JOB_STEPS } from "@/lib/backup/jobs/steps";
 import type { StepRecord } from "@/lib/backup/jobs/steps/types";
 import { isActive } from "@/lib/backup/jobs/status";
@@ -22,7 +23,12 @@ export async function runJob(id: number, options: RunJobOptions = {}): Promise<B
   const settings = options.settings ?? (await loadSettings());
   const job = await prisma.backup.findUnique({ where: { id } });
   if (!job) throw new Error(`There is no job ${id}`);
-  const ended = job.kind === "restore" ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true }, settings) : await runBackup(id, settings);
+  const ended =
+    job.kind === "restore"
+      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true }, settings)
+      : job.kind === "verify"
+        ? await runVerify(id, settings)
+        : await runBackup(id, settings);
   return finishJob(ended, settings);
 }
 
