@@ -84,12 +84,12 @@ export const openApiDocument = {
         responses: {
           "202": accepted,
           "400": error("Not JSON"),
-          "403": error("Signed in without access to backups, or not an administrator (restoring is for administrators)"),
           "409": error("A backup or restore is already running"),
           "413": error("Body too large"),
           "415": error("Not application/json"),
           "422": error("Invalid body, or the confirmation does not repeat the file name"),
           ...common,
+          "403": error("Signed in without access to backups, or not an administrator (restoring is for administrators)"),
         },
       },
     },
