@@ -54,6 +54,13 @@ export const openApiDocument = {
         responses: { "204": { description: "Deleted" }, "400": error("Neither an id nor a file name"), "409": error("Still running"), ...common },
       },
     },
+    "/api/v1/backups/{key}/events": {
+      get: {
+        summary: "Follow a job: Server-Sent Events, one `data:` line with the job (as GET /api/v1/backups/{key}) now and at each change, until it ends",
+        parameters: [id],
+        responses: { "200": { description: "text/event-stream" }, "400": error("Not an id"), ...common },
+      },
+    },
     "/api/v1/backups/{key}/cancel": {
       post: {
         summary: "Cancel a queued or running backup (or a restore before it replaces data)",

@@ -23,3 +23,4 @@ export { isActive, statusLabel, type JobKind, type JobStatus } from "@/lib/backu
 export { backupFileNameSchema } from "@/lib/backup/jobs/names";
 export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-ref";
 export { requestVerify } from "@/lib/backup/requests/verify-backup";
+export { watchJob } from "@/lib/backup/requests/watch-job";
