@@ -3,6 +3,7 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { cronProblem } from "@/lib/schedule/plan";
+import { databaseUrlHint, isKnownDatabaseUrl } from "@/lib/backup/database/registry";
 
 const commandPath = z
   .string()
@@ -17,9 +18,7 @@ export const databaseUrlSchema = z
   .string()
   .trim()
   .max(2000)
-  .refine((v) => v === "" || /^(file:|mysql:\/\/|mariadb:\/\/|postgres:\/\/|postgresql:\/\/)/.test(v), {
-    message: "Use file:, mysql://, mariadb://, postgres:// or postgresql:// (empty means the portal's own database)",
-  });
+  .refine((v) => isKnownDatabaseUrl(v), { error: () => databaseUrlHint() });
 
 const settingsFields = z.object({
   enableBackupModule: z.boolean(),

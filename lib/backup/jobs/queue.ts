@@ -8,6 +8,7 @@ import { resolvedBackupDir } from "@/lib/settings";
 import { ensurePrivateDir } from "@/lib/backup/jobs/paths";
 import { notifyJobEnded } from "@/lib/mail/notify";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
+import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 
 export const ACTIVE_SLOT = "active";
 /** A running job that has not written a heartbeat for this long is taken as dead. */
@@ -150,6 +151,7 @@ export async function markFailed(backup: Backup, message: string, settings: Sett
  * worker never holds the slot or shows a progress bar forever. Called before every read that shows jobs.
  */
 export async function reapStaleJobs(settings: Settings, now = Date.now()): Promise<number> {
+  await removeStaleCredentials();
   const open = await prisma.backup.findMany({ where: { status: { in: OPEN_STATUSES } } });
   let reaped = 0;
   for (const job of open) {

@@ -1,5 +1,5 @@
 import { fromRoot } from "@/lib/config";
-import { describeTarget, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/url";
+import { describeTarget, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/registry";
 import type { Manifest } from "@/lib/backup/archive/manifest";
 import type { RestoreParts } from "@/lib/backup/jobs/queue";
 import { labelRoots } from "@/lib/backup/archive/walk";
