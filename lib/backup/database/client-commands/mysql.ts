@@ -15,8 +15,8 @@ const RISKY_CHARSET = /\b(?:SET\s+(?:NAMES|CHARACTER\s+SET|CHARSET)\s*['"]?|char
 /** sql_mode values that change how the client reads quotes and backslashes (ANSI_QUOTES, NO_BACKSLASH_ESCAPES, and the modes that include them). */
 const QUOTING_MODE = /\b(?:NO_BACKSLASH_ESCAPES|ANSI_QUOTES|ANSI|ORACLE|MSSQL|DB2|POSTGRESQL|MAXDB)\b/i;
 /** sql_mode set from something other than a quoted literal or the values mysqldump saves and puts back. */
-const COMPUTED_MODE = /(?<![\w@$])(?:@@(?:session\.|local\.|global\.)?)?sql_mode\s*:?=\s*(?!['"]|@OLD_SQL_MODE\b|@saved_sql_mode\b)/i;
-const SAVED_MODE_FROM_ELSEWHERE = /@(?:OLD_SQL_MODE|saved_sql_mode)\s*:?=\s*(?!@@SQL_MODE\b)/i;
+const COMPUTED_MODE = /(?<![\w@$])(?:@@(?:session\.|local\.|global\.)?)?sql_mode\s*:?=(?!\s*(?:['"]|@OLD_SQL_MODE\b|@saved_sql_mode\b))/i;
+const SAVED_MODE_FROM_ELSEWHERE = /@(?:OLD_SQL_MODE|saved_sql_mode)\s*:?=(?!\s*@@SQL_MODE\b)/i;
 
 /**
  * Reads a MySQL/MariaDB dump the way the mysql client splits it (strings, comments, executable
