@@ -3,8 +3,14 @@ import { shorten, type DumpFinding } from "@/lib/backup/database/client-commands
 /** pg_dump 15.14+/16.10+/17.6+ brackets its output with these; the loader replaces them with its own key. */
 const RESTRICT_LINE = /^\\(?:un)?restrict\s+[A-Za-z0-9]+\s*$/;
 const END_OF_COPY = /^\\\.\r?$/;
-const IDENT_START = /[A-Za-z_\x80-\xff]/;
 const IDENT_CONT = /[A-Za-z0-9_$\x80-\xff]/;
+const DOLLAR_TAG = /^\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/;
+/** Where the next thing psql treats specially may start, outside quotes and comments. */
+const SPECIALS = /[\\'"$;\/-]/g;
+const COMMENT_MARK = /\/\*|\*\//g;
+const QUOTE_END: Record<string, RegExp> = { "'": /'/g, '"': /"/g, "e'": /['\\]/g };
+/** The start of a statement that is kept: enough for `COPY table (every column) FROM stdin`. */
+const HEAD = 64 * 1024;
 /** The only way pg_dump sets these; any other could change how psql splits what follows. */
 const QUOTING_SETTING = /standard_conforming_strings|client_encoding/i;
 const PG_DUMP_SETTING = /^SET (?:standard_conforming_strings = on|client_encoding = 'UTF8');$/;
@@ -56,18 +62,20 @@ export class PsqlDumpScanner {
     return "sql";
   }
 
+  /** Keeps the start of the statement, enough to recognise a COPY with its column list. */
+  private keep(text: string): void {
+    if (this.statement.length < HEAD) this.statement += text.slice(0, HEAD - this.statement.length);
+  }
+
   private scan(text: string): void {
     let i = 0;
     while (i < text.length) {
-      const ch = text[i]!;
       if (this.commentDepth > 0) {
-        if (text.startsWith("*/", i)) {
-          this.commentDepth--;
-          i += 2;
-        } else if (text.startsWith("/*", i)) {
-          this.commentDepth++;
-          i += 2;
-        } else i++;
+        COMMENT_MARK.lastIndex = i;
+        const found = COMMENT_MARK.exec(text);
+        if (!found) return;
+        this.commentDepth += found[0] === "/*" ? 1 : -1;
+        i = found.index + 2;
         continue;
       }
       if (this.quote === "$") {
@@ -77,83 +85,70 @@ export class PsqlDumpScanner {
         i = close + this.dollarTag.length;
         continue;
       }
-      if (this.quote === "'" || this.quote === '"') {
-        if (ch === this.quote) this.quote = "";
-        i++;
-        continue;
-      }
-      if (this.quote === "e'") {
-        if (ch === "\\") i += 2;
+      if (this.quote) {
+        const end = QUOTE_END[this.quote]!;
+        end.lastIndex = i;
+        const found = end.exec(text);
+        if (!found) return;
+        if (found[0] === "\\") i = found.index + 2;
         else {
-          if (ch === "'") this.quote = "";
-          i++;
+          this.quote = "";
+          i = found.index + 1;
         }
         continue;
       }
+      SPECIALS.lastIndex = i;
+      const found = SPECIALS.exec(text);
+      if (!found) {
+        this.keep(text.slice(i));
+        break;
+      }
+      const at = found.index;
+      this.keep(text.slice(i, at));
+      const ch = text[at]!;
+      const before = at > 0 ? text[at - 1]! : " ";
+      i = at + 1;
       if (ch === "\\") {
-        this.report("command", text.slice(i));
+        this.report("command", text.slice(at));
         return;
       }
-      if (ch === "-" && text[i + 1] === "-") return;
-      if (text.startsWith("/*", i)) {
-        this.commentDepth = 1;
-        this.statement += " ";
-        i += 2;
-        continue;
-      }
-      if (ch === ";") {
+      if (ch === "-") {
+        if (text[at + 1] === "-") return;
+        this.keep(ch);
+      } else if (ch === "/") {
+        if (text[at + 1] === "*") {
+          this.commentDepth = 1;
+          this.keep(" ");
+          i = at + 2;
+        } else this.keep(ch);
+      } else if (ch === ";") {
         this.endStatement();
-        i++;
-        continue;
-      }
-      if (ch === "'") {
-        // Backslashes are plain characters here (standard_conforming_strings is on); E'' strings are read below.
-        this.quote = "'";
-        this.statement += "'";
-        i++;
-        continue;
-      }
-      if (ch === '"') {
+      } else if (ch === "'") {
+        // E'' (the E standing alone) takes backslash escapes; other strings do not (standard_conforming_strings is on).
+        const escaped = (before === "E" || before === "e") && (at < 2 || !IDENT_CONT.test(text[at - 2]!));
+        this.quote = escaped ? "e'" : "'";
+        this.keep("'");
+      } else if (ch === '"') {
         this.quote = '"';
-        this.statement += '""';
-        i++;
-        continue;
-      }
-      if (ch === "$") {
-        const tag = /^\$(?:[A-Za-z_\x80-\xff][A-Za-z0-9_\x80-\xff]*)?\$/.exec(text.slice(i, i + 200))?.[0];
+        this.keep('""');
+      } else if (ch === "$") {
+        if (IDENT_CONT.test(before) && at > 0) {
+          // pg_dump quotes every identifier with a $ in it and never runs a number into one; psql
+          // versions differ on where such words end, so the scan cannot be sure what follows.
+          this.report("unsure", text.slice(Math.max(0, at - 20), at + 20));
+          this.keep(ch);
+          continue;
+        }
+        const tag = DOLLAR_TAG.exec(text.slice(at, at + 200))?.[0];
         if (tag) {
           this.quote = "$";
           this.dollarTag = tag;
-          this.statement += "$$";
-          i += tag.length;
-          continue;
-        }
-        this.statement += ch;
-        i++;
-        continue;
+          this.keep("$$");
+          i = at + tag.length;
+        } else this.keep(ch);
       }
-      if (IDENT_START.test(ch) || /[0-9]/.test(ch)) {
-        let j = i + 1;
-        while (j < text.length && IDENT_CONT.test(text[j]!)) j++;
-        const word = text.slice(i, j);
-        // pg_dump quotes every identifier with a $ in it, and never runs a number into letters; psql
-        // versions differ on where such words end, so the scan cannot be sure what follows.
-        if (word.includes("$") || (/^[0-9]/.test(word) && /[A-Za-z_\x80-\xff]/.test(word) && !/^[0-9]+(?:e[0-9]+)?$/i.test(word))) this.report("unsure", word);
-        // An E'' string: the quote comes right after the E.
-        if (text[j] === "'" && /^[eE]$/.test(word)) {
-          this.quote = "e'";
-          this.statement += "E'";
-          i = j + 1;
-          continue;
-        }
-        this.statement += word;
-        i = j;
-        continue;
-      }
-      this.statement += ch;
-      i++;
     }
-    this.statement += "\n";
+    this.keep("\n");
   }
 
   end(): DumpFinding[] {
