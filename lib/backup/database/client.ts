@@ -10,28 +10,23 @@ import type { ServerFields } from "@/lib/backup/database/url";
 export interface ClientSession {
   args: string[];
   env: Record<string, string>;
+  /** How to get the client programs, for the sentence when one is missing ("apt-get install ..."). */
+  installHint: string;
   remove(): Promise<void>;
 }
 
-const programHints: Record<string, string> = {
-  mysqldump: "apt-get install mariadb-client",
-  mysql: "apt-get install mariadb-client",
-  pg_dump: "apt-get install postgresql-client",
-  psql: "apt-get install postgresql-client",
-};
-
 /** Turns a client program's failure into what went wrong and how to fix it, in one sentence. */
 export function explainClientFailure(
-  program: string,
   programPath: string,
+  installHint: string,
   target: ServerFields,
   failure: { code?: string; exitCode?: number; stderr: string },
 ): string {
-  const base = program.replace(/^.*\//, "");
+  const base = programPath.replace(/^.*\//, "");
   const where = target.socket ?? `${target.host}:${target.port}`;
   const stderr = failure.stderr;
   if (failure.code === "ENOENT") {
-    return `${base} was not found ("${programPath}"): install it (${programHints[base] ?? "the database client"}) or set its path in Settings.`;
+    return `${base} was not found ("${programPath}"): install it (${installHint}) or set its path in Settings.`;
   }
   if (failure.code === "EACCES") return `${base} at "${programPath}" cannot be run (permission denied): check its path in Settings.`;
   if (/Access denied; you need/i.test(stderr)) {
@@ -94,7 +89,7 @@ export function runClient(
     if (inputError) throw inputError;
     if (result.exitCode === 0 && !result.failed) return;
     const code = (result as { code?: string }).code ?? ((result.cause as NodeJS.ErrnoException | undefined)?.code);
-    throw new Error(explainClientFailure(programPath, programPath, target, { code, exitCode: result.exitCode, stderr }));
+    throw new Error(explainClientFailure(programPath, session.installHint, target, { code, exitCode: result.exitCode, stderr }));
   });
   // Awaited later, once the output is consumed; until then a failure must not count as unhandled.
   done.catch(() => {});

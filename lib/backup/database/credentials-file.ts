@@ -79,13 +79,3 @@ export async function removeStaleCredentials(): Promise<number> {
   }
   return removed;
 }
-
-/** MySQL option files treat `#`, quotes and backslashes specially: quote and escape the value. */
-export function mysqlOptionValue(value: string): string {
-  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
-}
-
-/** A .pgpass line: `:` and `\` are escaped with a backslash. */
-export function pgpassField(value: string): string {
-  return value.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
-}

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import type { DatabaseDriver } from "@/lib/backup/database/driver";
 import { runClient, queryScalar, type ClientSession } from "@/lib/backup/database/client";
-import { mysqlOptionValue, writeCredentialsFile } from "@/lib/backup/database/credentials-file";
+import { writeCredentialsFile } from "@/lib/backup/database/credentials-file";
 import { clientDumper, siblingProgram } from "@/lib/backup/database/dumpers/client-dumper";
 import { describeServer, parseServerUrl, type ServerFields } from "@/lib/backup/database/url";
 import { MysqlDumpScanner } from "@/lib/backup/database/client-commands/mysql";
@@ -17,16 +17,21 @@ export function mysqlClientPath(mysqldumpPath: string): string {
   return siblingProgram(mysqldumpPath, "mysql");
 }
 
+/** MySQL option files treat `#`, quotes and backslashes specially: quote and escape the value. */
+function optionValue(value: string): string {
+  return `"${value.replace(/\\/g, "\\\\").replace(/"/g, '\\"')}"`;
+}
+
 /**
  * The user and password travel in a 0600 option file, so they are in no program's argv and in no
  * environment variable; the database name is given only as `--database=` or after `--`, never where
  * a name like `--version` could be read as an option.
  */
 async function openSession(target: MysqlTarget): Promise<ClientSession> {
-  const creds = await writeCredentialsFile(`[client]\nuser=${mysqlOptionValue(target.user)}\npassword=${mysqlOptionValue(target.password)}\n`);
+  const creds = await writeCredentialsFile(`[client]\nuser=${optionValue(target.user)}\npassword=${optionValue(target.password)}\n`);
   const where = target.socket ? [`--socket=${target.socket}`] : [`--host=${target.host}`, `--port=${target.port}`, "--protocol=TCP"];
   // --defaults-extra-file must come first: the MySQL clients only honour it there.
-  return { args: [`--defaults-extra-file=${creds.file}`, ...where], env: {}, remove: creds.remove };
+  return { args: [`--defaults-extra-file=${creds.file}`, ...where], env: {}, installHint: "apt-get install mariadb-client", remove: creds.remove };
 }
 
 async function query(settings: Settings, target: MysqlTarget, sql: string): Promise<string> {

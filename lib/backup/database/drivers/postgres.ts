@@ -3,7 +3,7 @@ import fs from "node:fs";
 import { Readable } from "node:stream";
 import type { DatabaseDriver } from "@/lib/backup/database/driver";
 import { queryScalar, runClient, type ClientSession } from "@/lib/backup/database/client";
-import { pgpassField, writeCredentialsFile } from "@/lib/backup/database/credentials-file";
+import { writeCredentialsFile } from "@/lib/backup/database/credentials-file";
 import { clientDumper, siblingProgram } from "@/lib/backup/database/dumpers/client-dumper";
 import { describeServer, parseServerUrl, type ServerFields } from "@/lib/backup/database/url";
 import { PsqlDumpScanner } from "@/lib/backup/database/client-commands/psql";
@@ -26,12 +26,18 @@ function dbnameArg(database: string): string {
   return `--dbname=dbname='${database.replace(/\\/g, "\\\\").replace(/'/g, "\\'")}'`;
 }
 
+/** A .pgpass field: `:` and `\` are escaped with a backslash. */
+function pgpassField(value: string): string {
+  return value.replace(/\\/g, "\\\\").replace(/:/g, "\\:");
+}
+
 /** The password travels in a 0600 passfile, so it is in no program's argv and in no environment variable. */
 async function openSession(target: PostgresTarget): Promise<ClientSession> {
   const creds = await writeCredentialsFile(`*:*:*:${pgpassField(target.user)}:${pgpassField(target.password)}\n`);
   return {
     args: [`--host=${target.socket ?? target.host}`, `--port=${target.port}`, `--username=${target.user}`, "--no-password"],
     env: { PGPASSFILE: creds.file, PGCONNECT_TIMEOUT: "10" },
+    installHint: "apt-get install postgresql-client",
     remove: creds.remove,
   };
 }
