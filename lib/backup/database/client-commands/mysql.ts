@@ -21,7 +21,7 @@ const SAVED_MODE_FROM_ELSEWHERE = /@(?:OLD_SQL_MODE|saved_sql_mode)\s*:?=(?!\s*@
 const escapeRegExp = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, "\\$&");
 /** Where the next thing the client treats specially may start, for a given delimiter. */
 const specialsFor = (delimiter: string) => new RegExp(`[\\\\'"\`#/-]|${escapeRegExp(delimiter)}`, "g");
-const STRING_END: Record<string, RegExp> = { "'": /['\\]/g, '"': /["\\]/g, "`": /`/g };
+const STRING_END: Record<string, RegExp> = { "'": /['\\]/g, '"': /["\\]/g, "`": /[`\\]/g };
 /** Only a statement's first word decides whether it is a client command: this much of it is kept. */
 const HEAD = 200;
 
@@ -87,7 +87,12 @@ export class MysqlDumpScanner {
           break;
         }
         this.keep(text.slice(i, found.index + 1));
-        if (found[0] === "\\") i = found.index + 2;
+        if (found[0] === "\\" && this.inString === "`") {
+          // A backslash in a backtick name is a plain character to current clients and escaped the next
+          // character in older ones: the two disagree about where the name ends.
+          this.report("unsure", text.slice(Math.max(0, found.index - 20), found.index + 20));
+          i = found.index + 1;
+        } else if (found[0] === "\\") i = found.index + 2;
         else {
           this.inString = "";
           i = found.index + 1;
