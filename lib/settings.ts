@@ -19,6 +19,7 @@ function readStoredValue(key: string, stored: string): unknown {
   const value = JSON.parse(stored) as unknown;
   return SEALED_KEYS.has(key) && typeof value === "string" ? openSecret(value) : value;
 }
+import { databaseUrlHint, isKnownDatabaseUrl } from "@/lib/backup/database/registry";
 
 const commandPath = z
   .string()
@@ -33,9 +34,7 @@ export const databaseUrlSchema = z
   .string()
   .trim()
   .max(2000)
-  .refine((v) => v === "" || /^(file:|mysql:\/\/|mariadb:\/\/|postgres:\/\/|postgresql:\/\/)/.test(v), {
-    message: "Use file:, mysql://, mariadb://, postgres:// or postgresql:// (empty means the portal's own database)",
-  });
+  .refine((v) => isKnownDatabaseUrl(v), { error: () => databaseUrlHint() });
 
 const settingsFields = z.object({
   enableBackupModule: z.boolean(),

@@ -73,8 +73,11 @@ describe("restoring SQLite and files", () => {
     expect(safety.status).toBe("completed");
     const listing = execFileSync("unzip", ["-Z1", testRoot("var/backup", safety.fileName)], { encoding: "utf8" });
     expect(listing).toContain("files/site/uploads/new-since-backup.txt");
-    // No staging or set-aside folders are left behind.
+    // No staging or set-aside folders are left behind, nor the SQLite side files of a staged copy.
     expect(fs.readdirSync(testRoot()).filter((n) => n.startsWith(".safekeep"))).toEqual([]);
+    for (const dir of [testRoot("var/backup"), testRoot("db")]) {
+      expect(fs.readdirSync(dir).filter((n) => /\.part(-wal|-shm|-journal)?$/.test(n))).toEqual([]);
+    }
   });
 
   it("restores only the files when asked, leaving the database alone", async () => {

@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { isDatabaseKind, type DatabaseKind } from "@/lib/backup/database/registry";
 
 export const MANIFEST_NAME = "manifest.json";
 export const MANIFEST_FORMAT_VERSION = 1;
@@ -16,7 +17,7 @@ export const manifestSchema = z.object({
   }),
   database: z
     .object({
-      kind: z.enum(["sqlite", "mysql", "postgres"]),
+      kind: z.custom<DatabaseKind>((v) => isDatabaseKind(v), "an unknown kind of database"),
       name: z.string(),
       entry: z.string(),
       size: z.number().nonnegative(),

@@ -4,6 +4,7 @@ import { isRunning } from "@/lib/backup/jobs/process-tree";
 import { ACTIVE_STATUSES } from "@/lib/backup/jobs/status";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
 import type { Settings } from "@/lib/settings";
+import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 
 /**
  * Finds jobs whose process died (killed, crashed, machine restarted) and marks them failed, so a dead
@@ -11,6 +12,8 @@ import type { Settings } from "@/lib/settings";
  * page view; the failure mail follows as the job's owed post-job steps.
  */
 export async function reapStaleJobs(settings: Settings, now = Date.now()): Promise<number> {
+  // Database passwords written for a dump tool whose process has died (killed mid-dump, crashed).
+  await removeStaleCredentials();
   const open = await prisma.backup.findMany({ where: { status: { in: ACTIVE_STATUSES } } });
   let reaped = 0;
   for (const job of open) {

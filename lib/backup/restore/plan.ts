@@ -1,12 +1,20 @@
 import { fromRoot } from "@/lib/config";
-import { describeTarget, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/url";
+import { describeTarget, isPortalDatabase, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/registry";
 import type { Manifest } from "@/lib/backup/archive/manifest";
 import type { RestoreParts } from "@/lib/backup/jobs/queue";
 import { labelRoots } from "@/lib/backup/archive/walk";
 import type { Settings } from "@/lib/settings";
 
 export interface RestorePlan {
-  database: { target: DatabaseTarget; description: string; fromKind: string; fromName: string; bytes: number } | null;
+  database: {
+    target: DatabaseTarget;
+    description: string;
+    /** The portal's own database: restoring it replaces the portal's own records too. */
+    isPortal: boolean;
+    fromKind: string;
+    fromName: string;
+    bytes: number;
+  } | null;
   roots: { label: string; target: string; files: number; bytes: number }[];
   problems: string[];
 }
@@ -27,6 +35,7 @@ export function planRestore(manifest: Manifest, settings: Settings, parts: Resto
     database = {
       target,
       description: describeTarget(target),
+      isPortal: isPortalDatabase(target),
       fromKind: manifest.database.kind,
       fromName: manifest.database.name,
       bytes: manifest.database.size,

@@ -6,7 +6,7 @@ import { describeError } from "@/lib/backup/jobs/errors";
 import { verifyAndStage } from "@/lib/backup/restore/extract";
 import { ArchiveRejectedError, inspectArchive, sha256OfFile } from "@/lib/backup/restore/inspect";
 import { createSafetyBackupRecord, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
-import { loadDatabase } from "@/lib/backup/database/loaders";
+import { isPortalDatabase, loadDatabase, vetStagedDump } from "@/lib/backup/database/registry";
 import { openBackupLog, type BackupLog } from "@/lib/backup/jobs/log";
 import { checksumFileName, logFileName } from "@/lib/backup/jobs/names";
 import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
@@ -119,6 +119,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       archive.close();
     }
     log.info("Every entry matches the manifest");
+    if (staged.plan.database && staged.databaseFile) await vetStagedDump(staged.plan.database.target, staged.databaseFile, settings);
 
     if (options.safetyBackup) {
       progress.setPhase("safety-backup");
@@ -192,7 +193,7 @@ function keepPortalStateIfOwn(plan: RestorePlan, stagedFile: string, restoreAcco
 /** The portal's own database was replaced: this job's record came back as it was a moment ago; bring it up to date. */
 async function afterDatabaseLoad(job: Backup, settings: Settings, plan: RestorePlan): Promise<Backup> {
   const target = plan.database!.target;
-  if (target.kind !== "sqlite" || !target.isPortal) return job;
+  if (!isPortalDatabase(target)) return job;
   await settleJobsAfterPortalRestore(settings, job.id);
   const existing = await prisma.backup.findUnique({ where: { id: job.id } });
   const { id, requestedById, ...rest } = job;
