@@ -59,8 +59,9 @@ class Walked<T extends "file" | "directory" | "symlink"> {
     return `files/${this.root.label}/${this.rel}${this.type === "directory" ? "/" : ""}`;
   }
 
+  /** To the nearest millisecond (a Date would cut the fraction off, and a restore would come back 1 ms early). */
   get mtime(): Date {
-    return new Date(this.mtimeMs);
+    return new Date(Math.round(this.mtimeMs));
   }
 }
 

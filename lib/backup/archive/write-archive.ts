@@ -96,7 +96,7 @@ function symlinkRecord(item: Extract<WalkEntry, { type: "symlink" }>): ManifestS
 function rootRecord(root: WalkedRoot): ManifestRoot {
   const meta = root.meta;
   return meta
-    ? { label: root.label, path: root.path, mode: meta.mode, mtime: new Date(meta.mtimeMs).toISOString(), uid: meta.uid, gid: meta.gid }
+    ? { label: root.label, path: root.path, mode: meta.mode, mtime: new Date(Math.round(meta.mtimeMs)).toISOString(), uid: meta.uid, gid: meta.gid }
     : { label: root.label, path: root.path };
 }
 
