@@ -22,12 +22,20 @@ interface Move {
   to: string | Buffer;
 }
 
+interface FolderMeta {
+  mode: number;
+  uid: number;
+  gid: number;
+  atime: Date;
+  mtime: Date;
+}
+
 export interface SwapJournal {
   target: string;
   aside: string;
   moves: Move[];
-  /** The root folder's own metadata before the restore changed it. */
-  before: { mode: number; uid: number; gid: number; atime: Date; mtime: Date } | null;
+  /** Folders that stay in place (the root, those above a kept folder) with their metadata before the swap. */
+  folders: { at: string | Buffer; before: FolderMeta }[];
   made: boolean;
 }
 
@@ -42,10 +50,10 @@ const inside = (dir: string, p: string) => p === dir || p.startsWith(dir + path.
  * are swapped. Every rename is journaled: `undoSwap` puts everything back.
  */
 export async function swapTreeIn(target: string, staged: string, aside: string, keep: string[], rootMeta?: ManifestRoot): Promise<SwapJournal> {
-  const journal: SwapJournal = { target, aside, moves: [], before: null, made: false };
+  const journal: SwapJournal = { target, aside, moves: [], folders: [], made: false };
   const existing = await fs.lstat(target).catch(() => null);
   if (existing) {
-    journal.before = { mode: existing.mode & 0o7777, uid: existing.uid, gid: existing.gid, atime: existing.atime, mtime: existing.mtime };
+    journal.folders.push({ at: target, before: existing });
   } else {
     await fs.mkdir(target, { recursive: true, mode: 0o700 });
     journal.made = true;
@@ -75,6 +83,7 @@ export async function swapTreeIn(target: string, staged: string, aside: string, 
       if (role === "kept") continue;
       if (role === "above" && (await fs.lstat(join(live, name))).isDirectory()) {
         const stagedDir = from ? await fs.lstat(join(from, name)).catch(() => null) : null;
+        journal.folders.push({ at: join(live, name), before: await fs.lstat(join(live, name)) });
         await swapLevel(join(live, name), stagedDir?.isDirectory() ? join(from!, name) : null, join(away, name), path.join(shown, name.toString("utf8")));
         // The folder stays; it takes the staged one's mode, owner and date.
         if (stagedDir?.isDirectory()) await copyMeta(stagedDir, join(live, name));
@@ -96,7 +105,7 @@ export async function swapTreeIn(target: string, staged: string, aside: string, 
   }
 }
 
-async function copyMeta(from: { mode: number; uid: number; gid: number; atime: Date; mtime: Date }, to: Buffer): Promise<void> {
+async function copyMeta(from: FolderMeta, to: string | Buffer): Promise<void> {
   if (process.getuid?.() === 0) await fs.lchown(to, from.uid, from.gid);
   await fs.chmod(to, from.mode & 0o7777);
   await fs.utimes(to, from.atime, from.mtime);
@@ -120,10 +129,6 @@ export async function undoSwap(journal: SwapJournal): Promise<void> {
   journal.moves = [];
   await fs.rm(journal.aside, { recursive: true, force: true });
   if (journal.made) await fs.rmdir(journal.target).catch(() => {});
-  else if (journal.before) {
-    const { mode, uid, gid, atime, mtime } = journal.before;
-    if (process.getuid?.() === 0) await fs.chown(journal.target, uid, gid).catch(() => {});
-    await fs.chmod(journal.target, mode).catch(() => {});
-    await fs.utimes(journal.target, atime, mtime).catch(() => {});
-  }
+  // Deepest first: setting a folder's date does not change its parent's.
+  for (const { at, before } of [...journal.folders].reverse()) await copyMeta(before, at).catch(() => {});
 }
