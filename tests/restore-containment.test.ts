@@ -1,4 +1,4 @@
-import { spawn, spawnSync } from "node:child_process";
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -168,19 +168,22 @@ describe("a folder swapped for a link while a backup runs", () => {
 
     const walk = await walkRoots([testRoot("site")], []);
     const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "swap-")), "a.zip");
-    let swapper: Promise<number | null> | null = null;
+    let archived = 0;
+    let swapped: number | null = null;
     const result = await writeBackupArchive({
       partFile: `${out}.part`, outFile: out, backupName: "t", walk, database: null, level: 0,
       log: { info() {}, warn() {}, error() {} },
-      onBytes() {},
-      onPhase(phase) {
-        if (phase !== "archiving") return;
-        // Another process, as an attacker with write access to the site would do it.
-        const child = spawn("sh", ["-c", 'mv "$1/zzz" "$1/zzz-moved" && ln -s "$2" "$1/zzz"', "sh", testRoot("site"), testRoot("outside")], { stdio: "ignore" });
-        swapper = new Promise((resolve) => child.on("exit", resolve));
+      onBytes(n) {
+        archived += n;
+        // Half-way through the many files (long after the walk), another process swaps the folder, as an
+        // attacker with write access to the site would. Waiting for it here makes the timing certain.
+        if (swapped === null && archived > 1_000_000) {
+          swapped = spawnSync("sh", ["-c", 'mv "$1/zzz" "$1/zzz-moved" && ln -s "$2" "$1/zzz"', "sh", testRoot("site"), testRoot("outside")]).status;
+        }
       },
+      onPhase() {},
     });
-    expect(await swapper).toBe(0);
+    expect(swapped).toBe(0);
     expect(fs.lstatSync(testRoot("site/zzz")).isSymbolicLink()).toBe(true);
 
     // Stored, not deflated: the secret would be there as plain bytes.
