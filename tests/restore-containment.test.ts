@@ -6,6 +6,8 @@ import { beforeEach, describe, expect, it } from "vitest";
 import { walkRoots } from "@/lib/backup/archive/walk";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
 import { enqueueRestore } from "@/lib/backup/jobs/queue";
+import { verifyAndStage } from "@/lib/backup/restore/extract";
+import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { runRestore } from "@/lib/backup/restore/run-restore";
 import { loadSettings } from "@/lib/settings";
 import { craftArchive, craftedManifest, type CraftedEntry } from "./helpers/craft-archive";
@@ -99,6 +101,28 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
       roots: [{ label: "site", path: testRoot("site") }],
       files: [{ entry: "files/site/x.txt", data: "pwned", raw: Buffer.from("../outside/keep.txt") }],
     }), /Unsafe path in the archive: files\/site\/x\.txt \(its real name\)/);
+  });
+});
+
+describe("staging checks every folder it writes into", () => {
+  it("writes nothing through a link that appears in the staging place, whatever put it there", async () => {
+    fs.rmSync(testRoot("outside"), { recursive: true, force: true });
+    fs.mkdirSync(testRoot("outside"), { recursive: true });
+    fs.mkdirSync(testRoot("var/backup"), { recursive: true });
+    const file = testRoot("var/backup", "plain.zip");
+    await craftArchive(file, [
+      { name: "files/site/a/", kind: "directory" },
+      { name: "files/site/a/x.txt", kind: "file", data: "pwned" },
+    ], craftedManifest({ roots: [{ label: "site", path: "/x" }], directories: ["files/site/a/"], files: [{ entry: "files/site/a/x.txt", data: "pwned" }] }));
+    const staging = fs.mkdtempSync(path.join(os.tmpdir(), "staging-"));
+    fs.symlinkSync(testRoot("outside"), path.join(staging, "a"));
+    const archive = await inspectArchive(file);
+    try {
+      await expect(verifyAndStage(archive, { fileRoots: new Map([["site", staging]]), databaseFile: null, onBytes() {} })).rejects.toThrow(/under a, which is not a folder/);
+    } finally {
+      archive.close();
+    }
+    expect(fs.readdirSync(testRoot("outside"))).toEqual([]);
   });
 });
 

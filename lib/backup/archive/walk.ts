@@ -212,10 +212,16 @@ export async function walkRoots(
       if (item.type === "directory") {
         // Opened without following a link, and checked to be the folder just listed: a folder swapped
         // for a link (or anything else) since is left out, with a warning.
-        const child = await fs.promises.open(Buffer.concat([base, names[i]!]), O_DIR).catch(() => null);
-        const now = child ? await child.stat().catch(() => null) : null;
-        if (!child || !now || !sameFile(now, item)) {
-          await child?.close();
+        const child = await fs.promises.open(Buffer.concat([base, names[i]!]), O_DIR).catch((e: NodeJS.ErrnoException) => e);
+        if (child instanceof Error && !["ELOOP", "ENOTDIR", "ENOENT"].includes(child.code ?? "")) {
+          // There, but not readable (permissions): the folder itself is kept, empty.
+          await store.append(toLine(item, roots));
+          warnings.push(`Could not read the folder ${item.absPath} (${child.code ?? child.message}); its content was skipped`);
+          continue;
+        }
+        const now = child instanceof Error ? null : await child.stat().catch(() => null);
+        if (child instanceof Error || !now || !sameFile(now, item)) {
+          if (!(child instanceof Error)) await child.close();
           warnings.push(`${item.absPath} changed while being backed up (no longer the folder it was); left out`);
           continue;
         }
@@ -234,9 +240,13 @@ export async function walkRoots(
 
   for (const root of roots) {
     const realPath = await fs.promises.realpath(root.path).catch(() => null);
-    const handle = realPath ? await fs.promises.open(realPath, O_DIR).catch(() => null) : null;
-    if (!realPath || !handle) {
+    const handle = realPath ? await fs.promises.open(realPath, O_DIR).catch((e: NodeJS.ErrnoException) => e) : null;
+    if (!realPath || !handle || (handle instanceof Error && handle.code === "ENOTDIR")) {
       warnings.push(`File root ${root.path} does not exist or is not a directory; skipped`);
+      continue;
+    }
+    if (handle instanceof Error) {
+      warnings.push(`Could not read the file root ${root.path} (${handle.code ?? handle.message}); skipped`);
       continue;
     }
     try {
