@@ -216,7 +216,7 @@ describe("refusing bad archives, with nothing written", () => {
     await expectRefused(name, /Not a readable zip archive|damaged/);
   });
 
-  it("refuses crafted archives: zip-slip, a link pointing out, an unlisted entry, a lying manifest, no manifest", async () => {
+  it("refuses crafted archives: zip-slip, a file under a link, an unlisted entry, a lying manifest, no manifest", async () => {
     const manifest = (files: { entry: string; data: string }[], extra: Record<string, unknown> = {}) => ({
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] }, database: null,
@@ -226,7 +226,7 @@ describe("refusing bad archives, with nothing written", () => {
     const cases: { name: string; build: string; message: RegExp }[] = [
       { name: "slip.zip", build: "slip", message: /unsafe|Unsafe/ },
       { name: "unlisted.zip", build: "unlisted", message: /does not list/ },
-      { name: "link-out.zip", build: "link-out", message: /points outside/ },
+      { name: "link-out.zip", build: "link-out", message: /under the link "escape"/ },
       { name: "lying.zip", build: "lying", message: /damaged|different size/ },
       { name: "no-manifest.zip", build: "no-manifest", message: /no manifest/ },
     ];
@@ -235,14 +235,15 @@ describe("refusing bad archives, with nothing written", () => {
       const py = {
         slip: [["files/site/../../../" + path.basename(outside), "pwned"]],
         unlisted: [["files/site/ok.txt", "ok"], ["files/site/extra.txt", "extra"]],
-        "link-out": [["files/site/ok.txt", "ok"]],
+        "link-out": [["files/site/escape/" + path.basename(outside), "pwned"]],
         lying: [["files/site/ok.txt", "not what the manifest says"]],
         "no-manifest": [["files/site/ok.txt", "ok"]],
       }[c.build]!;
       const listed = c.build === "unlisted" ? [{ entry: "files/site/ok.txt", data: "ok" }]
         : c.build === "lying" ? [{ entry: "files/site/ok.txt", data: "the truth" }]
         : py.map(([entry, data]) => ({ entry: entry!, data: data! }));
-      const extra = c.build === "link-out" ? { symlinks: [{ entry: "files/site/escape", target: "../../../etc/passwd" }] } : {};
+      // A link may point anywhere (a site's links do); what is refused is an entry that would be written through it.
+      const extra = c.build === "link-out" ? { symlinks: [{ entry: "files/site/escape", target: path.dirname(outside) }] } : {};
       const script = `
 import json, sys, zipfile
 out, manifest, entries, link = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
@@ -252,12 +253,12 @@ with zipfile.ZipFile(out, "w") as z:
     if link == "yes":
         info = zipfile.ZipInfo("files/site/escape")
         info.external_attr = (0o120777 << 16)
-        z.writestr(info, "../../../etc/passwd")
+        z.writestr(info, sys.argv[5])
     if manifest != "none":
         z.writestr("manifest.json", manifest)
 `;
       execFileSync("python3", ["-c", script, testRoot("var/backup", c.name),
-        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)), JSON.stringify(py), c.build === "link-out" ? "yes" : "no"]);
+        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)), JSON.stringify(py), c.build === "link-out" ? "yes" : "no", path.dirname(outside)]);
       await expectRefused(c.name, c.message);
     }
     expect(fs.existsSync(outside)).toBe(false);

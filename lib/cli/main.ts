@@ -13,7 +13,7 @@ Commands:
   backup:list [--json]              List backups
   backup:run <id>                   Run a queued backup (what the portal's background process does)
   backup:verify <file> [--json]     Check an archive completely and print what it holds
-  backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
+  backup:restore <file> [--only database|files] [--map label=folder]... [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)

@@ -59,20 +59,35 @@ function reportRejected(error: Error, json?: boolean): number {
   return 1;
 }
 
+/** `--map label=path`, repeatable: where a root the configuration does not have goes (disaster recovery). */
+function parseRootMap(values: string[] | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of values ?? []) {
+    const cut = value.indexOf("=");
+    if (cut <= 0 || cut === value.length - 1) throw new Error(`--map takes label=folder (got ${value})`);
+    const label = value.slice(0, cut);
+    if (map.has(label)) throw new Error(`--map names ${label} twice`);
+    map.set(label, path.resolve(value.slice(cut + 1)));
+  }
+  return map;
+}
+
 /**
- * `backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]`: restores in the
- * foreground. Works from an archive alone, once `npm run setup` has made an empty portal database.
+ * `backup:restore <file> [--only database|files] [--map label=folder]… [--yes] [--no-safety-backup]`:
+ * restores in the foreground. Works from an archive alone, once `npm run setup` has made an empty portal
+ * database. Folders go back to the configured roots of the same label, or where `--map` says.
  */
 export async function backupRestore(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { only: { type: "string" }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
+    options: { only: { type: "string" }, map: { type: "string", multiple: true }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
   });
   const source = positionals[0];
   if (!source) throw new Error("backup:restore needs an archive: a file name in the backup directory or a path");
   const parts = values.only === undefined ? "both" : values.only;
   if (parts !== "both" && parts !== "database" && parts !== "files") throw new Error("--only takes database or files");
+  const rootMap = parseRootMap(values.map);
 
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
   const { inspectArchive } = await import("@/lib/backup/restore/inspect");
@@ -82,7 +97,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   archive.close();
-  const plan = planRestore(archive.manifest, settings, parts);
+  const plan = planRestore(archive.manifest, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 
   console.log(`Restore from ${file} (made ${archive.manifest.createdAt}):`);
@@ -114,7 +129,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"] });
+  const done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
   if (done.status === "completed") {
     console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
     return 0;

@@ -7,12 +7,15 @@ import { POST_JOB_STEPS } from "@/lib/backup/jobs/steps";
 import type { StepRecord } from "@/lib/backup/jobs/steps/types";
 import { isActive } from "@/lib/backup/jobs/status";
 import { runRestore } from "@/lib/backup/restore/run-restore";
+import type { RootMap } from "@/lib/backup/restore/plan";
 import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 
 export interface RunJobOptions {
   settings?: Settings;
   /** Restores only; off only for disaster recovery from the CLI. */
   safetyBackup?: boolean;
+  /** Restores only: archive root label → folder, from `backup:restore --map`. */
+  rootMap?: RootMap;
 }
 
 /**
@@ -25,7 +28,7 @@ export async function runJob(id: number, options: RunJobOptions = {}): Promise<B
   if (!job) throw new Error(`There is no job ${id}`);
   const ended =
     job.kind === "restore"
-      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true }, settings)
+      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true, rootMap: options.rootMap }, settings)
       : job.kind === "verify"
         ? await runVerify(id, settings)
         : await runBackup(id, settings);

@@ -17,10 +17,15 @@ import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
 import { keepPortalState } from "@/lib/backup/restore/portal-state";
 import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore/paths";
+import type { RootMap } from "@/lib/backup/restore/plan";
+import { resolveRootTarget, swapTreeIn, undoSwap, type SwapJournal } from "@/lib/backup/restore/swap";
+import type { ManifestRoot } from "@/lib/backup/archive/manifest";
 
 export interface RestoreOptions {
   /** Off only for disaster recovery from the CLI, when there is nothing left worth keeping. */
   safetyBackup: boolean;
+  /** Archive root label → folder, for roots the configuration does not have (`backup:restore --map`). */
+  rootMap?: RootMap;
 }
 
 /** The archive a job restores: a name in the backup directory, or (from the CLI only) an absolute path. */
@@ -38,24 +43,10 @@ async function expectedChecksum(archiveFile: string, settings: Settings): Promis
   return /^[0-9a-f]{64}\b/.exec(sidecar)?.[0] ?? null;
 }
 
-/** Swaps a staged tree into place, keeping the old one beside it until the restore is over. */
-async function swapIn(target: string, staged: string, aside: string): Promise<boolean> {
-  const existed = await fs.stat(target).then(() => true, () => false);
-  if (existed) await fs.rename(target, aside);
-  try {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rename(staged, target);
-  } catch (error) {
-    if (existed) await fs.rename(aside, target);
-    throw error;
-  }
-  return existed;
-}
-
 interface Staged {
   plan: RestorePlan;
   databaseFile: string | null;
-  roots: { target: string; staged: string; aside: string; hadOld: boolean; swapped: boolean }[];
+  roots: { label: string; target: string; staged: string; aside: string; journal: SwapJournal | null }[];
 }
 
 /**
@@ -80,6 +71,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
   const staged: Staged = { plan: { database: null, roots: [], problems: [] }, databaseFile: null, roots: [] };
   let touchedDatabase = false;
   let safety: Backup | null = null;
+  let archiveRoots = new Map<string, ManifestRoot>();
 
   try {
     const archiveFile = restoreSourcePath(settings, job.sourceFileName ?? "");
@@ -95,24 +87,26 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     log.info(expected ? `Archive SHA-256 matches the record (${actual})` : `No recorded SHA-256; archive is ${actual}`);
 
     const archive = await inspectArchive(archiveFile);
+    archiveRoots = new Map(archive.manifest.source.fileRoots.map((r) => [r.label, r]));
     try {
-      staged.plan = planRestore(archive.manifest, settings, parts);
+      staged.plan = planRestore(archive.manifest, settings, parts, options.rootMap);
       if (staged.plan.problems.length) throw new ArchiveRejectedError(staged.plan.problems.join("; "));
       progress.bytesTotal = archive.uncompressedBytes * 2;
       staged.databaseFile = staged.plan.database ? stagedDatabaseFile(settings, id) : null;
-      staged.roots = staged.plan.roots.map((root) => ({
-        target: root.target,
-        staged: stagingDirFor(root.target, id, root.label),
-        aside: asideDirFor(root.target, id, root.label),
-        hadOld: false,
-        swapped: false,
-      }));
+      const backupDir = await fs.realpath(resolvedBackupDir(settings));
+      for (const root of staged.plan.roots) {
+        const target = await resolveRootTarget(root.target);
+        if (target === backupDir || target.startsWith(backupDir + path.sep)) {
+          throw new ArchiveRejectedError(`The folder ${root.target} is the backup directory or lies inside it: it cannot be restored into`);
+        }
+        staged.roots.push({ label: root.label, target, staged: stagingDirFor(target, id, root.label), aside: asideDirFor(target, id, root.label), journal: null });
+      }
       const stageDirs = new Map<string, string>();
-      for (const [i, root] of staged.plan.roots.entries()) {
-        await fs.rm(staged.roots[i]!.staged, { recursive: true, force: true });
-        await fs.mkdir(path.dirname(staged.roots[i]!.staged), { recursive: true });
-        await fs.mkdir(staged.roots[i]!.staged, { mode: 0o700 });
-        stageDirs.set(root.label, staged.roots[i]!.staged);
+      for (const root of staged.roots) {
+        await fs.rm(root.staged, { recursive: true, force: true });
+        await fs.mkdir(path.dirname(root.staged), { recursive: true });
+        await fs.mkdir(root.staged, { mode: 0o700 });
+        stageDirs.set(root.label, root.staged);
       }
       await verifyAndStage(archive, { fileRoots: stageDirs, databaseFile: staged.databaseFile, onBytes: (n) => progress.add(n) });
     } finally {
@@ -153,14 +147,20 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     progress.setPhase("restoring-files");
     await progress.flush();
     holdForTests("restoring-files");
+    // The backup directory is never moved or replaced, even inside a root: the safety backup is there.
+    const keep = [await fs.realpath(resolvedBackupDir(settings))];
     for (const root of staged.roots) {
-      root.hadOld = await swapIn(root.target, root.staged, root.aside);
-      root.swapped = true;
+      const meta = archiveRoots.get(root.label);
+      root.journal = await swapTreeIn(root.target, root.staged, root.aside, keep, meta);
       log.info(`Files restored into ${root.target}`);
     }
 
     progress.setPhase("finalizing");
-    for (const root of staged.roots) if (root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
+    for (const root of staged.roots) {
+      await fs.rm(root.aside, { recursive: true, force: true });
+      // Empty by now, but for a staged copy of a folder that is kept (the backup directory).
+      await fs.rm(root.staged, { recursive: true, force: true });
+    }
     if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
     await progress.stop();
     await reindexBackupDir(settings);
@@ -173,7 +173,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     await progress.stop();
     let message = describeError(error);
     log.error(message);
-    const changed = touchedDatabase || staged.roots.some((r) => r.swapped);
+    const changed = touchedDatabase || staged.roots.some((r) => r.journal);
     if (changed) message = await rollBack(message, staged, touchedDatabase, safety, settings, log, job);
     await cleanUpStaging(staged);
     job = (await prisma.backup.findUnique({ where: { id: job.id } })) ?? job;
@@ -215,10 +215,9 @@ async function rollBack(
   job: Backup,
 ): Promise<string> {
   const problems: string[] = [];
-  for (const root of staged.roots.filter((r) => r.swapped)) {
+  for (const root of staged.roots.filter((r) => r.journal)) {
     try {
-      await fs.rm(root.target, { recursive: true, force: true });
-      if (root.hadOld) await fs.rename(root.aside, root.target);
+      await undoSwap(root.journal!);
       log.info(`Put back the previous files of ${root.target}`);
     } catch (error) {
       problems.push(`files of ${root.target}: ${describeError(error)}`);
@@ -253,10 +252,9 @@ async function rollBack(
 }
 
 async function cleanUpStaging(staged: Staged): Promise<void> {
-  for (const root of staged.roots) {
-    await fs.rm(root.staged, { recursive: true, force: true });
-    if (!root.swapped && root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
-  }
+  // A root's set-aside folder is not touched here: undoSwap empties and removes it, and after a failed
+  // undo it may hold the only copy of what was there.
+  for (const root of staged.roots) await fs.rm(root.staged, { recursive: true, force: true });
   if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
 }
 
