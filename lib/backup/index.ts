@@ -24,3 +24,4 @@ export { backupFileNameSchema } from "@/lib/backup/jobs/names";
 export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-ref";
 export { requestVerify } from "@/lib/backup/requests/verify-backup";
 export { watchJob } from "@/lib/backup/requests/watch-job";
+export { requestDrill } from "@/lib/backup/requests/drill";

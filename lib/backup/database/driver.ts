@@ -2,6 +2,14 @@ import type { Settings } from "@/lib/settings";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { CheckResult } from "@/lib/backup/jobs/check-result";
 
+/** What a drill's scratch database held once the dump was loaded into it. */
+export interface DrillCount {
+  tables: number;
+  rows: number;
+  /** Where it was loaded, for the drill's log. */
+  place: string;
+}
+
 /**
  * Everything the engine knows about one kind of database, declared in one file under `drivers/` and
  * listed in `registry.ts`. Nothing outside the driver switches on the kind: adding a kind is one file
@@ -32,4 +40,9 @@ export interface DatabaseDriver<K extends string, T extends { kind: K }> {
   load(target: T, stagedFile: string, settings: Settings, onBytes: (n: number) => void): Promise<void>;
   /** What the settings page's Check button shows for this database: programs, versions, a connection. */
   checks(target: T, settings: Settings): Promise<CheckResult[]>;
+  /**
+   * Restore drills: loads a staged dump into a throwaway database named `scratchName` beside the real
+   * one (never into the real one), counts what came back, and removes it again.
+   */
+  drill(target: T, stagedFile: string, settings: Settings, scratchName: string): Promise<DrillCount>;
 }

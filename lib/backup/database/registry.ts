@@ -1,4 +1,4 @@
-import type { DatabaseDriver } from "@/lib/backup/database/driver";
+import type { DatabaseDriver, DrillCount } from "@/lib/backup/database/driver";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { CheckResult } from "@/lib/backup/jobs/check-result";
 import type { Settings } from "@/lib/settings";
@@ -83,6 +83,11 @@ export function vetStagedDump(target: DatabaseTarget, stagedFile: string, settin
 /** Replaces the configured database's contents with a staged dump. */
 export function loadDatabase(target: DatabaseTarget, stagedFile: string, settings: Settings, onBytes: (n: number) => void): Promise<void> {
   return driverOf(target).load(target, stagedFile, settings, onBytes);
+}
+
+/** Loads a staged dump into a throwaway database beside the configured one, counts it, drops it (restore drills). */
+export function drillDatabase(target: DatabaseTarget, stagedFile: string, settings: Settings, scratchName: string): Promise<DrillCount> {
+  return driverOf(target).drill(target, stagedFile, settings, scratchName);
 }
 
 /** The settings page's checks for the configured database: its programs, their versions, a connection. */

@@ -19,6 +19,11 @@ export function verifyJobName(createdAt: Date, id: number): string {
   return `verify-${stamp(createdAt)}-${id}`;
 }
 
+/** So does a restore drill. */
+export function drillJobName(createdAt: Date, id: number): string {
+  return `drill-${stamp(createdAt)}-${id}`;
+}
+
 export const SAFETY_SUFFIX = "-safety";
 
 export function isSafetyArchive(fileName: string): boolean {

@@ -3,6 +3,7 @@ import { openBackupLog, silentLog, type BackupLog } from "@/lib/backup/jobs/log"
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { runVerify } from "@/lib/backup/jobs/run-verify";
+import { runDrill } from "@/lib/backup/restore/run-drill";
 import { POST_JOB_STEPS } from "@/lib/backup/jobs/steps";
 import type { StepRecord } from "@/lib/backup/jobs/steps/types";
 import { isActive } from "@/lib/backup/jobs/status";
@@ -31,7 +32,9 @@ export async function runJob(id: number, options: RunJobOptions = {}): Promise<B
       ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true, rootMap: options.rootMap }, settings)
       : job.kind === "verify"
         ? await runVerify(id, settings)
-        : await runBackup(id, settings);
+        : job.kind === "drill"
+          ? await runDrill(id, settings)
+          : await runBackup(id, settings);
   return finishJob(ended, settings);
 }
 

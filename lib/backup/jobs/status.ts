@@ -1,6 +1,7 @@
 /** What a job is, and where it stands: one spelling for every reader (pages, API, CLI, mail, reaper). */
 /** `verify` reads an archive back (one dropped in by hand is listed as not verified until one passes). */
-export const JOB_KINDS = ["backup", "safety", "restore", "verify"] as const;
+/** `drill` restores a backup into scratch places and compares: nothing live is touched. */
+export const JOB_KINDS = ["backup", "safety", "restore", "verify", "drill"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
 /** `unverified`: an archive found in the backup directory that no check has passed yet: not downloadable, not restorable. */

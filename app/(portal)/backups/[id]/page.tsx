@@ -34,10 +34,12 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 
   // Restore and verify jobs have a log, not an archive of their own.
-  const isRestore = backup.kind === "restore" || backup.kind === "verify";
+  const isRestore = backup.kind === "restore" || backup.kind === "verify" || backup.kind === "drill";
   const rows: [string, React.ReactNode][] = [
     ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} label={backup.statusLabel} />],
-    ...(backup.kind === "verify" ? ([["Verified", <code key="src" className="text-xs">{backup.sourceFileName}</code>]] as [string, React.ReactNode][]) : []),
+    ...(backup.kind === "verify" || backup.kind === "drill"
+      ? ([[backup.kind === "drill" ? "Restore drill of" : "Verified", <code key="src" className="text-xs">{backup.sourceFileName}</code>]] as [string, React.ReactNode][])
+      : []),
     ...(backup.kind === "restore"
       ? ([
           ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
@@ -58,7 +60,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   return (
     <section className="space-y-4">
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
-      <h1 className="break-all font-mono text-lg font-semibold">{backup.kind === "restore" ? `Restore ${backup.fileName}` : backup.kind === "verify" ? `Verify ${backup.fileName}` : backup.fileName}</h1>
+      <h1 className="break-all font-mono text-lg font-semibold">{backup.kind === "restore" ? `Restore ${backup.fileName}` : backup.kind === "verify" ? `Verify ${backup.fileName}` : backup.kind === "drill" ? `Restore drill ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
       {backup.mailError && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-error">{backup.mailError}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">

@@ -161,6 +161,26 @@ export const mysqlDriver: DatabaseDriver<"mysql", MysqlTarget> = {
     }
   },
 
+  async drill(target, stagedFile, settings, scratchName) {
+    const scratch: MysqlTarget = { ...target, database: scratchName };
+    const name = `\`${scratchName.replace(/`/g, "``")}\``;
+    await query(settings, target, `CREATE DATABASE ${name} CHARACTER SET utf8mb4`);
+    try {
+      await mysqlDriver.load(scratch, stagedFile, settings, () => {});
+      const base = "FROM information_schema.tables WHERE table_schema = DATABASE() AND table_type = 'BASE TABLE'";
+      const tables = Number(await query(settings, scratch, `SELECT COUNT(*) ${base}`));
+      const counting = await query(
+        settings,
+        scratch,
+        `SET SESSION group_concat_max_len = 16777216; SELECT GROUP_CONCAT(CONCAT('SELECT COUNT(*) AS n FROM \`', REPLACE(table_name, '\`', '\`\`'), '\`') SEPARATOR ' UNION ALL ') ${base}`,
+      );
+      const rows = tables ? Number(await query(settings, scratch, `SELECT COALESCE(SUM(n), 0) FROM (${counting}) AS counts`)) : 0;
+      return { tables, rows, place: describeServer("mysql", scratch) };
+    } finally {
+      await query(settings, target, `DROP DATABASE IF EXISTS ${name}`).catch(() => {});
+    }
+  },
+
   async checks(target, settings) {
     const client = mysqlClientPath(settings.mysqldumpPath);
     return [

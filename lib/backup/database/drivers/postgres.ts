@@ -146,6 +146,27 @@ export const postgresDriver: DatabaseDriver<"postgres", PostgresTarget> = {
     }
   },
 
+  async drill(target, stagedFile, settings, scratchName) {
+    const scratch: PostgresTarget = { ...target, database: scratchName };
+    const name = `"${scratchName.replace(/"/g, '""')}"`;
+    await query(settings, target, `CREATE DATABASE ${name}`);
+    try {
+      await postgresDriver.load(scratch, stagedFile, settings, () => {});
+      const base = "FROM information_schema.tables WHERE table_type = 'BASE TABLE' AND table_schema NOT IN ('pg_catalog', 'information_schema')";
+      const tables = Number(await query(settings, scratch, `SELECT count(*) ${base}`));
+      const rows = Number(
+        await query(
+          settings,
+          scratch,
+          `SELECT COALESCE(sum((xpath('/row/n/text()', query_to_xml(format('SELECT count(*) AS n FROM %I.%I', table_schema, table_name), false, true, '')))[1]::text::bigint), 0) ${base}`,
+        ),
+      );
+      return { tables, rows, place: describeServer("postgres", scratch) };
+    } finally {
+      await query(settings, target, `DROP DATABASE IF EXISTS ${name} WITH (FORCE)`).catch(() => {});
+    }
+  },
+
   async checks(target, settings) {
     const client = psqlPath(settings.pgDumpPath);
     return [

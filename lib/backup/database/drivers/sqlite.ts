@@ -98,6 +98,21 @@ export const sqliteDriver: DatabaseDriver<"sqlite", SqliteTarget> = {
     }
   },
 
+  /** The staged file is a database already: checked and counted where it lies (the drill's scratch folder). */
+  async drill(_target, stagedFile) {
+    const db = openStaged(stagedFile);
+    try {
+      const problem = integrityProblem(db);
+      if (problem) throw new ArchiveRejectedError(`The database in the backup is damaged (${problem})`);
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+      let rows = 0;
+      for (const table of tables) rows += (db.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n;
+      return { tables: tables.length, rows, place: `a scratch copy (${stagedFile})` };
+    } finally {
+      db.close();
+    }
+  },
+
   async checks(target) {
     return [
       await check("Database", async () => {
