@@ -1,5 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { portalDatabaseFile } from "@/lib/config";
 import { prisma, type Backup } from "@/lib/db";
 import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { describeError } from "@/lib/backup/jobs/errors";
@@ -184,9 +185,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
 
 /** The portal's own database keeps today's history, settings and (unless asked) accounts through a restore. */
 function keepPortalStateIfOwn(plan: RestorePlan, stagedFile: string, restoreAccounts: boolean, log: BackupLog): void {
-  const target = plan.database!.target;
-  if (target.kind !== "sqlite" || !target.isPortal) return;
-  const kept = keepPortalState(stagedFile, target.file, { restoreAccounts });
+  if (!plan.database?.isPortal) return;
+  const kept = keepPortalState(stagedFile, portalDatabaseFile(), { restoreAccounts });
   log.info(`The portal's own database: kept today's ${kept.join(", ")}${restoreAccounts ? "; accounts restored from the backup as asked" : ""}`);
 }
 
