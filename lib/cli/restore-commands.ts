@@ -150,3 +150,35 @@ export async function restoreRun(args: string[]): Promise<number> {
   await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;
 }
+
+/** `backup:drill [file]`: proves a backup (the newest by default) restorable, in the foreground. */
+export async function backupDrill(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  const { loadSettings } = await import("@/lib/settings");
+  const { enqueueDrill, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
+  const { newestBackup } = await import("@/lib/backup/requests/drill");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
+  const { readLogTail } = await import("@/lib/backup/jobs/log");
+  const { jobFiles } = await import("@/lib/backup/jobs/paths");
+  const { resolvedBackupDir } = await import("@/lib/settings");
+  const settings = await loadSettings();
+  const name = positionals[0] ? path.basename(positionals[0]) : (await newestBackup())?.fileName;
+  if (!name) {
+    console.error("There is no completed backup to drill yet.");
+    return 1;
+  }
+  let job;
+  try {
+    job = await enqueueDrill(settings, null, name);
+  } catch (error) {
+    if (!(error instanceof JobAlreadyRunningError)) throw error;
+    console.error(error.message);
+    return 3;
+  }
+  const done = await runJob(job.id, { settings });
+  const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
+  if (values.json) console.log(JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }));
+  else if (done.status === "completed") console.log(`${name}: ${proof?.replace(/^.*INFO\s+/, "") ?? "proven restorable"}`);
+  else console.error(done.error);
+  return done.status === "completed" ? 0 : 1;
+}
