@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
@@ -68,4 +69,103 @@ test("HEAD on a download answers with headers only: no audit row, no delete-afte
   expect(backupRows().some((b) => b.id === backup.id)).toBe(true);
   // Still refused to those without access, as GET is.
   expect((await rawRequest("HEAD", url, {})).status).toBe(401);
+});
+
+/** A second origin on this machine, as another site's page would be: serves one HTML page. */
+async function otherOrigin(html: string): Promise<{ port: number; close: () => Promise<void> }> {
+  const server = http.createServer((_req, res) => {
+    res.writeHead(200, { "Content-Type": "text/html; charset=utf-8" });
+    res.end(html);
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  const port = (server.address() as { port: number }).port;
+  return { port, close: () => new Promise((resolve) => server.close(() => resolve())) };
+}
+
+/** A small site to back up, so the whole archive fits in the connection's buffers (the hard case). */
+function smallSite(): string {
+  const dir = path.join(E2E.dataDir, "small-site");
+  fs.mkdirSync(dir, { recursive: true });
+  // Random bytes: stored as they are, so the archive is this big.
+  if (!fs.existsSync(path.join(dir, "blob.bin"))) fs.writeFileSync(path.join(dir, "blob.bin"), randomBytes(1_500_000));
+  return dir;
+}
+
+/** Asks for a download, reads the first bytes of the body, then drops the connection. */
+function readOneByteAndLeave(url: string, cookie: string): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const req = http.get({ host: "127.0.0.1", port: E2E.port, path: url, headers: { cookie } }, (res) => {
+      res.once("data", (chunk: Buffer) => {
+        res.pause();
+        setTimeout(() => {
+          req.destroy();
+          expect(chunk.length).toBeLessThan(1_500_000);
+          resolve(res.statusCode!);
+        }, 500);
+      });
+    });
+    req.on("error", reject);
+  });
+}
+
+test.describe("delete after download", () => {
+  test.beforeEach(() => {
+    setSettings({ enableBackupModule: true, deleteAfterDownload: true, fileRoots: [smallSite()] });
+  });
+  test.afterAll(() => {
+    setSettings({ deleteAfterDownload: false, fileRoots: [E2E.storageDir] });
+  });
+
+  test("a client that reads a byte and goes away does not delete the backup; a whole download does", async () => {
+    const backup = await freshBackup();
+    const url = `/api/v1/backups/download/${backup.fileName}`;
+    expect(await readOneByteAndLeave(url, cookieOf("admin"))).toBe(200);
+    await new Promise((r) => setTimeout(r, 3000));
+    expect(fs.existsSync(backup.file)).toBe(true);
+    expect(backupRows().some((b) => b.id === backup.id)).toBe(true);
+    expect(auditCount("backup.delete-after-download", backup.fileName)).toBe(0);
+
+    // The same backup, downloaded to the end by a client that keeps its connection open (as browsers do).
+    const onDisk = fs.readFileSync(backup.file);
+    const whole = await fetch(`${E2E.baseURL}${url}`, { headers: { cookie: cookieOf("admin") } });
+    expect(whole.status).toBe(200);
+    expect(Buffer.from(await whole.arrayBuffer()).equals(onDisk)).toBe(true);
+    await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
+    expect(backupRows().some((b) => b.id === backup.id)).toBe(false);
+    expect(auditCount("backup.delete-after-download", backup.fileName)).toBe(1);
+  });
+
+  test("a link on another site's page cannot download (and so delete) a backup", async ({ browser }) => {
+    const backup = await freshBackup();
+    const target = `${E2E.baseURL}/api/v1/backups/download/${backup.fileName}`;
+    const page = `<!doctype html><a id="go" href="${target}">free stuff</a>`;
+    // Another port on the same address is the same site (the SameSite=Lax cookie goes along) but another
+    // origin; "localhost" is another site altogether.
+    const other = await otherOrigin(page);
+    try {
+      for (const host of ["127.0.0.1", "localhost"]) {
+        const context = await browser.newContext({ storageState: stateFile("admin"), acceptDownloads: true });
+        const tab = await context.newPage();
+        await tab.goto(`http://${host}:${other.port}/`);
+        const [response] = await Promise.all([tab.waitForResponse(target), tab.click("#go")]);
+        expect(response.status(), host).toBe(403);
+        expect(await response.text()).toContain("started from another site");
+        await context.close();
+      }
+      await new Promise((r) => setTimeout(r, 1500));
+      expect(fs.existsSync(backup.file)).toBe(true);
+      expect(backupRows().some((b) => b.id === backup.id)).toBe(true);
+      expect(auditCount("backup.download", backup.fileName)).toBe(0);
+    } finally {
+      await other.close();
+    }
+    // From the portal's own page (same origin), the download goes ahead.
+    const context = await browser.newContext({ storageState: stateFile("admin"), acceptDownloads: true });
+    const tab = await context.newPage();
+    await tab.goto(`/backups/${backup.id}`);
+    const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("link", { name: /download/i }).first().click()]);
+    expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(backup.file))).toBe(true);
+    await context.close();
+    await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
+  });
 });

@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { after } from "next/server";
 import { recordAudit } from "@/lib/audit";
 import { jsonError, type Granted } from "@/lib/auth/guards";
 import { actorFor } from "@/lib/auth/session";
@@ -7,6 +8,8 @@ import { deleteBackup } from "@/lib/backup/jobs/delete";
 import { backupFileNameSchema } from "@/lib/backup/jobs/names";
 import { resolveInside } from "@/lib/backup/jobs/paths";
 import { resolvedBackupDir } from "@/lib/settings";
+import { socketOf } from "@/lib/http/connection-stamp";
+import { deliveredToPeer } from "@/lib/http/delivered";
 import { parseRange, type RangeRequest } from "@/lib/http/range";
 
 const CHUNK = 1024 * 1024;
@@ -60,6 +63,16 @@ export async function downloadGet(request: Request, granted: Granted, filename: 
   const found = await findDownload(filename, granted);
   if (found instanceof Response) return found;
   const { backup, file } = found;
+  // A link on another page is a top-level navigation, which carries the SameSite=Lax session cookie: with
+  // delete-after-download on, such a link would delete a backup. Browsers say where a request came from.
+  const site = request.headers.get("sec-fetch-site");
+  if (settings.deleteAfterDownload && (site === "cross-site" || site === "same-site")) {
+    return jsonError(
+      403,
+      "cross_site",
+      "This download was started from another site. Backups are deleted once downloaded, so downloads only start from Safekeep's own pages: open the backup in Safekeep and download it there.",
+    );
+  }
   const handle = await fs.promises.open(file, "r").catch(() => null);
   if (!handle) return missing();
   const { size } = await handle.stat();
@@ -73,27 +86,47 @@ export async function downloadGet(request: Request, granted: Granted, filename: 
   const actor = await actorFor(user);
   await recordAudit(actor, "backup.download", backup.fileName, range.kind === "partial" ? { range: `${start}-${end - 1}` } : undefined);
 
+  // Only the whole file in one response can end in a delete: a part of it is no reason to.
+  const deleteWhenDone = settings.deleteAfterDownload && range.kind === "full";
   let offset = start;
+  let lastChunkTaken = false;
   const body = new ReadableStream<Uint8Array>({
     type: "bytes",
     async pull(controller) {
-      const buffer = new Uint8Array(Math.min(CHUNK, end - offset));
-      const { bytesRead } = buffer.length ? await handle.read(buffer, 0, buffer.length, offset) : { bytesRead: 0 };
-      offset += bytesRead;
-      if (bytesRead > 0) controller.enqueue(buffer.subarray(0, bytesRead));
-      if (bytesRead === 0 || offset >= end) {
+      if (offset >= end) {
+        // Asked for more after the last chunk: the response writer has taken every byte.
+        lastChunkTaken = true;
         controller.close();
         await handle.close();
-        // Only once the whole file went out in one response: a part of it is no reason to delete it.
-        if (settings.deleteAfterDownload && range.kind === "full" && offset >= size) {
-          await deleteBackup(backup, settings).catch(() => {});
-          await recordAudit(actor, "backup.delete-after-download", backup.fileName);
-        }
+        return;
       }
+      const buffer = new Uint8Array(Math.min(CHUNK, end - offset));
+      const { bytesRead } = await handle.read(buffer, 0, buffer.length, offset);
+      if (bytesRead === 0) {
+        // The file shrank under us: end short, and the client sees fewer bytes than Content-Length.
+        controller.error(new Error("The backup's file is shorter than it was"));
+        await handle.close();
+        return;
+      }
+      offset += bytesRead;
+      controller.enqueue(buffer.subarray(0, bytesRead));
     },
     async cancel() {
       await handle.close();
     },
   });
+  if (deleteWhenDone) {
+    const socket = socketOf(request.headers);
+    // Runs when the response closes. The request's signal is aborted when it closed before the response
+    // finished (the client went away). Finished means every byte went to the operating system after the
+    // stream gave up its last chunk; then the client must still acknowledge them all (a client that read
+    // one byte and left resets the connection instead).
+    after(async () => {
+      if (!lastChunkTaken || request.signal.aborted) return;
+      if (socket && !(await deliveredToPeer(socket))) return;
+      await deleteBackup(backup, settings).catch(() => {});
+      await recordAudit(actor, "backup.delete-after-download", backup.fileName);
+    });
+  }
   return new Response(body, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(backup, size, range) });
 }
