@@ -21,6 +21,12 @@ export function rawRequest(method: string, rawPath: string, headers: http.Outgoi
   });
 }
 
+/**
+ * What a browser adds to a request from the portal's own page: cookie-authenticated API writes without it
+ * are refused as cross-origin (lib/http/same-origin.ts).
+ */
+export const sameOrigin = { Origin: E2E.baseURL };
+
 export const stateFile = (who: "admin" | "user") => path.join(E2E.stateDir, `${who}.json`);
 
 function db() {

@@ -169,3 +169,89 @@ test.describe("delete after download", () => {
     await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
   });
 });
+
+function jobRows(): { id: number; kind: string; fileName: string }[] {
+  const db = new Database(E2E.databaseFile, { readonly: true, timeout: 10_000 });
+  const rows = db.prepare(`SELECT id, kind, fileName FROM "Backup" ORDER BY id`).all() as { id: number; kind: string; fileName: string }[];
+  db.close();
+  return rows;
+}
+
+test.describe("API writes from another origin", () => {
+  test("a text/plain form on another origin of the same site cannot start a restore", async ({ browser }) => {
+    const backup = await freshBackup();
+    const body = JSON.stringify({ fileName: backup.fileName, confirm: backup.fileName, only: "files", x: "" }).slice(0, -2);
+    // enctype=text/plain sends name=value as is: the JSON above, closed by the value.
+    const page = `<!doctype html><form method="POST" enctype="text/plain" action="${E2E.baseURL}/api/v1/backups/restore">
+      <input type="hidden" name='${body}' value='"}'><button id="go">win a prize</button></form>`;
+    const other = await otherOrigin(page);
+    const jobsBefore = jobRows().length;
+    const restoresBefore = auditCount("backup.restore");
+    try {
+      const context = await browser.newContext({ storageState: stateFile("admin") });
+      const tab = await context.newPage();
+      await tab.goto(`http://127.0.0.1:${other.port}/`);
+      const [response] = await Promise.all([tab.waitForResponse(`${E2E.baseURL}/api/v1/backups/restore`), tab.click("#go")]);
+      expect(response.status()).toBe(403);
+      expect(await response.text()).toContain("did not come from Safekeep's own pages");
+      await context.close();
+    } finally {
+      await other.close();
+    }
+    await new Promise((r) => setTimeout(r, 1000));
+    expect(jobRows().length).toBe(jobsBefore);
+    expect(auditCount("backup.restore")).toBe(restoresBefore);
+  });
+
+  test("raw requests with the session cookie: only the portal's own origin may change anything, and only with JSON", async () => {
+    const backup = await freshBackup();
+    const other = await otherOrigin("<!doctype html>");
+    const cookie = cookieOf("admin");
+    const json = { "content-type": "application/json" };
+    const restoreBody = JSON.stringify({ fileName: backup.fileName, confirm: backup.fileName, only: "files" });
+    const send = (method: string, url: string, headers: http.OutgoingHttpHeaders, body?: string) =>
+      new Promise<{ status: number; body: string }>((resolve, reject) => {
+        const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: url, headers: { cookie, ...headers } }, (res) => {
+          let text = "";
+          res.on("data", (d) => (text += d));
+          res.on("end", () => resolve({ status: res.statusCode!, body: text }));
+        });
+        req.on("error", reject);
+        req.end(body);
+      });
+    const jobsBefore = jobRows().length;
+    try {
+      const foreign = `http://127.0.0.1:${other.port}`;
+      const refused: [string, string, string, http.OutgoingHttpHeaders, string?][] = [
+        ["another origin", "POST", "/api/v1/backups/restore", { origin: foreign, ...json }, restoreBody],
+        ["another origin, text/plain", "POST", "/api/v1/backups/restore", { origin: foreign, "content-type": "text/plain" }, restoreBody],
+        ["another origin says same-site", "POST", "/api/v1/backups", { origin: foreign, "sec-fetch-site": "same-site" }],
+        ["cross-site", "POST", "/api/v1/backups", { "sec-fetch-site": "cross-site", ...json }, "{}"],
+        ["an opaque origin", "POST", "/api/v1/backups", { origin: "null", ...json }, "{}"],
+        ["neither Origin nor Sec-Fetch-Site", "POST", "/api/v1/backups", { ...json }, "{}"],
+        ["delete from another origin", "DELETE", `/api/v1/backups/${backup.fileName}`, { origin: foreign }],
+        ["cancel from another origin", "POST", `/api/v1/backups/${backup.id}/cancel`, { origin: foreign }],
+        ["a look-alike origin", "POST", "/api/v1/backups", { origin: `${E2E.baseURL}.evil.example`, ...json }, "{}"],
+      ];
+      for (const [label, method, url, headers, body] of refused) {
+        const response = await send(method, url, headers, body);
+        expect(response.status, label).toBe(403);
+        expect(JSON.parse(response.body).error.message, label).toMatch(/did not come from Safekeep's own pages/);
+      }
+      // The portal's own origin, but a body that is not JSON: 415 on every route, the restore included.
+      for (const url of ["/api/v1/backups/restore", "/api/v1/backups", `/api/v1/backups/${backup.id}/cancel`]) {
+        const response = await send("POST", url, { origin: E2E.baseURL, "content-type": "text/plain" }, restoreBody);
+        expect(response.status, url).toBe(415);
+        expect(JSON.parse(response.body).error.message).toMatch(/application\/json/);
+      }
+      expect(jobRows().length).toBe(jobsBefore);
+      expect(fs.existsSync(backup.file)).toBe(true);
+      // What the portal's own pages send goes through.
+      const deleted = await send("DELETE", `/api/v1/backups/${backup.fileName}`, { origin: E2E.baseURL, "sec-fetch-site": "same-origin" });
+      expect(deleted.status).toBe(204);
+      expect(fs.existsSync(backup.file)).toBe(false);
+    } finally {
+      await other.close();
+    }
+  });
+});

@@ -3,6 +3,7 @@ import { NextResponse } from "next/server";
 import { decideAdminAccess, decideBackupAccess, messageFor, statusFor, type AccessDecision } from "@/lib/auth/access";
 import { currentUser } from "@/lib/auth/session";
 import { bearerToken, userForToken } from "@/lib/auth/tokens";
+import { refuseCrossOriginWrite } from "@/lib/http/same-origin";
 import { loadSettings, type Settings } from "@/lib/settings";
 import type { PortalUser } from "@/lib/users";
 
@@ -69,6 +70,6 @@ export function withBackupAccess<P>(
       const code = access.status === 404 ? "not_found" : access.status === 401 ? "unauthenticated" : "forbidden";
       return jsonError(access.status, code, access.message);
     }
-    return handler(request, access, await context.params);
+    return refuseCrossOriginWrite(request, token !== undefined) ?? handler(request, access, await context.params);
   };
 }
