@@ -1,10 +1,11 @@
+import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import http from "node:http";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { test, expect } from "@playwright/test";
-import { backupRows, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, E2E, rawRequest, resetSettings, setSettings, signIn, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // The web surface seen from outside (issue 12, 10–16): raw HTTP as a browser on another origin, a client
 // that walks away mid-download, HEAD requests, and session cookies kept after sign-out.
@@ -254,4 +255,34 @@ test.describe("API writes from another origin", () => {
       await other.close();
     }
   });
+});
+
+test("a session cookie kept from before signing out gets 401 afterwards", async ({ browser }) => {
+  // An account of its own: signing out ends every session of the user, and other specs use the admin's.
+  const leaver = { email: `leaver-${Date.now()}@e2e.test`, password: "leaver-password-for-tests" };
+  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", leaver.email, "--role", "admin", "--password-stdin"], {
+    env: { ...process.env, DATABASE_URL: `file:${E2E.databaseFile}` },
+    input: `${leaver.password}\n`,
+    stdio: ["pipe", "ignore", "inherit"],
+  });
+  const context = await browser.newContext();
+  const page = await context.newPage();
+  await signIn(page, leaver);
+  const cookie = (await context.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  expect((await rawRequest("GET", "/api/v1/backups", { cookie })).status).toBe(200);
+  // Another browser of the same person, signed in too.
+  const elsewhere = await browser.newContext();
+  await signIn(await elsewhere.newPage(), leaver);
+
+  await page.getByRole("button", { name: "Sign out" }).click();
+  await page.waitForURL(/\/signin/);
+  // The captured cookie, replayed as an attacker who copied it would: refused by the API and the pages.
+  const replay = await rawRequest("GET", "/api/v1/backups", { cookie });
+  expect(replay.status).toBe(401);
+  expect((await rawRequest("GET", "/backups", { cookie })).location).toMatch(/\/signin/);
+  // The other browser's session ended with it.
+  const other = (await elsewhere.cookies()).map((c) => `${c.name}=${c.value}`).join("; ");
+  expect((await rawRequest("GET", "/api/v1/backups", { cookie: other })).status).toBe(401);
+  await context.close();
+  await elsewhere.close();
 });

@@ -3,6 +3,7 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { verifyCredentials } from "@/lib/users";
 import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
+import { endAllSessions } from "@/lib/auth/session-version";
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(200),
@@ -34,18 +35,27 @@ export const authOptions: NextAuthOptions = {
         const user = await verifyCredentials(input.data.email, input.data.password);
         if (!user) return null;
         await signInSucceeded(attempt, user);
-        return { id: String(user.id), email: user.email, name: user.name };
+        return { id: String(user.id), email: user.email, name: user.name, sessionVersion: user.sessionVersion };
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user) token.uid = Number(user.id);
+      if (user) {
+        token.uid = Number(user.id);
+        token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+      }
       return token;
     },
     session({ session, token }) {
-      // Only the id travels in the session: role and permissions are read fresh on every request.
-      return { ...session, uid: typeof token.uid === "number" ? token.uid : null };
+      // Only the id and the session version travel: role and permissions are read fresh on every request.
+      return { ...session, uid: typeof token.uid === "number" ? token.uid : null, sv: typeof token.sv === "number" ? token.sv : 0 };
+    },
+  },
+  events: {
+    // The cookie is a self-contained token the browser could keep: signing out must end it on the server too.
+    async signOut({ token }) {
+      if (typeof token?.uid === "number") await endAllSessions(token.uid);
     },
   },
 };
