@@ -286,3 +286,30 @@ test("a session cookie kept from before signing out gets 401 afterwards", async 
   await context.close();
   await elsewhere.close();
 });
+
+test("a forged X-Forwarded-For neither reaches the audit trail nor dodges the sign-in limit", async ({ browser }) => {
+  const email = `nobody-${Date.now()}@e2e.test`;
+  const lastFailure = () => {
+    const db = new Database(E2E.databaseFile, { readonly: true, timeout: 10_000 });
+    const row = db.prepare(`SELECT ip FROM "AuditEvent" WHERE action = 'sign-in.failed' AND actorEmail = ? ORDER BY id DESC LIMIT 1`).get(email) as { ip: string | null };
+    db.close();
+    return row?.ip;
+  };
+  for (let i = 0; i < 6; i++) {
+    // A new forged address each time, as a client rotating it to escape the limit would send.
+    const context = await browser.newContext({ extraHTTPHeaders: { "X-Forwarded-For": `6.6.6.${i}` } });
+    const page = await context.newPage();
+    await page.goto("/signin");
+    await page.getByLabel("Email").fill(email);
+    await page.getByLabel("Password").fill("not-the-password");
+    await page.getByRole("button", { name: "Sign in" }).click();
+    if (i < 5) {
+      await expect(page.getByText("Wrong email or password.")).toBeVisible();
+      expect(lastFailure()).toBe("127.0.0.1");
+    } else {
+      // The sixth from the same real address is stopped, whatever the header says.
+      await expect(page.getByText(/Too many sign-in attempts/)).toBeVisible();
+    }
+    await context.close();
+  }
+});

@@ -4,16 +4,12 @@ import { z } from "zod";
 import { verifyCredentials } from "@/lib/users";
 import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
 import { endAllSessions } from "@/lib/auth/session-version";
+import { clientAddressFromRecord } from "@/lib/http/client-address";
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(200),
   password: z.string().min(1).max(200),
 });
-
-function clientIp(headers: Record<string, unknown> | undefined): string | null {
-  const forwarded = headers?.["x-forwarded-for"];
-  return typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : null;
-}
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
@@ -28,7 +24,7 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const input = credentialsSchema.safeParse(credentials);
         if (!input.success) return null;
-        const ip = clientIp(req?.headers);
+        const ip = clientAddressFromRecord(req?.headers);
         // Checked and counted before the password, so a locked account answers the same whether the guess
         // is right; next-auth passes the message to the sign-in page. Recorded as sign-in.failed until proven.
         const attempt = await beginSignInAttempt(input.data.email, ip);

@@ -4,6 +4,7 @@ import { authOptions } from "@/lib/auth/options";
 import { userForSession } from "@/lib/auth/session-version";
 import type { PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
+import { clientAddress } from "@/lib/http/client-address";
 
 /**
  * The signed-in user, read from the database on every call so a role change takes effect at once, and
@@ -14,7 +15,5 @@ export async function currentUser(): Promise<PortalUser | null> {
 }
 
 export async function actorFor(user: PortalUser): Promise<Actor> {
-  const h = await headers();
-  const ip = h.get("x-forwarded-for")?.split(",")[0]?.trim() ?? h.get("x-real-ip") ?? null;
-  return { id: user.id, email: user.email, ip };
+  return { id: user.id, email: user.email, ip: clientAddress(await headers()) };
 }
