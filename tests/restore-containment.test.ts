@@ -172,6 +172,20 @@ describe("restore targets come from the configuration, never from the archive", 
     expect(fs.readFileSync(testRoot("mapped/new.txt"), "utf8")).toBe("from the archive");
     expect(snapshotTree(testRoot("victim"))).toEqual(victim);
 
+    // Two folders of the backup into one place: refused, nothing touched.
+    await craftArchive(testRoot("var/backup", "two-roots.zip"), [
+      { name: "files/site/index.html", kind: "file", data: "from the archive" },
+      { name: "files/victim/new.txt", kind: "file", data: "from the archive" },
+    ], craftedManifest({
+      roots: [{ label: "site", path: "/a" }, { label: "victim", path: "/b" }],
+      files: [{ entry: "files/site/index.html", data: "from the archive" }, { entry: "files/victim/new.txt", data: "from the archive" }],
+    }));
+    const site = snapshotTree(testRoot("site"));
+    const twice = cli(["backup:restore", testRoot("var/backup", "two-roots.zip"), "--only", "files", "--map", `victim=${testRoot("site")}`, "--yes", "--no-safety-backup"]);
+    expect(twice.status).toBe(1);
+    expect(twice.stderr).toMatch(/The folders site and victim of the backup would both be restored into .*site/);
+    expect(snapshotTree(testRoot("site"))).toEqual(site);
+
     const typo = cli(["backup:restore", testRoot("var/backup", "mapped-root.zip"), "--map", "nope", "--yes"]);
     expect(typo.status).not.toBe(0);
     expect(typo.stderr).toMatch(/--map takes label=folder/);
