@@ -13,7 +13,10 @@ const appBoundary = [
 
 // The engine runs in the CLI, the scheduler and the worker, where there is no Next.js request to lean on.
 const engineHasNoNext = [
-  { group: ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*"], message: "lib/ is the engine: no Next.js or React (only lib/auth and lib/http wrap the app's side)." },
+  {
+    group: ["next", "next/*", "react", "react/*", "react-dom", "react-dom/*"],
+    message: "lib/ is the engine: no Next.js or React (only lib/auth and lib/http wrap the app's side).",
+  },
 ];
 
 export default defineConfig([
