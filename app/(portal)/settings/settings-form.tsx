@@ -66,7 +66,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
 
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Where and how</legend>
-        <Field name="backupDir" label="Backup directory" errors={errors.backupDir} hint="Kept private (mode 0700), never inside public/.">
+        <Field name="backupDir" label="Backup directory" errors={errors.backupDir} hint="Kept private (mode 0700), never inside public/. If it lies inside a file root it is left out of that root's backups and never touched by a restore.">
           <input id="backupDir" name="backupDir" defaultValue={settings.backupDir} className={input} />
         </Field>
         <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
