@@ -43,7 +43,7 @@ function scrub(text: string, hook: Webhook): string {
 
 function networkProblem(error: unknown, timeoutMs: number): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer within ${Math.round(timeoutMs / 1000)} s`;
+  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`;
   const code = e.cause?.code;
   const known: Record<string, string> = {
     ECONNREFUSED: "the connection was refused (nothing listens there)",

@@ -78,7 +78,7 @@ const stored = z.object({
 /** What the admin submits: URL and secret may be left empty on an existing webhook to keep them. */
 export const webhookInputSchema = z
   .object({
-    id: z.string().regex(/^[a-f0-9]{12}$/, "No such webhook").optional(),
+    id: z.string().regex(/^[a-f0-9]{16}$/, "No such webhook").optional(),
     name: z.string().trim().max(60, "At most 60 characters").regex(/^[^\0\r\n<>]*$/, "A name on one line, without < or >"),
     kind: z.enum(WEBHOOK_KINDS, { message: "Choose JSON, Slack or Discord" }),
     url: z.string().trim().max(2000, "The URL is too long (at most 2,000 characters)"),
@@ -156,6 +156,11 @@ export async function findWebhook(id: string): Promise<Webhook | null> {
   return row ? open(id, row.value) : null;
 }
 
+/** Time first, so that the rows (read in key order) list the webhooks in the order they were added. */
+function newId(): string {
+  return Date.now().toString(16).padStart(11, "0") + randomBytes(3).toString("hex").slice(0, 5);
+}
+
 /**
  * Adds a webhook or changes one; an empty URL or secret on an existing one keeps what is stored. Returns
  * the stored webhook, or throws a sentence saying what is missing.
@@ -164,7 +169,7 @@ export async function saveWebhook(input: WebhookInput): Promise<Webhook> {
   const before = input.id ? await findWebhook(input.id) : null;
   if (input.id && !before) throw new Error("That webhook no longer exists: reload the page");
   const hook: Webhook = {
-    id: before?.id ?? randomBytes(6).toString("hex"),
+    id: before?.id ?? newId(),
     name: input.name,
     kind: input.kind,
     url: input.url || before!.url,

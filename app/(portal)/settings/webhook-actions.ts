@@ -8,7 +8,7 @@ import { deleteWebhook, storeWebhook, testWebhook, webhookInputSchema, WEBHOOK_E
 export type WebhookResult = (ActionState & { savedId?: string }) | null;
 
 const optionalText = z.string().max(3000, "Too long").optional();
-const hookId = z.string().regex(/^[a-f0-9]{12}$/, "No such webhook");
+const hookId = z.string().regex(/^[a-f0-9]{16}$/, "No such webhook");
 
 /** The form as posted: one checkbox per event (`event_<name>`), since a form's repeated names do not survive. */
 const webhookForm = z.object({
