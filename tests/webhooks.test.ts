@@ -1,4 +1,4 @@
-import { createHmac } from "node:crypto";
+import { createHmac, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
 import { simpleParser } from "mailparser";
@@ -25,6 +25,14 @@ const APP = "https://backups.example.test";
 function verifies(secret: string, headers: Record<string, string | string[] | undefined>, raw: string): boolean {
   const expected = "sha256=" + createHmac("sha256", secret).update(`${headers["x-safekeep-timestamp"]}.${raw}`).digest("hex");
   return headers["x-safekeep-signature"] === expected;
+}
+
+/** The verification snippet exactly as the README gives it, so the documentation cannot drift from the sender. */
+function readmeVerifier(): (raw: string, headers: Record<string, unknown>, secret: string) => boolean {
+  const readme = fs.readFileSync(path.join(process.cwd(), "README.md"), "utf8");
+  const code = readme.split("**Verifying a JSON webhook.**")[1]!.split("```js")[1]!.split("```")[0]!;
+  const body = code.replace(/^import .*$/m, "");
+  return new Function("createHmac", "timingSafeEqual", `${body}\nreturn verifySafekeep;`)(createHmac, timingSafeEqual);
 }
 
 async function addHook(url: string, kind: WebhookKind, events: WebhookEvent[], secret = "") {
@@ -71,6 +79,15 @@ describe("webhooks", () => {
     // The timestamp is inside the signed text: the same body under another timestamp does not verify.
     expect(verifies(SECRET, { ...hit.headers, "x-safekeep-timestamp": "1" }, hit.raw)).toBe(false);
     expect(Math.abs(Number(hit.headers["x-safekeep-timestamp"]) - Date.now() / 1000)).toBeLessThan(120);
+    const readme = readmeVerifier();
+    expect(readme(hit.raw, hit.headers, SECRET)).toBe(true);
+    expect(readme(hit.raw, hit.headers, "another-secret-of-some-length")).toBe(false);
+    expect(readme(hit.raw.replace('"completed"', '"failed"'), hit.headers, SECRET)).toBe(false);
+    // A message replayed ten minutes later is refused by the timestamp check.
+    const old = String(Number(hit.headers["x-safekeep-timestamp"]) - 600);
+    const replayed = { ...hit.headers, "x-safekeep-timestamp": old, "x-safekeep-signature": "sha256=" + createHmac("sha256", SECRET).update(`${old}.${hit.raw}`).digest("hex") };
+    expect(verifies(SECRET, replayed, hit.raw)).toBe(true);
+    expect(readme(hit.raw, replayed, SECRET)).toBe(false);
 
     const body = hit.json as Record<string, any>;
     expect(body.event).toBe("completed");
