@@ -1,5 +1,6 @@
 import { createHmac, timingSafeEqual } from "node:crypto";
 import fs from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
@@ -9,6 +10,7 @@ import { runMaintenance } from "@/lib/backup/jobs/maintenance";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
+import { POST_JOB_STEPS } from "@/lib/backup/jobs/steps";
 import { outboxDir } from "@/lib/mail/send";
 import { deliver } from "@/lib/notify/deliver";
 import { sendTestToWebhook } from "@/lib/notify/send-webhooks";
@@ -176,6 +178,37 @@ describe("webhooks", () => {
     expect(content).toMatch(new RegExp(`^Safekeep: Backup FAILED: ${job.fileName} — .+ ${APP}/backups/${job.id}$`));
     expect((discord.json as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [] });
     expect(view.steps.find((s) => s.name === "webhook")!.detail).toMatch(/^Sent to Slack 127\.0\.0\.1:\d+ \(HTTP 200\), Discord 127\.0\.0\.1:\d+ \(HTTP 200\)$/);
+  });
+
+  it("a failed offsite copy and a backup with warnings are events of their own", async () => {
+    await addHook(receiver.url("/offsite"), "generic", ["offsite_failed"], SECRET);
+    await addHook(receiver.url("/warnings"), "slack", ["completed_with_warnings"]);
+    await addHook(receiver.url("/completed"), "generic", ["completed"], SECRET);
+    // A socket in the site's files cannot be archived: the backup completes with a warning.
+    const socketServer = net.createServer();
+    await new Promise<void>((r) => socketServer.listen(testRoot("site", "app.sock"), r));
+    // The offsite copy is a post-job step before this one (another branch adds it); here, one that fails.
+    const offsite = { name: "offsite", appliesTo: () => true, run: async () => { throw new Error("The bucket refused the upload: AccessDenied"); } };
+    POST_JOB_STEPS.splice(POST_JOB_STEPS.findIndex((s) => s.name === "webhook"), 0, offsite);
+    try {
+      const { job, view } = await backupNow();
+      expect(job.status).toBe("completed");
+      expect(job.warningCount).toBe(1);
+      expect(view.steps.map((s) => [s.name, s.state])).toEqual([["retention", "done"], ["offsite", "failed"], ["webhook", "done"], ["notify", "done"]]);
+      const byPath = Object.fromEntries(receiver.received.map((r) => [r.path, r.json as Record<string, any>]));
+      expect(Object.keys(byPath).sort()).toEqual(["/offsite", "/warnings"]);
+      expect(byPath["/offsite"]!.event).toBe("offsite_failed");
+      expect(byPath["/offsite"]!.summary).toBe(`Backup completed with warnings, but its offsite copy failed: ${job.fileName} — The bucket refused the upload: AccessDenied`);
+      expect(byPath["/offsite"]!.job.statusLabel).toBe("completed with warnings");
+      expect(byPath["/offsite"]!.job.steps).toEqual([
+        { name: "retention", state: "done", detail: "Nothing to delete" },
+        { name: "offsite", state: "failed", detail: "The bucket refused the upload: AccessDenied" },
+      ]);
+      expect(byPath["/warnings"]!.text).toMatch(new RegExp(`^Safekeep: Backup completed with 1 warning\\(s\\): ${job.fileName} \\(.+\\) <`));
+    } finally {
+      POST_JOB_STEPS.splice(POST_JOB_STEPS.indexOf(offsite), 1);
+      socketServer.close();
+    }
   });
 
   it("no webhook that wants the event: no webhook step on the job", async () => {
