@@ -31,7 +31,7 @@ test("an admin adds a signed webhook, tests it, and a backup tells it; the secre
   await add.getByLabel("Name (optional)").fill("Ops endpoint");
   await add.getByLabel("URL").fill("ftp://example.com/hook");
   await add.getByLabel("Signing secret").fill(SECRET);
-  await add.getByLabel("completed", { exact: true }).check();
+  await add.getByLabel("a job completed", { exact: true }).check();
   await add.getByRole("button", { name: "Add webhook" }).click();
   // Refused with a sentence beside the field, and what was typed is still there.
   await expect(add.getByText("Only http:// and https:// URLs can receive webhooks (this one starts with ftp:)").first()).toBeVisible();
@@ -45,6 +45,15 @@ test("an admin adds a signed webhook, tests it, and a backup tells it; the secre
   await expect(page.getByTestId("webhook")).toContainText("Ops endpoint");
 
   await page.reload();
+  // WEBHOOK_SHOTS=1 refreshes the README's pictures of the panel.
+  if (process.env.WEBHOOK_SHOTS) {
+    for (const width of [1280, 390]) {
+      await page.setViewportSize({ width, height: 900 });
+      await page.locator("#webhooks-heading").scrollIntoViewIfNeeded();
+      await page.locator("section[aria-labelledby=webhooks-heading]").screenshot({ path: `docs/settings-webhooks-${width}.png` });
+    }
+    await page.setViewportSize({ width: 1280, height: 720 });
+  }
   for (const html of [await page.content(), await (await page.request.get("/settings")).text()]) {
     expect(html).not.toContain(SECRET);
     expect(html).not.toContain(TOKEN);

@@ -17,11 +17,11 @@ export const KIND_LABELS: Record<WebhookKind, string> = { generic: "JSON", slack
 export const WEBHOOK_EVENTS = ["completed", "completed_with_warnings", "failed", "offsite_failed", "stale"] as const;
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const EVENT_LABELS: Record<WebhookEvent, string> = {
-  completed: "completed",
+  completed: "a job completed",
   completed_with_warnings: "completed with warnings",
-  failed: "failed",
-  offsite_failed: "offsite copy failed",
-  stale: "last backup too old (stale)",
+  failed: "a job failed",
+  offsite_failed: "the offsite copy failed",
+  stale: "the last backup is too old (stale)",
 };
 
 /** A webhook as the sender needs it: URL and secret in clear, in memory only. */

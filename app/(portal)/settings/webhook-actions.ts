@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { adminAction, type ActionState } from "@/lib/auth/action";
-import { deleteWebhook, storeWebhook, testWebhook, webhookInputSchema, WEBHOOK_EVENTS } from "@/lib/backup";
+import { deleteWebhook, EVENT_LABELS, storeWebhook, testWebhook, webhookInputSchema, WEBHOOK_EVENTS } from "@/lib/backup";
 
 export type WebhookResult = (ActionState & { savedId?: string }) | null;
 
@@ -36,7 +36,7 @@ export const saveWebhookAction = adminAction(webhookForm, async (form, caller): 
   }
   const saved = await storeWebhook(input.data, caller);
   revalidatePath("/settings");
-  return { ok: true, message: `${input.data.id ? "Saved" : "Added"} the webhook ${saved.label}, for: ${saved.events.join(", ").replace(/_/g, " ")}`, savedId: saved.id };
+  return { ok: true, message: `${input.data.id ? "Saved" : "Added"} the webhook ${saved.label}, for: ${saved.events.map((e) => EVENT_LABELS[e]).join(", ")}`, savedId: saved.id };
 });
 
 export const deleteWebhookAction = adminAction(z.object({ id: hookId }), async ({ id }, caller): Promise<ActionState> => {

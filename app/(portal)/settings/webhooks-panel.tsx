@@ -38,7 +38,7 @@ function WebhookForm({ hook, kinds, events }: { hook?: WebhookView; kinds: Choic
   const [kind, setKind] = useState<WebhookKind>(hook?.kind ?? "generic");
   const [url, setUrl] = useState("");
   const [secret, setSecret] = useState("");
-  const [wanted, setWanted] = useState<WebhookEvent[]>(hook?.events ?? ["failed", "offsite_failed", "stale"]);
+  const [wanted, setWanted] = useState<WebhookEvent[]>(hook?.events ?? ["completed_with_warnings", "failed", "offsite_failed", "stale"]);
   const errors = result?.ok ? {} : (result?.errors ?? {});
   const fieldError = (key: string) => errors[key]?.map((e) => <p key={e} className="mt-1 text-sm text-red-700">{e}</p>);
   return (
@@ -61,7 +61,7 @@ function WebhookForm({ hook, kinds, events }: { hook?: WebhookView; kinds: Choic
       <div>
         <label htmlFor={`${prefix}-url`} className="block text-sm font-medium">URL</label>
         <input id={`${prefix}-url`} name="url" value={url} onChange={(e) => setUrl(e.target.value)} className={input} autoComplete="off"
-          placeholder={hook ? `${hook.urlShown} (stored; leave empty to keep)` : "https://…"} inputMode="url" />
+          placeholder={hook ? "stored; leave empty to keep it" : "https://…"} inputMode="url" />
         {hook && <p className="mt-1 text-xs text-slate-500">Sends to {hook.urlShown}: the rest of the URL is kept sealed, like a password.</p>}
         {fieldError("url")}
       </div>
@@ -69,13 +69,13 @@ function WebhookForm({ hook, kinds, events }: { hook?: WebhookView; kinds: Choic
         <div>
           <label htmlFor={`${prefix}-secret`} className="block text-sm font-medium">Signing secret</label>
           <input id={`${prefix}-secret`} name="secret" type="password" value={secret} onChange={(e) => setSecret(e.target.value)} className={input} autoComplete="new-password"
-            placeholder={hook?.hasSecret ? "stored; leave empty to keep" : "at least 16 characters"} />
+            placeholder={hook?.hasSecret ? "stored; leave empty to keep it" : "at least 16 characters"} />
           <p className="mt-1 text-xs text-slate-500">Each message is signed with it (HMAC-SHA256, see the README); it is never shown again.</p>
           {fieldError("secret")}
         </div>
       )}
       <fieldset>
-        <legend className="text-sm font-medium">Send when a job</legend>
+        <legend className="text-sm font-medium">Send when</legend>
         <div className="mt-1 flex flex-wrap gap-x-4 gap-y-1">
           {events.map((e) => (
             <label key={e.value} className="flex items-center gap-2 text-sm">
