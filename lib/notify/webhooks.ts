@@ -18,7 +18,7 @@ export const WEBHOOK_EVENTS = ["completed", "completed_with_warnings", "failed",
 export type WebhookEvent = (typeof WEBHOOK_EVENTS)[number];
 export const EVENT_LABELS: Record<WebhookEvent, string> = {
   completed: "a job completed",
-  completed_with_warnings: "completed with warnings",
+  completed_with_warnings: "a job completed with warnings",
   failed: "a job failed",
   offsite_failed: "the offsite copy failed",
   stale: "the last backup is too old (stale)",
