@@ -45,7 +45,7 @@ export function eventFor(hook: Webhook, events: WebhookEvent[]): WebhookEvent | 
   return PRIORITY.find((e) => events.includes(e) && hook.events.includes(e)) ?? null;
 }
 
-const WHAT: Record<string, string> = { backup: "Backup", safety: "Safety backup", restore: "Restore" };
+const WHAT: Record<string, string> = { backup: "Backup", safety: "Safety backup", restore: "Restore", verify: "Verification", drill: "Restore drill" };
 
 function oneLine(text: string, max = 300): string {
   const line = text.replace(/\s+/g, " ").trim();

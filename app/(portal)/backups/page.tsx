@@ -10,6 +10,7 @@ import { DataTable, type Column } from "@/app/ui/data-table";
 import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
 import { CreateBackupForm } from "./create-backup-form";
+import { DrillForm } from "./drill-form";
 
 export const metadata: Metadata = { title: "Backups" };
 
@@ -53,7 +54,10 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
     <section>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold">Backups</h1>
-        <CreateBackupForm />
+        <div className="flex flex-wrap items-start gap-2">
+          <DrillForm />
+          <CreateBackupForm />
+        </div>
       </div>
       <HealthBar health={health} />
       {query.deleted && (

@@ -30,6 +30,8 @@ const settingsForm = z.object({
   backupName: text,
   deleteAfterDownload: checkbox,
   verifyAfterBackup: checkbox,
+  drillSchedule: text,
+  drillScratchDatabase: checkbox,
   compression: text,
   maxBackups: text,
   smtpHost: text,

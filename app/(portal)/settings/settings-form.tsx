@@ -114,6 +114,14 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <input id="scheduleWeekly" name="scheduleWeekly" defaultValue={settings.scheduleWeekly} className={input} />
           <RunTimes label="weekly" runs={nextWeekly} />
         </Field>
+        <Field name="drillSchedule" label="Restore drill (cron, empty for none)" errors={errors.drillSchedule}
+          hint="Restores the newest backup into scratch places, compares, and shows 'last proven restorable' on the Backups page; a failed drill is mailed.">
+          <input id="drillSchedule" name="drillSchedule" defaultValue={settings.drillSchedule} className={input} />
+        </Field>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="drillScratchDatabase" name="drillScratchDatabase" defaultChecked={settings.drillScratchDatabase} />
+          <span>Drills may create a scratch database <code>safekeep_drill_…</code> beside a MySQL/PostgreSQL database (the database user needs the right to create it); otherwise the dump is only checked</span>
+        </label>
         <Field name="scheduleTimezone" label="Time zone of the schedule" errors={errors.scheduleTimezone} hint="An IANA name, e.g. Europe/Paris or UTC.">
           <input id="scheduleTimezone" name="scheduleTimezone" defaultValue={settings.scheduleTimezone} className={input} />
         </Field>

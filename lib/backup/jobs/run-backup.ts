@@ -4,7 +4,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
-import { dumperFor } from "@/lib/backup/database/dumpers";
+import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
 import { openBackupLog } from "@/lib/backup/jobs/log";

@@ -12,6 +12,8 @@ export const webhookStep: PostJobStep = {
   name: "webhook",
   async appliesTo(job) {
     if (job.kind === "safety" || job.status === "cancelled") return false;
+    // A check that passed (a verify, a restore drill) is no news for a channel; one that failed is.
+    if ((job.kind === "verify" || job.kind === "drill") && job.status !== "failed") return false;
     // The steps before this one are not known yet: a webhook that wants "offsite copy failed" is asked about every job.
     const events = [...jobEvents(job, []), "offsite_failed"];
     try {

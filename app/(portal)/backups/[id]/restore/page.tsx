@@ -63,7 +63,7 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
       </div>
       <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0}
-        portalDatabase={plan.database?.target.kind === "sqlite" && plan.database.target.isPortal} />
+        portalDatabase={plan.database?.isPortal ?? false} />
       <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
     </section>
   );
