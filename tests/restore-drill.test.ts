@@ -1,7 +1,6 @@
 import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { prisma } from "@/lib/db";
 import { backupHealth } from "@/lib/backup/jobs/health";
 import { enqueueBackup, enqueueDrill } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";

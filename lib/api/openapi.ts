@@ -112,6 +112,11 @@ export const openApiDocument = {
           ...common,
         },
       },
+      head: {
+        summary: "The download's headers (size, type, ranges) without its body: nothing is audited or deleted",
+        parameters: [fileName, { name: "Range", in: "header", required: false, schema: { type: "string" } }],
+        responses: { "200": { description: "The archive's headers" }, "206": { description: "The range's headers" }, "400": error("Not a backup file name"), "416": { description: "Range not satisfiable" }, ...common },
+      },
     },
     "/api/v1/openapi.json": {
       get: { summary: "This document", security: [], responses: { "200": { description: "OpenAPI 3.1" } } },

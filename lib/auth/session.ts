@@ -1,18 +1,19 @@
 import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import { authOptions } from "@/lib/auth/options";
-import { findPortalUser, type PortalUser } from "@/lib/users";
+import { userForSession } from "@/lib/auth/session-version";
+import type { PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
+import { clientAddress } from "@/lib/http/client-address";
 
-/** The signed-in user, read from the database on every call so a role change takes effect at once. */
+/**
+ * The signed-in user, read from the database on every call so a role change takes effect at once, and
+ * only while the session's version is the user's current one (sign-out and password changes end it).
+ */
 export async function currentUser(): Promise<PortalUser | null> {
-  const session = (await getServerSession(authOptions)) as { uid?: number | null } | null;
-  if (!session?.uid) return null;
-  return findPortalUser(session.uid);
+  return userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
 }
 
 export async function actorFor(user: PortalUser): Promise<Actor> {
-  const h = await headers();
-  const ip = h.get("x-forwarded-for")?.split(",")[0]?.trim() ?? h.get("x-real-ip") ?? null;
-  return { id: user.id, email: user.email, ip };
+  return { id: user.id, email: user.email, ip: clientAddress(await headers()) };
 }
