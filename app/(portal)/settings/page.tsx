@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { maskSecret, redactDatabaseUrl } from "@/lib/settings";
-import { settingsOverview } from "@/lib/backup";
+import { EVENT_LABELS, KIND_LABELS, listWebhooks, settingsOverview, WEBHOOK_EVENTS, WEBHOOK_KINDS } from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
+import { WebhooksPanel } from "./webhooks-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -22,6 +23,8 @@ export default async function SettingsPage() {
         mailNote={mailNote}
       />
       <TestMailPanel />
+      <WebhooksPanel webhooks={await listWebhooks()} kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
+        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))} />
       <ChecksPanel />
     </section>
   );
