@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { prisma } from "@/lib/db";
 import { nextRuns } from "@/lib/schedule/plan";
+import { schedulerStatus, type SchedulerStatus } from "@/lib/schedule/heartbeat";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
 export interface Health {
@@ -9,6 +10,8 @@ export interface Health {
   storageBytes: number;
   freeBytes: number | null;
   recent: { id: number; createdAt: string; sizeBytes: number; seconds: number }[];
+  /** Whether a scheduler is alive (its heartbeat) and when the next scheduled backup is due. */
+  scheduler: SchedulerStatus;
 }
 
 const GRACE_MS = 2 * 3600 * 1000;
@@ -20,10 +23,11 @@ function allowedAgeMs(settings: Settings, now: Date): number {
 }
 
 export async function backupHealth(settings: Settings, now = new Date()): Promise<Health> {
-  const [last, storage, recent] = await Promise.all([
+  const [last, storage, recent, scheduler] = await Promise.all([
     prisma.backup.findFirst({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" } }),
     prisma.backup.aggregate({ where: { status: "completed", kind: { not: "restore" } }, _sum: { sizeBytes: true } }),
     prisma.backup.findMany({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" }, take: 20 }),
+    schedulerStatus(settings, now),
   ]);
   const stats = await fs.statfs(resolvedBackupDir(settings)).catch(() => null);
   return {
@@ -31,6 +35,7 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
     stale: !last || now.getTime() - last.createdAt.getTime() > allowedAgeMs(settings, now),
     storageBytes: storage._sum.sizeBytes ?? 0,
     freeBytes: stats ? stats.bavail * stats.bsize : null,
+    scheduler,
     recent: recent.reverse().map((b) => ({
       id: b.id,
       createdAt: b.createdAt.toISOString(),
