@@ -20,7 +20,7 @@ export const runInBackground: ScheduledBackupRunner = async (settings) => {
 export const SCHEDULER_INTERVAL_MS = 30_000;
 
 /** Whether this portal runs the schedules: yes unless SCHEDULER=off (cron or `npm run schedule` does it then). */
-export function portalRunsScheduler(env: NodeJS.ProcessEnv = process.env): boolean {
+export function portalRunsScheduler(env: Record<string, string | undefined> = process.env): boolean {
   return (env.SCHEDULER ?? "").trim().toLowerCase() !== "off";
 }
 
@@ -30,7 +30,7 @@ export function portalRunsScheduler(env: NodeJS.ProcessEnv = process.env): boole
  * claimed in the database before it runs (lib/schedule/slots.ts). Returns a stopper.
  */
 export function startPortalScheduler(
-  options: { env?: NodeJS.ProcessEnv; intervalMs?: number; log?: (line: string) => void } = {},
+  options: { env?: Record<string, string | undefined>; intervalMs?: number; log?: (line: string) => void } = {},
 ): () => void {
   const log = options.log ?? ((line: string) => console.log(line));
   const intervalMs = options.intervalMs ?? SCHEDULER_INTERVAL_MS;
