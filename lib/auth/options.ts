@@ -3,6 +3,10 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { verifyCredentials } from "@/lib/users";
 import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
+import { configureAuthOrigin } from "@/lib/site-url";
+
+// Redirects go to APP_URL, else to the address the request came to: any port works (lib/site-url.ts).
+configureAuthOrigin();
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(200),

@@ -3,12 +3,16 @@ import { headers } from "next/headers";
 import { authOptions } from "@/lib/auth/options";
 import { findPortalUser, type PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
+import { rememberSiteOrigin } from "@/lib/site-url";
 
 /** The signed-in user, read from the database on every call so a role change takes effect at once. */
 export async function currentUser(): Promise<PortalUser | null> {
   const session = (await getServerSession(authOptions)) as { uid?: number | null } | null;
   if (!session?.uid) return null;
-  return findPortalUser(session.uid);
+  const user = await findPortalUser(session.uid);
+  // The address a signed-in person uses is the one mail links should use (when APP_URL is not set).
+  if (user) await rememberSiteOrigin(await headers());
+  return user;
 }
 
 export async function actorFor(user: PortalUser): Promise<Actor> {

@@ -16,6 +16,7 @@ export { cancelJob, deleteJob, setPinned } from "@/lib/backup/requests/manage-ba
 export { findDownload, recordDownload, deleteAfterDownload } from "@/lib/backup/requests/download";
 export { updateSettings, runSetupChecks, sendTestMail, settingsOverview } from "@/lib/backup/requests/settings";
 export { backupHealth, type Health } from "@/lib/backup/jobs/health";
+export { mailLinkBase, type MailLinkBase } from "@/lib/site-url";
 export type { BackupView } from "@/lib/backup/jobs/list";
 export type { CheckResult } from "@/lib/backup/jobs/checks";
 export type { StepRecord } from "@/lib/backup/jobs/steps/types";

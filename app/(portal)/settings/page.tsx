@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
 import { maskSecret, redactDatabaseUrl } from "@/lib/settings";
-import { settingsOverview } from "@/lib/backup";
+import { mailLinkBase, settingsOverview } from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
@@ -11,6 +11,7 @@ export const metadata: Metadata = { title: "Settings" };
 export default async function SettingsPage() {
   const { settings } = await requireAdminPage("/settings");
   const { nextDaily, nextWeekly, mailNote } = settingsOverview(settings);
+  const mailLinks = await mailLinkBase();
   return (
     <section className="max-w-2xl">
       <h1 className="text-2xl font-semibold">Settings</h1>
@@ -20,6 +21,7 @@ export default async function SettingsPage() {
         nextDaily={nextDaily}
         nextWeekly={nextWeekly}
         mailNote={mailNote}
+        mailLinks={mailLinks}
       />
       <TestMailPanel />
       <ChecksPanel />

@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import type { Settings } from "@/lib/settings";
+import type { MailLinkBase } from "@/lib/backup";
 import { formatUtc } from "@/lib/format";
 import { saveSettingsAction, type SettingsResult } from "./actions";
 
@@ -29,8 +30,15 @@ function RunTimes({ label, runs }: { label: string; runs: string[] }) {
   );
 }
 
-export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
-  settings: Settings; nextDaily: string[]; nextWeekly: string[]; mailNote: string | null;
+const LINK_SOURCES: Record<MailLinkBase["source"], string> = {
+  APP_URL: "from APP_URL",
+  NEXTAUTH_URL: "from NEXTAUTH_URL",
+  "last used": "the address this portal was last used at; set APP_URL to fix it",
+  default: "nobody has signed in yet; set APP_URL to fix it",
+};
+
+export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote, mailLinks }: {
+  settings: Settings; nextDaily: string[]; nextWeekly: string[]; mailNote: string | null; mailLinks: MailLinkBase;
 }) {
   const [result, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
   const errors = result?.errors ?? {};
@@ -122,6 +130,9 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Mail</legend>
         {mailNote && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-note">{mailNote}</p>}
+        <p className="text-sm text-slate-700" data-testid="mail-links">
+          Links in mails start with <code className="font-mono">{mailLinks.url}</code> ({LINK_SOURCES[mailLinks.source]}).
+        </p>
         <Field name="smtpHost" label="SMTP host (empty: write mails to the outbox)" errors={errors.smtpHost}>
           <input id="smtpHost" name="smtpHost" defaultValue={settings.smtpHost} className={input} />
         </Field>
