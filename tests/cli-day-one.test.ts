@@ -11,7 +11,7 @@ import { createPostgresDb, type TestDatabase } from "./helpers/databases";
 // The command line as a person meets it: progress while it works (a bar on a terminal, plain lines in a
 // pipe), where the data comes from, warnings and exit codes, names as backup:list prints them.
 const cliPath = () => process.env.SAFEKEEP_CLI!;
-const cli = (args: string[], env: NodeJS.ProcessEnv = {}) =>
+const cli = (args: string[], env: Record<string, string> = {}) =>
   spawnSync(process.execPath, [cliPath(), ...args], { encoding: "utf8", env: { ...process.env, ...env }, cwd: testRoot() });
 
 const quote = (s: string) => `'${s.replace(/'/g, `'\\''`)}'`;
