@@ -1,4 +1,4 @@
-import { installationChanges, installationListing } from "../scripts/installation-guard.mjs";
+import { installationChanges, installationListing } from "../scripts/installation-guard.cjs";
 
 /**
  * Playwright's global setup: a listing of the installation's own var/ before the browser tests, compared

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { installationChanges, installationListing } from "../scripts/installation-guard.mjs";
+import { installationChanges, installationListing } from "../scripts/installation-guard.cjs";
 
 /** The worker tests start the real background process: build the CLI they run, as `npm run build` does. */
 export default function setup() {

@@ -1,13 +1,13 @@
 // Tests run beside a real installation (the checkout's own var/: its database, backups, mail outbox).
 // A test run takes a listing of it before and compares after: anything a test wrote there fails the run.
-import fs from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
+// CommonJS so that both Vitest's global setup and Playwright's (TypeScript turned into CommonJS) load it.
+const fs = require("node:fs");
+const path = require("node:path");
 
-const repoRoot = path.resolve(path.dirname(fileURLToPath(import.meta.url)), "..");
+const repoRoot = path.resolve(__dirname, "..");
 
 /** Every file and folder under the installation's var/ (and .env), with size and modification time. */
-export function installationListing(root = repoRoot) {
+function installationListing(root = repoRoot) {
   const lines = [];
   const visit = (rel) => {
     const abs = path.join(root, rel);
@@ -26,7 +26,7 @@ export function installationListing(root = repoRoot) {
 }
 
 /** The sentence a run fails with when its tests changed the installation, or null. */
-export function installationChanges(before, after) {
+function installationChanges(before, after) {
   const was = new Set(before);
   const is = new Set(after);
   const added = after.filter((l) => !was.has(l));
@@ -38,3 +38,5 @@ export function installationChanges(before, after) {
     ...removed.slice(0, 20).map((l) => `  - ${l}`),
   ].join("\n");
 }
+
+module.exports = { installationListing, installationChanges };
