@@ -156,7 +156,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote, mailLi
 
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Schedule and retention</legend>
-        <p className="text-xs text-slate-500">Scheduled backups run from <code>npm run schedule</code>, a second process beside the portal.</p>
+        <p className="text-xs text-slate-500">The portal runs the schedules itself; started with <code>SCHEDULER=off</code>, they are left to <code>npm run schedule</code> or cron. The Backups page says whether a scheduler is running.</p>
         <Field name="scheduleDaily" label="Daily backup (cron, empty for none)" errors={errors.scheduleDaily}>
           <input id="scheduleDaily" name="scheduleDaily" defaultValue={settings.scheduleDaily} className={input} />
           <RunTimes label="daily" runs={nextDaily} />
