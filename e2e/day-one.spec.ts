@@ -68,7 +68,7 @@ test.describe("settings that say where they come from", () => {
     await expect(page.getByTestId("source-backupName")).toContainText("Saved here");
     await expect(page.getByTestId("source-backupDir")).toHaveText("From the environment (BACKUP_DIR)");
 
-    await page.getByRole("button", { name: "Reset Backup name to default" }).click();
+    await page.getByTestId("source-backupName").getByRole("button", { name: "Reset to default" }).click();
     await expect(page.getByRole("status").filter({ hasText: "Backup name reset" })).toBeVisible();
     await expect(page.getByTestId("source-backupName")).toHaveText("Default");
     await expect(page.getByLabel("Backup name")).toHaveValue("safekeep");

@@ -63,6 +63,21 @@ describe("backup:create on the command line", () => {
     expect(out).toMatch(/Completed: safekeep-.*\.zip, [\d.]+ MB in [\d.]+ s/);
   });
 
+  it("backup:restore shows its progress too: a bar on a terminal, plain lines in a pipe", () => {
+    expect(cli(["backup:create"]).status).toBe(0);
+    const name = cli(["backup:list"]).stdout.trim().split(/\s+/).at(-1)!;
+    const terminal = onTerminal(["backup:restore", name, "--only", "files", "--yes", "--no-safety-backup"]);
+    expect(terminal.status).toBe(0);
+    const frames = terminal.stdout.split(`\r${ESC}2K`).map((f) => f.trim());
+    expect(frames.some((f) => /^restoring the files\s+\[#*-*\]\s+\d+%/.test(f)), frames.join("\n")).toBe(true);
+    expect(terminal.stdout).toMatch(/Restore completed\./);
+
+    const piped = cli(["backup:restore", name, "--only", "files", "--yes", "--no-safety-backup"]);
+    expect(piped.status).toBe(0);
+    expect(piped.stdout).not.toContain(ESC);
+    expect(piped.stdout).toMatch(/^\d\d:\d\d:\d\d restoring the files/m);
+  });
+
   it("--json stays one JSON object, with the warnings", () => {
     const run = cli(["backup:create", "--json", "--files", "site", "--files", "gone"]);
     expect(run.status).toBe(2);

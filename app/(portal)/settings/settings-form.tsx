@@ -21,7 +21,7 @@ function SourceNote({ name, label }: { name: keyof Settings; label: string }) {
           Saved here{" "}
           {/* Not a submit button: Enter in a field must save the form, never reset a field. */}
           <button type="button" onClick={() => context.reset(name)} disabled={context.pending}
-            aria-label={`Reset ${label} to default`} className="ml-1 rounded border border-slate-300 px-1.5 py-0.5 text-slate-700 hover:bg-slate-100">
+            title={`Forget the saved ${label}: it follows the environment or the default again`} className="ml-1 rounded border border-slate-300 px-1.5 py-0.5 text-slate-700 hover:bg-slate-100">
             Reset to default
           </button>
         </>
