@@ -62,6 +62,20 @@ describe("restore drills", () => {
     expect(result.proof).toMatch(/files .* came back, each matching its SHA-256; the database loaded into a scratch copy/);
   });
 
+  it("run on their schedule, once per slot, from the scheduler", async () => {
+    await configure({
+      fileRoots: ["site"], databaseUrl: "file:db/app.db", backupDir: "var/backup", smtpHost: "",
+      scheduleDaily: "", scheduleWeekly: "", drillSchedule: "0 3 * * 1", scheduleTimezone: "UTC",
+    });
+    const backup = await backUp();
+    const { tick } = await import("@/lib/schedule/runner");
+    expect(await tick(new Date("2026-11-30T01:00:00Z"))).toEqual([]); // the first look only starts counting
+    const outcomes = await tick(new Date("2026-11-30T03:05:00Z"));
+    expect(outcomes).toEqual([expect.objectContaining({ schedule: "drill", result: "completed", detail: `restore drill of ${backup.fileName}` })]);
+    expect(await tick(new Date("2026-11-30T03:10:00Z"))).toEqual([]);
+    expect((await backupHealth(await loadSettings())).provenRestorable?.fileName).toBe(backup.fileName);
+  });
+
   it("a damaged archive fails its drill, mails the admins, and the health line says so", async () => {
     await configure({ fileRoots: ["site"], databaseUrl: "file:db/app.db", backupDir: "var/backup", smtpHost: "" });
     const backup = await backUp();
