@@ -1,8 +1,8 @@
 import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
-import { maskSecret, redactDatabaseUrl } from "@/lib/settings";
 import { settingsOverview } from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
+import { formValuesFromSettings } from "./form-values";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
 
@@ -16,7 +16,7 @@ export default async function SettingsPage() {
       <h1 className="text-2xl font-semibold">Settings</h1>
       <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; what you save here overrides them.</p>
       <SettingsForm
-        settings={{ ...settings, databaseUrl: redactDatabaseUrl(settings.databaseUrl), smtpPassword: maskSecret(settings.smtpPassword) }}
+        values={formValuesFromSettings(settings)}
         nextDaily={nextDaily}
         nextWeekly={nextWeekly}
         mailNote={mailNote}
