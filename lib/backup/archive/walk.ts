@@ -41,6 +41,8 @@ export type WalkEntry = Walked<"file"> | Walked<"directory"> | Walked<"symlink">
 export interface WalkResult {
   roots: FileRoot[];
   count: number;
+  /** How many of `count` are regular files (the rest are folders and links). */
+  fileCount: number;
   totalFileBytes: number;
   warnings: string[];
   /** Every entry, depth first, each folder in name order; read back from the walk's store. */
@@ -74,7 +76,7 @@ async function* readLines(store: ByteStore, roots: FileRoot[]): AsyncGenerator<W
 
 /** A walk of nothing, for an archive of the database alone. */
 export function emptyWalk(): WalkResult {
-  return { roots: [], count: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
+  return { roots: [], count: 0, fileCount: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
 }
 
 /** Gives each root a distinct label: its folder name, numbered when two roots share one. */
@@ -111,6 +113,7 @@ export async function walkRoots(
   const roots = labelRoots(rootPaths);
   const warnings: string[] = [];
   let totalFileBytes = 0;
+  let fileCount = 0;
 
   async function walkDir(root: FileRoot, relDir: string): Promise<void> {
     const absDir = relDir ? path.join(root.path, relDir) : root.path;
@@ -150,6 +153,7 @@ export async function walkRoots(
       if (!item) continue;
       await store.append(toLine(item, roots));
       totalFileBytes += item.size;
+      if (item.type === "file") fileCount++;
       if (item.type === "directory") await walkDir(root, item.rel);
     }
   }
@@ -162,5 +166,5 @@ export async function walkRoots(
     }
     await walkDir(root, "");
   }
-  return { roots, count: store.count, totalFileBytes, warnings, entries: () => readLines(store, roots) };
+  return { roots, count: store.count, fileCount, totalFileBytes, warnings, entries: () => readLines(store, roots) };
 }

@@ -6,6 +6,8 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/jobs/log";
+import { count, describeEntries, sizeWithBytes } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { MANIFEST_NAME, type ManifestFile } from "@/lib/backup/archive/manifest";
 import { ManifestWriter, type ManifestHead } from "@/lib/backup/archive/manifest-writer";
 import { readAt } from "@/lib/backup/archive/positioned-read";
@@ -203,7 +205,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
         await dump.finished;
         head.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
-        req.log.info(`Database dump: ${size} bytes`);
+        req.log.info(`Database dump: ${sizeWithBytes(size)}`);
       } finally {
         dump.stream.destroy();
         await dump.cleanup();
@@ -211,7 +213,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
-    req.log.info(`Archiving ${req.walk.count} entries from ${req.walk.roots.length} file root(s)`);
+    req.log.info(`Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`);
     for await (const prepared of readAhead(req.walk.entries(), req.level)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);

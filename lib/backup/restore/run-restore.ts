@@ -8,6 +8,8 @@ import { ArchiveRejectedError, inspectArchive, sha256OfFile } from "@/lib/backup
 import { createSafetyBackupRecord, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
 import { loadDatabase } from "@/lib/backup/database/loaders";
 import { openBackupLog, type BackupLog } from "@/lib/backup/jobs/log";
+import { describeEntries } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { checksumFileName, logFileName } from "@/lib/backup/jobs/names";
 import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
@@ -118,7 +120,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     } finally {
       archive.close();
     }
-    log.info("Every entry matches the manifest");
+    log.info(`Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`);
 
     if (options.safetyBackup) {
       progress.setPhase("safety-backup");
