@@ -45,7 +45,7 @@ describe("a backup's log, as people read it", () => {
 });
 
 describe("what the settings page says after a save", () => {
-  const before = defaultSettings({});
+  const before = defaultSettings({} as NodeJS.ProcessEnv);
 
   it("names each change in words, never by its key, and never shows a secret", () => {
     const saved = { ...before, enableBackupModule: true, compression: "fast" as const, smtpPassword: "hunter2-secret",
