@@ -28,7 +28,7 @@ test.describe("sign-in", () => {
     await page.getByLabel("Email").fill(E2E.admin.email);
     await page.getByLabel("Password").fill("not-the-password");
     await page.getByRole("button", { name: "Sign in" }).click();
-    await expect(page.getByRole("alert")).toHaveText("Wrong email or password.");
+    await expect(page.locator("form").getByRole("alert")).toHaveText("Wrong email or password.");
     await expect(page.getByLabel("Email")).toHaveValue(E2E.admin.email);
 
     await page.getByLabel("Password").fill(E2E.admin.password);
@@ -51,7 +51,7 @@ test.describe("as the admin", () => {
     await page.getByLabel("Enable the backup module").check();
     await page.getByRole("button", { name: "Save settings" }).click();
 
-    await expect(page.getByRole("alert")).toContainText("One setting is not valid: backup name. Nothing was saved");
+    await expect(page.locator("form").getByRole("alert")).toContainText("One setting is not valid: backup name. Nothing was saved");
     await expect(page.getByLabel("Backup name")).toHaveValue("bad name!");
     await expect(page.getByLabel("Compression")).toHaveValue("fast");
     await expect(page.getByLabel(/SMTP host/)).toHaveValue("mail.example.org");
@@ -64,7 +64,7 @@ test.describe("as the admin", () => {
 
     await page.getByLabel("Backup name").fill("dayone");
     await page.getByRole("button", { name: "Save settings" }).click();
-    await expect(page.getByRole("status")).toHaveText(
+    await expect(page.locator("form").getByRole("status")).toHaveText(
       "Saved: backup module switched on, backup name: dayone, compression: fast, SMTP host: mail.example.org",
     );
     await expect(page.getByLabel("Backup name")).toHaveValue("dayone");
@@ -92,7 +92,7 @@ test.describe("as the admin", () => {
     await expect(userPage.getByRole("heading", { name: "Not found" })).toBeVisible();
     await expect(userPage.getByText(/module/i)).toHaveCount(0);
     await user.close();
-    const anonymous = await browser.newContext();
+    const anonymous = await browser.newContext({ storageState: { cookies: [], origins: [] } });
     const anonymousPage = await anonymous.newPage();
     expect((await anonymousPage.goto("/backups"))?.status()).toBe(404);
     await expect(anonymousPage.getByText(/module/i)).toHaveCount(0);

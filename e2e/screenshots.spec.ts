@@ -32,7 +32,7 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
   resetSettings();
   await waitUntilNoJobRuns();
 
-  const anonymous = await browser.newContext();
+  const anonymous = await browser.newContext({ storageState: { cookies: [], origins: [] } });
   const signin = await anonymous.newPage();
   await eachWidth(signin, "signin", "/signin", (p) => expect(p.getByRole("button", { name: "Sign in" })).toBeEnabled());
   await anonymous.close();

@@ -44,13 +44,15 @@ export function SettingsForm({ values: stored, nextDaily, nextWeekly, mailNote }
   const [result, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
   const errors = result?.errors ?? {};
   const notes = result?.notes ?? {};
-  // After an answer the fields show what it sends back (what was typed, when refused): React resets a
-  // form to its fields' default values once the action ends, and these are those defaults.
+  // After an answer the fields show what it sends back (what was typed, when refused). React resets a form
+  // to its default values once the action ends, and a select does not take a new default once mounted:
+  // the key mounts the fields afresh whenever the values to show change.
   const values = result?.values ?? stored;
+  const version = JSON.stringify(values);
   const text = (key: SettingKey) => String(values[key]);
   const on = (key: SettingKey) => values[key] === true;
   return (
-    <form action={formAction} className="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-5">
+    <form key={version} action={formAction} className="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-5">
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Backup module</legend>
         <label className="flex items-center gap-2">
