@@ -57,7 +57,12 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
   // A backup at work: the list with its progress bar, and the cancel confirmation.
   const started = await page.request.post("/api/v1/backups");
   const { id } = (await started.json()) as { id: number };
-  await eachWidth(page, "backups-running", "/backups", (p) => expect(p.getByRole("progressbar").first()).toBeVisible());
+  // Under way, not just queued, so the picture shows a phase and a percentage.
+  await expect.poll(() => backupRows().find((b) => b.id === id)?.status).toBe("running");
+  await eachWidth(page, "backups-running", "/backups", async (p) => {
+    await expect(p.getByRole("progressbar").first()).toBeVisible();
+    await expect(p.getByRole("progressbar").first()).not.toHaveAttribute("aria-valuenow", "0");
+  });
   await eachWidth(page, "cancel-confirm", `/backups/${id}/cancel`, (p) => expect(p.getByRole("heading", { name: "Cancel this backup?" })).toBeVisible());
   await waitUntilNoJobRuns();
 });

@@ -7,6 +7,8 @@ import { saveSettingsAction, type SettingsResult } from "./actions";
 import type { SettingsFormValues } from "./form-values";
 
 const input = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm";
+// Choices are sentences, not paths: in a proportional font more of them fits a phone's width.
+const select = "mt-1 block w-full rounded border border-slate-300 bg-white px-3 py-2 text-sm";
 
 /** The props that tie a field to its error, so a screen reader reads the error with the field. */
 function invalid(name: SettingKey, errors?: string[]) {
@@ -60,7 +62,7 @@ export function SettingsForm({ values: stored, nextDaily, nextWeekly, mailNote }
           <span>Enable the backup module</span>
         </label>
         <Field name="backupAccess" label="Who can manage backups" errors={errors.backupAccess}>
-          <select id="backupAccess" name="backupAccess" {...invalid("backupAccess", errors.backupAccess)} defaultValue={text("backupAccess")} className={input}>
+          <select id="backupAccess" name="backupAccess" {...invalid("backupAccess", errors.backupAccess)} defaultValue={text("backupAccess")} className={select}>
             <option value="admin">Administrators (roles with the manage-backups permission)</option>
             <option value="user">Every signed-in user</option>
           </select>
@@ -91,7 +93,7 @@ export function SettingsForm({ values: stored, nextDaily, nextWeekly, mailNote }
         </Field>
         <Field name="compression" label="Compression" errors={errors.compression}
           hint="Photos, videos and archives are stored as they are whatever the choice.">
-          <select id="compression" name="compression" {...invalid("compression", errors.compression)} defaultValue={text("compression")} className={input}>
+          <select id="compression" name="compression" {...invalid("compression", errors.compression)} defaultValue={text("compression")} className={select}>
             <option value="fast">Fast (zlib level 1): quickest, slightly bigger archives</option>
             <option value="balanced">Balanced (zlib level 6)</option>
             <option value="small">Small (zlib level 9): slowest, smallest archives</option>
