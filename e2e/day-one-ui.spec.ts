@@ -130,7 +130,9 @@ test.describe("as the admin", () => {
       expect(box.x).toBeGreaterThanOrEqual(0);
       expect(box.x + box.width).toBeLessThanOrEqual(390);
     }
-    const id = backupRows().filter((b) => b.status === "completed").at(-1)!.id;
+    const id = backupRows()
+      .filter((b) => b.status === "completed")
+      .at(-1)!.id;
     for (const path of ["/settings", "/tokens", "/audit", `/backups/${id}`, `/backups/${id}/restore`, `/backups/${id}/delete`]) {
       await page.goto(path);
       await expectNoSidewaysScroll(page, path);
@@ -148,10 +150,15 @@ test.describe("as the admin", () => {
     await expect(page).toHaveURL(/\/backups\/\d+$/);
     const log = page.getByTestId("backup-log");
     // Seen while the restore is still at work (its safety backup takes seconds), not only once it is over.
-    await expect.poll(async () => {
-      const text = await log.textContent();
-      return text?.includes("Every entry matches the manifest") && !text.includes("Restore completed");
-    }, { timeout: 30_000, intervals: [200] }).toBe(true);
+    await expect
+      .poll(
+        async () => {
+          const text = await log.textContent();
+          return text?.includes("Every entry matches the manifest") && !text.includes("Restore completed");
+        },
+        { timeout: 30_000, intervals: [200] },
+      )
+      .toBe(true);
     await expect(page.getByTestId("status")).toHaveText("completed", { timeout: 90_000 });
     await expect(log).toContainText("Restore completed");
     // Long lines wrap inside the box.

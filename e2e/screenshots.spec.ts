@@ -44,14 +44,18 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
     expect((await page.request.post("/api/v1/backups")).status()).toBe(202);
     await waitUntilNoJobRuns();
   }
-  const done = backupRows().filter((b) => b.status === "completed").at(-1)!;
+  const done = backupRows()
+    .filter((b) => b.status === "completed")
+    .at(-1)!;
 
   await eachWidth(page, "settings", "/settings", (p) => expect(p.getByRole("button", { name: "Save settings" })).toBeVisible());
   await eachWidth(page, "tokens", "/tokens", (p) => expect(p.getByRole("heading", { name: /API tokens/ })).toBeVisible());
   await eachWidth(page, "audit", "/audit", (p) => expect(p.getByRole("heading", { name: "Audit trail" })).toBeVisible());
   await eachWidth(page, "backups", "/backups", (p) => expect(p.getByTestId("trend")).toBeVisible());
   await eachWidth(page, "backup", `/backups/${done.id}`, (p) => expect(p.getByTestId("backup-log")).toContainText("Completed"));
-  await eachWidth(page, "restore-confirm", `/backups/${done.id}/restore`, (p) => expect(p.getByRole("heading", { name: "Restore this backup?" })).toBeVisible());
+  await eachWidth(page, "restore-confirm", `/backups/${done.id}/restore`, (p) =>
+    expect(p.getByRole("heading", { name: "Restore this backup?" })).toBeVisible(),
+  );
   await eachWidth(page, "delete-confirm", `/backups/${done.id}/delete`, (p) => expect(p.getByRole("heading", { name: "Delete this backup?" })).toBeVisible());
 
   // A backup at work: the list with its progress bar, and the cancel confirmation.

@@ -22,7 +22,9 @@ function scale(unit: string, per: number, largest: number): Scale {
   return { unit, per, max, ticks: [0, max / 2, max] };
 }
 
-const KB = 1024, MB = KB * 1024, GB = MB * 1024;
+const KB = 1024,
+  MB = KB * 1024,
+  GB = MB * 1024;
 
 /** Bytes on an axis: B, KB, MB or GB, whichever the largest value reads best in. */
 export function sizeScale(largestBytes: number): Scale {

@@ -48,13 +48,21 @@ describe("what the settings page says after a save", () => {
   const before = defaultSettings({} as NodeJS.ProcessEnv);
 
   it("names each change in words, never by its key, and never shows a secret", () => {
-    const saved = { ...before, enableBackupModule: true, compression: "fast" as const, smtpPassword: "hunter2-secret",
-      databaseUrl: "mysql://app:db-secret@db.example/site" };
+    const saved = {
+      ...before,
+      enableBackupModule: true,
+      compression: "fast" as const,
+      smtpPassword: "hunter2-secret",
+      databaseUrl: "mysql://app:db-secret@db.example/site",
+    };
     const message = describeSaved(["enableBackupModule", "compression", "smtpPassword", "databaseUrl"], saved);
-    expect(message).toBe("Saved: backup module switched on, compression: fast, SMTP password changed, database to back up: mysql://app:********@db.example/site");
+    expect(message).toBe(
+      "Saved: backup module switched on, compression: fast, SMTP password changed, database to back up: mysql://app:********@db.example/site",
+    );
     expect(message).not.toMatch(/hunter2|db-secret|enableBackupModule|smtpPassword/);
-    expect(describeSaved(["backupAccess", "scheduleDaily", "notifyEmails"], { ...before, backupAccess: "user", scheduleDaily: "" }))
-      .toBe("Saved: who can manage backups: every signed-in user, daily backup: off, who hears about unattended runs: every admin");
+    expect(describeSaved(["backupAccess", "scheduleDaily", "notifyEmails"], { ...before, backupAccess: "user", scheduleDaily: "" })).toBe(
+      "Saved: who can manage backups: every signed-in user, daily backup: off, who hears about unattended runs: every admin",
+    );
     expect(describeSaved([], before)).toBe("Nothing changed");
   });
 

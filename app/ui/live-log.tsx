@@ -43,12 +43,15 @@ export function LiveLog({ id, initial, active }: { id: number; initial: string; 
   }, [text]);
 
   return (
-    <pre ref={box} data-testid="backup-log"
+    <pre
+      ref={box}
+      data-testid="backup-log"
       onScroll={(e) => {
         const el = e.currentTarget;
         atEnd.current = el.scrollHeight - el.scrollTop - el.clientHeight < 24;
       }}
-      className="mt-2 max-h-96 overflow-y-auto whitespace-pre-wrap break-words rounded-lg bg-slate-900 p-3 text-xs text-slate-100 [overflow-wrap:anywhere]">
+      className="mt-2 max-h-96 overflow-y-auto whitespace-pre-wrap break-words rounded-lg bg-slate-900 p-3 text-xs text-slate-100 [overflow-wrap:anywhere]"
+    >
       {text || (active ? "(nothing yet)" : "(empty)")}
     </pre>
   );

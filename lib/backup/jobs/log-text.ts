@@ -23,6 +23,9 @@ export function sizeWithBytes(bytes: number): string {
 
 /** A message as log lines: one line each, so a multi-line error (a tool's stderr) cannot break the log's layout. */
 export function logLines(message: string): string[] {
-  const lines = message.split(/\r?\n/).map((l) => l.trimEnd()).filter((l) => l.trim() !== "");
+  const lines = message
+    .split(/\r?\n/)
+    .map((l) => l.trimEnd())
+    .filter((l) => l.trim() !== "");
   return lines.length ? lines : [""];
 }
