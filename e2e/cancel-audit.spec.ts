@@ -88,7 +88,7 @@ test.describe("audit trail", () => {
     await page.goto("/settings");
     await page.getByLabel("Backup name").fill("audited");
     await page.getByRole("button", { name: "Save settings" }).click();
-    await expect(page.getByRole("status")).toContainText("backupName");
+    await expect(page.getByRole("status")).toContainText("Saved: backup name: audited");
 
     await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Audit" }).click();
     await expect(page.getByRole("heading", { name: "Audit trail" })).toBeVisible();

@@ -19,7 +19,7 @@ test("an admin enables the module, backs up, watches it, downloads it and delete
 
   await page.getByLabel("Enable the backup module").check();
   await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByRole("status")).toContainText("enableBackupModule");
+  await expect(page.getByRole("status")).toContainText("Saved: backup module switched on");
   await page.screenshot({ path: `${shots}/settings.png`, fullPage: true });
 
   await page.getByRole("navigation", { name: "Main" }).getByRole("link", { name: "Backups" }).click();

@@ -61,6 +61,17 @@ export const openApiDocument = {
         responses: { "200": { description: "text/event-stream" }, "400": error("Not an id"), ...common },
       },
     },
+    "/api/v1/backups/{key}/log": {
+      get: {
+        summary: "The end of a job's log (at most the last 64 KB), as plain text; X-Job-Status gives the job's status",
+        parameters: [id],
+        responses: {
+          "200": { description: "The log", content: { "text/plain": { schema: { type: "string" } } } },
+          "400": error("Not an id"),
+          ...common,
+        },
+      },
+    },
     "/api/v1/backups/{key}/cancel": {
       post: {
         summary: "Cancel a queued or running backup (or a restore before it replaces data)",

@@ -26,8 +26,8 @@ const columns: Column<BackupView>[] = [
     cell: (b) => (
       <span>
         <Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
-        {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px]">pinned</span>}
-        {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}
+        {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 inline-block whitespace-nowrap rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px] [word-break:normal]">pinned</span>}
+        {b.kind !== "backup" && <span className="ml-2 inline-block whitespace-nowrap rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900 [word-break:normal]">{b.kind}</span>}
       </span>
     ),
   },

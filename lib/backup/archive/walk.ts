@@ -70,6 +70,8 @@ export type WalkEntry = Walked<"file"> | Walked<"directory"> | Walked<"symlink">
 export interface WalkResult {
   roots: WalkedRoot[];
   count: number;
+  /** How many of `count` are regular files (the rest are folders and links). */
+  fileCount: number;
   totalFileBytes: number;
   warnings: string[];
   /** Every entry, depth first, each folder in name order; read back from the walk's store. */
@@ -109,7 +111,7 @@ async function* readLines(store: ByteStore, roots: WalkedRoot[]): AsyncGenerator
 
 /** A walk of nothing, for an archive of the database alone. */
 export function emptyWalk(): WalkResult {
-  return { roots: [], count: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
+  return { roots: [], count: 0, fileCount: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
 }
 
 /** Gives each root a distinct label: its folder name, numbered when two roots share one. */
@@ -161,6 +163,7 @@ export async function walkRoots(
   const roots: WalkedRoot[] = labelRoots(rootPaths);
   const warnings: string[] = [];
   let totalFileBytes = 0;
+  let fileCount = 0;
 
   async function walkDir(root: WalkedRoot, dir: fs.promises.FileHandle, realDir: Buffer, relDir: string, rawDir: Buffer | null): Promise<void> {
     const base = PROC_FD ? Buffer.from(`/proc/self/fd/${dir.fd}/`) : Buffer.concat([realDir, Buffer.from("/")]);
@@ -235,6 +238,7 @@ export async function walkRoots(
       }
       await store.append(toLine(item, roots));
       totalFileBytes += item.size;
+      if (item.type === "file") fileCount++;
     }
   }
 
@@ -258,5 +262,5 @@ export async function walkRoots(
       await handle.close();
     }
   }
-  return { roots, count: store.count, totalFileBytes, warnings, entries: () => readLines(store, roots) };
+  return { roots, count: store.count, fileCount, totalFileBytes, warnings, entries: () => readLines(store, roots) };
 }

@@ -8,6 +8,8 @@ import { crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/jobs/log";
 import { MANIFEST_NAME, type ManifestFile, type ManifestRoot, type ManifestSymlink } from "@/lib/backup/archive/manifest";
 import { isUtf8 } from "@/lib/backup/archive/entry-names";
+import { count, describeEntries, sizeWithBytes } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { ManifestWriter, type ManifestHead } from "@/lib/backup/archive/manifest-writer";
 import { readAt } from "@/lib/backup/archive/positioned-read";
 import { FileSpool } from "@/lib/backup/archive/spool";
@@ -232,7 +234,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
         await dump.finished;
         head.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
-        req.log.info(`Database dump: ${size} bytes`);
+        req.log.info(`Database dump: ${sizeWithBytes(size)}`);
       } finally {
         dump.stream.destroy();
         await dump.cleanup();
@@ -240,7 +242,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
-    req.log.info(`Archiving ${req.walk.count} entries from ${req.walk.roots.length} file root(s)`);
+    req.log.info(`Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`);
     for await (const prepared of readAhead(req.walk.entries(), req.level)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);

@@ -9,6 +9,8 @@ import { ArchiveRejectedError, inspectArchive, sha256OfFile } from "@/lib/backup
 import { createSafetyBackupRecord, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
 import { isPortalDatabase, loadDatabase, vetStagedDump } from "@/lib/backup/database/registry";
 import { openBackupLog, type BackupLog } from "@/lib/backup/jobs/log";
+import { describeEntries } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { checksumFileName, logFileName } from "@/lib/backup/jobs/names";
 import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
@@ -115,7 +117,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     } finally {
       archive.close();
     }
-    log.info("Every entry matches the manifest");
+    log.info(`Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`);
     if (staged.plan.database && staged.databaseFile) await vetStagedDump(staged.plan.database.target, staged.databaseFile, settings);
 
     if (options.safetyBackup) {

@@ -8,6 +8,7 @@ import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
+import { LiveLog } from "@/app/ui/live-log";
 
 export const metadata: Metadata = { title: "Backup" };
 
@@ -100,7 +101,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
       </div>
       <div>
         <h2 className="text-lg font-semibold">Log</h2>
-        <pre data-testid="backup-log" className="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">{log || "(empty)"}</pre>
+        <LiveLog id={backup.id} initial={log} active={isActive(backup.status)} />
       </div>
     </section>
   );
