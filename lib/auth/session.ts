@@ -10,8 +10,9 @@ export async function currentUser(): Promise<PortalUser | null> {
   const session = (await getServerSession(authOptions)) as { uid?: number | null } | null;
   if (!session?.uid) return null;
   const user = await findPortalUser(session.uid);
-  // The address a signed-in person uses is the one mail links should use (when APP_URL is not set).
-  if (user) await rememberSiteOrigin(await headers());
+  // The address an admin uses is the one mail links should use (when APP_URL is not set). Admins only:
+  // anyone else could send a forged Host header with their own cookie and point the admins' mails elsewhere.
+  if (user?.role === "admin") await rememberSiteOrigin(await headers());
   return user;
 }
 
