@@ -4,8 +4,8 @@ import { prisma } from "@/lib/db";
 /**
  * Where the portal is reached. Nothing assumes port 3000: APP_URL when set (behind a proxy, the public
  * address), otherwise the address each request came to. Mails, sent by background processes that see no
- * request, use APP_URL or else the address a signed-in person last used (stored), which is the one that
- * worked for them.
+ * request, use APP_URL or else the address an admin last used (stored), which is the one that worked
+ * for them.
  */
 
 const ORIGIN_KEY = "siteOrigin";
@@ -38,8 +38,8 @@ export function requestOrigin(headers: { get(name: string): string | null }): st
 let remembered: string | null = null;
 
 /**
- * Stores the origin a signed-in person reached the portal at, for the links in mails. Only signed-in
- * requests count (a stranger's forged Host header never lands in a mail); written only when it changes.
+ * Stores the origin an admin reached the portal at, for the links in mails. Only admins' requests count
+ * (lib/auth/session.ts): nobody else's forged Host header lands in a mail. Written only when it changes.
  */
 export async function rememberSiteOrigin(headers: { get(name: string): string | null }): Promise<void> {
   const origin = requestOrigin(headers);

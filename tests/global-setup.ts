@@ -8,6 +8,9 @@ export default function setup() {
   // Every test file has a temporary portal root of its own (setup-env.ts): the installation stays as it was.
   return () => {
     const problem = installationChanges(before, installationListing());
-    if (problem) throw new Error(problem);
+    if (!problem) return;
+    // Vitest reports an error thrown here but still exits 0: the exit code is set too, so the run fails.
+    process.exitCode = 1;
+    throw new Error(problem);
   };
 }

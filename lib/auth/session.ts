@@ -13,8 +13,9 @@ import { rememberSiteOrigin } from "@/lib/site-url";
  */
 export async function currentUser(): Promise<PortalUser | null> {
   const user = await userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
-  // The address a signed-in person uses is the one mail links should use (when APP_URL is not set).
-  if (user) await rememberSiteOrigin(await headers());
+  // The address an admin uses is the one mail links should use (when APP_URL is not set). Admins only:
+  // anyone else could send a forged Host header with their own cookie and point the admins' mails elsewhere.
+  if (user?.role === "admin") await rememberSiteOrigin(await headers());
   return user;
 }
 

@@ -62,7 +62,8 @@ export class RateMeter {
 /** "archiving  [#######------]  52%  120.5 MB / 230.0 MB  35.2 MB/s  0:03 left", fitted to `width`. */
 export function progressLine(sample: ProgressSample, rate: number | null, width = 80): string {
   const total = Math.max(sample.bytesTotal, sample.bytesDone);
-  const percent = total > 0 ? Math.min(100, Math.floor((sample.bytesDone / total) * 100)) : 0;
+  // A restore's total counts its bytes twice (staged, then swapped in by renames that count none): done is done.
+  const percent = sample.phase === "done" ? 100 : total > 0 ? Math.min(100, Math.floor((sample.bytesDone / total) * 100)) : 0;
   const speed = rate !== null && rate > 0 ? `${formatBytes(rate)}/s` : "";
   const left = rate !== null && rate > 0 && total > sample.bytesDone ? `${formatSeconds((total - sample.bytesDone) / rate)} left` : "";
   const figures = [`${String(percent).padStart(3)}%`, total > 0 ? `${formatBytes(sample.bytesDone)} / ${formatBytes(total)}` : "", speed, left]
