@@ -27,7 +27,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "extract", "dump", "progress", "full", "download", "list"];
+const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -264,6 +264,31 @@ function benchFiles(siteBytes) {
   const test = spawnSync("unzip", ["-tq", ours], { encoding: "utf8" });
   console.log(`  unzip -t on our archive: ${test.status === 0 ? "clean" : `FAILED ${test.stdout}`}`);
   return ours;
+}
+
+/**
+ * Verify after write: a backup reads its archive back before it is called completed. Priced as a share of
+ * writing that archive (level 6), the two taking turns; the read comes from the page cache, as in a backup.
+ */
+function benchVerify(siteBytes) {
+  console.log("Verify after write:");
+  const archive = path.join(out, "verify.zip");
+  const [write, read] = interleaved(
+    { label: "write (ours level 6)", fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(archive)} --level 6`), before: fresh(archive) },
+    { label: "read back (verify)", fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} verify --archive ${sh(archive)}`) },
+  );
+  fresh(archive)();
+  const share = read.seconds / write.seconds;
+  rows.push({
+    name: "verify after write",
+    inputMb: +(siteBytes / 1024 / 1024).toFixed(1),
+    costPercent: +(share * 100).toFixed(1),
+    note: `read back in ${read.seconds.toFixed(2)} s against ${write.seconds.toFixed(2)} s to write (level 6), peak RSS ${read.rssMb.toFixed(0)} MB`,
+    target: "< 15%",
+    met: share < 0.15,
+    oursSeconds: read.runs,
+    theirsSeconds: write.runs,
+  });
 }
 
 function benchExtract(archive, siteBytes) {
@@ -526,6 +551,7 @@ async function main() {
     if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
     // Extraction reads the archives the files measurement writes.
     const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
+    if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (["progress", "full", "download", "list"].some((job) => !skip.has(job))) {
