@@ -4,4 +4,7 @@ export async function register() {
   (await import("@/lib/http/connection-stamp")).installConnectionStamp();
   const { refuseToStartOnProblems } = await import("@/lib/startup-checks");
   await refuseToStartOnProblems();
+  // Housekeeping (dead jobs, archives dropped in by hand, owed mails) runs here, never in a page view.
+  const { startMaintenanceTimer } = await import("@/lib/backup/jobs/maintenance");
+  startMaintenanceTimer(5_000, (error) => console.error(`maintenance: ${error.message}`));
 }

@@ -45,7 +45,7 @@ test("an admin enables the module, backs up, watches it, downloads it and delete
   await page.screenshot({ path: `${shots}/backups.png`, fullPage: true });
   await expect(row).toContainText(E2E.admin.email);
 
-  await row.getByRole("link").click();
+  await row.getByRole("link", { name: fileName }).click();
   await expect(page.getByRole("heading", { name: fileName })).toBeVisible();
   await expect(page.getByTestId("backup-log")).toContainText("Completed");
   await page.screenshot({ path: `${shots}/backup-detail.png`, fullPage: true });

@@ -14,3 +14,9 @@ export function formatDuration(ms: number): string {
   const s = Math.round(ms / 1000);
   return s < 60 ? `${s} s` : `${Math.floor(s / 60)} min ${s % 60} s`;
 }
+
+/** A moment as people read it in this portal: UTC, to the minute or the second, e.g. "2026-12-01 07:47 UTC". */
+export function formatUtc(when: Date | string, precision: "minute" | "second" = "second"): string {
+  const iso = typeof when === "string" ? when : when.toISOString();
+  return `${iso.replace("T", " ").slice(0, precision === "minute" ? 16 : 19)} UTC`;
+}

@@ -3,6 +3,23 @@ import { z } from "zod";
 import { prisma } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { cronProblem } from "@/lib/schedule/plan";
+import { openSecret, sealSecret } from "@/lib/secret-box";
+
+/**
+ * Settings that hold passwords are stored sealed (lib/secret-box.ts), so the portal's database — which
+ * its own backups carry — never holds them in clear. The database URL is sealed whole: it carries its password.
+ */
+const SEALED_KEYS = new Set<string>(["smtpPassword", "databaseUrl"]);
+
+function storedValue(key: string, value: unknown): string {
+  return JSON.stringify(SEALED_KEYS.has(key) && typeof value === "string" ? sealSecret(value) : value);
+}
+
+function readStoredValue(key: string, stored: string): unknown {
+  const value = JSON.parse(stored) as unknown;
+  return SEALED_KEYS.has(key) && typeof value === "string" ? openSecret(value) : value;
+}
+import { databaseUrlHint, isKnownDatabaseUrl } from "@/lib/backup/database/registry";
 
 const commandPath = z
   .string()
@@ -17,9 +34,7 @@ export const databaseUrlSchema = z
   .string()
   .trim()
   .max(2000)
-  .refine((v) => v === "" || /^(file:|mysql:\/\/|mariadb:\/\/|postgres:\/\/|postgresql:\/\/)/.test(v), {
-    message: "Use file:, mysql://, mariadb://, postgres:// or postgresql:// (empty means the portal's own database)",
-  });
+  .refine((v) => isKnownDatabaseUrl(v), { error: () => databaseUrlHint() });
 
 const settingsFields = z.object({
   enableBackupModule: z.boolean(),
@@ -38,6 +53,9 @@ const settingsFields = z.object({
     .trim()
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Letters, digits, - and _ only (at most 40)"),
   deleteAfterDownload: z.boolean(),
+  verifyAfterBackup: z.boolean(),
+  drillSchedule: z.string().trim().max(100),
+  drillScratchDatabase: z.boolean(),
   compression: z.enum(["fast", "balanced", "small"]),
   maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
   smtpHost: z.string().trim().max(300).regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
@@ -53,7 +71,7 @@ const settingsFields = z.object({
 });
 
 export const settingsSchema = settingsFields.superRefine((s, ctx) => {
-  for (const key of ["scheduleDaily", "scheduleWeekly"] as const) {
+  for (const key of ["scheduleDaily", "scheduleWeekly", "drillSchedule"] as const) {
     const problem = cronProblem(s[key], s.scheduleTimezone);
     if (problem) ctx.addIssue({ code: "custom", path: [key], message: `Not a valid cron expression or time zone: ${problem}` });
   }
@@ -87,6 +105,10 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     backupDir: env.BACKUP_DIR ?? "var/backup",
     backupName: env.BACKUP_NAME ?? "safekeep",
     deleteAfterDownload: env.BACKUP_DELETE_AFTER_DOWNLOAD === "true",
+    verifyAfterBackup: env.BACKUP_VERIFY !== "false",
+    // Weekly, Monday 03:00 in the schedule's time zone: the newest backup restored into scratch places.
+    drillSchedule: env.BACKUP_DRILL_SCHEDULE ?? "0 3 * * 1",
+    drillScratchDatabase: env.BACKUP_DRILL_DATABASE === "true",
     compression: env.BACKUP_COMPRESSION === "fast" || env.BACKUP_COMPRESSION === "small" ? env.BACKUP_COMPRESSION : "balanced",
     maxBackups: Number(env.MAX_BACKUPS) > 0 ? Math.floor(Number(env.MAX_BACKUPS)) : 10,
     smtpHost: env.SMTP_HOST ?? "",
@@ -110,7 +132,7 @@ export async function loadSettings(): Promise<Settings> {
   const rows = await prisma.setting.findMany();
   const stored: Record<string, unknown> = {};
   for (const row of rows) {
-    if (row.key in defaults) stored[row.key] = JSON.parse(row.value);
+    if (row.key in defaults) stored[row.key] = readStoredValue(row.key, row.value);
   }
   // A stored value that no longer validates falls back to its default rather than breaking every page.
   const merged = { ...defaults, ...stored };
@@ -130,8 +152,8 @@ export async function saveSettings(changes: Partial<Settings>): Promise<void> {
     Object.entries(valid).map(([key, value]) =>
       prisma.setting.upsert({
         where: { key },
-        create: { key, value: JSON.stringify(value) },
-        update: { value: JSON.stringify(value) },
+        create: { key, value: storedValue(key, value) },
+        update: { value: storedValue(key, value) },
       }),
     ),
   );

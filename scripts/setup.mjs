@@ -26,6 +26,10 @@ const additions = [];
 if (!/^NEXTAUTH_SECRET=/m.test(existing) && !process.env.NEXTAUTH_SECRET) {
   additions.push(`NEXTAUTH_SECRET=${randomBytes(32).toString("base64url")}`);
 }
+// The key that seals stored secrets (SMTP, database and S3 passwords): keep a copy of .env for disaster recovery.
+if (!/^SAFEKEEP_SECRETS_KEY=/m.test(existing) && !process.env.SAFEKEEP_SECRETS_KEY) {
+  additions.push(`SAFEKEEP_SECRETS_KEY=${randomBytes(32).toString("base64url")}`);
+}
 if (!/^NEXTAUTH_URL=/m.test(existing) && !process.env.NEXTAUTH_URL) additions.push("NEXTAUTH_URL=http://localhost:3000");
 if (additions.length) {
   fs.writeFileSync(envFile, existing + (existing && !existing.endsWith("\n") ? "\n" : "") + additions.join("\n") + "\n", { mode: 0o600 });

@@ -1,6 +1,6 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
+import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
 import { startBackgroundBackup } from "@/lib/backup/jobs/start";
 import { loadSettings } from "@/lib/settings";
 import { clearSiteAndVar, configure, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";

@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { enqueueBackup, JobAlreadyRunningError, reapStaleJobs, START_TIMEOUT_MS } from "@/lib/backup/jobs/queue";
+import { enqueueBackup, JobAlreadyRunningError, START_TIMEOUT_MS } from "@/lib/backup/jobs/queue";
+import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
 import { partialFileNames } from "@/lib/backup/jobs/names";
 import { loadSettings } from "@/lib/settings";
 import { configure, resetBackups, testRoot } from "./helpers/fixtures";

@@ -6,6 +6,7 @@ import { prisma } from "@/lib/db";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { notifyJobEnded } from "@/lib/mail/notify";
+import { jobReport } from "@/lib/backup/jobs/report";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
 import { startSmtpServer, type ReceivedMail, type TestSmtpServer } from "./helpers/smtp";
@@ -87,7 +88,7 @@ describe("mails from the command line", () => {
     fs.rmSync(outbox, { recursive: true, force: true });
     const settings = await loadSettings();
     const done = await runBackup((await enqueueBackup(settings, user.id)).id, settings);
-    const where = await notifyJobEnded(done, settings);
+    const where = await notifyJobEnded(await jobReport(done, settings), settings);
     expect(where).toContain(outbox);
     expect(fs.statSync(outbox).mode & 0o777).toBe(0o700);
     expect(fs.statSync(where!).mode & 0o777).toBe(0o600);

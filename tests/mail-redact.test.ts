@@ -6,6 +6,7 @@ import { prisma } from "@/lib/db";
 import { logFileName } from "@/lib/backup/jobs/names";
 import { redactSecrets } from "@/lib/mail/compose";
 import { notifyJobEnded } from "@/lib/mail/notify";
+import { jobReport } from "@/lib/backup/jobs/report";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeUser, testRoot } from "./helpers/fixtures";
 
@@ -52,7 +53,7 @@ describe("no secret in a mail", () => {
       ["line one", `smtp login with ${SMTP_PASSWORD}`, "the database answered: no", "Failed: see above"].join("\n") + "\n",
     );
 
-    const file = await notifyJobEnded(job, settings);
+    const file = await notifyJobEnded(await jobReport(job, settings), settings);
     expect(file).toMatch(/\.eml$/);
     const raw = fs.readFileSync(file!, "utf8");
     const mail = await simpleParser(raw);

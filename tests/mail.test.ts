@@ -3,7 +3,7 @@ import path from "node:path";
 import { simpleParser } from "mailparser";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { afterJob } from "@/lib/backup/jobs/after-job";
+import { finishJob } from "@/lib/backup/jobs/run-job";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { loadSettings } from "@/lib/settings";
@@ -37,7 +37,7 @@ describe("notification mails", () => {
   async function backUpAs(userId: number | null) {
     const settings = await loadSettings();
     const done = await runBackup((await enqueueBackup(settings, userId)).id, settings);
-    await afterJob(done, settings);
+    await finishJob(done, settings);
     return done;
   }
 

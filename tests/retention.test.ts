@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
-import { afterJob } from "@/lib/backup/jobs/after-job";
+import { finishJob } from "@/lib/backup/jobs/run-job";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
 import { applyRetention } from "@/lib/backup/jobs/retention";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
@@ -11,7 +11,7 @@ import { configure, freshSite, makeFileTree, testRoot } from "./helpers/fixtures
 async function backUp() {
   const settings = await loadSettings();
   const done = await runBackup((await enqueueBackup(settings, null)).id, settings);
-  await afterJob(done, settings);
+  await finishJob(done, settings);
   return done;
 }
 

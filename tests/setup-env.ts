@@ -1,4 +1,5 @@
 import { execFileSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -10,6 +11,8 @@ process.env.SAFEKEEP_ROOT = root;
 process.env.SAFEKEEP_CLI = path.join(repoRoot, "dist/cli.mjs");
 process.env.DATABASE_URL = `file:${path.join(root, "portal.db")}`;
 process.env.BACKUP_RUNTIME_BINARY = process.execPath;
+// Stored secrets are sealed with this (the portal reads it from .env); the workers the tests start inherit it.
+process.env.SAFEKEEP_SECRETS_KEY ??= randomBytes(32).toString("base64url");
 for (const key of Object.keys(process.env)) {
   if (key.startsWith("BACKUP_") && key !== "BACKUP_RUNTIME_BINARY") delete process.env[key];
 }

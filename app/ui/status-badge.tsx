@@ -5,12 +5,16 @@ const styles: Record<string, string> = {
   failed: "bg-red-50 text-red-800 ring-red-300",
   cancelling: "bg-amber-50 text-amber-800 ring-amber-300",
   cancelled: "bg-amber-50 text-amber-800 ring-amber-300",
+  unverified: "bg-slate-100 text-slate-800 ring-slate-400",
 };
 
-export function StatusBadge({ status }: { status: string }) {
+/** `label` says more than the status where there is more to say ("completed with warnings"). */
+export function StatusBadge({ status, label }: { status: string; label?: string }) {
+  const warned = label !== undefined && label !== status;
   return (
-    <span data-testid="status" className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${styles[status] ?? styles.queued}`}>
-      {status}
+    <span data-testid="status" data-status={status}
+      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${warned ? "bg-amber-50 text-amber-900 ring-amber-300" : styles[status] ?? styles.queued}`}>
+      {label ?? status}
     </span>
   );
 }

@@ -1,11 +1,10 @@
 import { forbidden, notFound, redirect } from "next/navigation";
-import { NextResponse } from "next/server";
-import { decideAdminAccess, decideBackupAccess, messageFor, statusFor, type AccessDecision } from "@/lib/auth/access";
-import { currentUser } from "@/lib/auth/session";
-import { bearerToken, userForToken } from "@/lib/auth/tokens";
-import { refuseCrossOriginWrite } from "@/lib/http/same-origin";
-import { loadSettings, type Settings } from "@/lib/settings";
+import { decideAdminAccess, decideBackupAccess, type AccessDecision } from "@/lib/auth/access";
+import { requestSettings, requestUser } from "@/lib/auth/request-cache";
+import type { Settings } from "@/lib/settings";
 import type { PortalUser } from "@/lib/users";
+
+// Pages only. Server actions go through lib/auth/action.ts, route handlers through lib/auth/route.ts.
 
 export interface Granted {
   user: PortalUser;
@@ -20,56 +19,13 @@ function enforceOnPage(decision: AccessDecision, returnTo: string): void {
 
 /** For backup pages: 404 while disabled, sign-in when anonymous, 403 without access. */
 export async function requireBackupPage(returnTo: string): Promise<Granted> {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   enforceOnPage(decideBackupAccess(user, settings), returnTo);
   return { user: user!, settings };
 }
 
 export async function requireAdminPage(returnTo: string): Promise<Granted> {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   enforceOnPage(decideAdminAccess(user), returnTo);
   return { user: user!, settings };
-}
-
-export type Denied = { ok: false; status: number; message: string };
-
-async function check(
-  decide: (user: PortalUser | null, settings: Settings) => AccessDecision,
-  findUser: () => Promise<PortalUser | null> = currentUser,
-) {
-  const [user, settings] = await Promise.all([findUser(), loadSettings()]);
-  const decision = decide(user, settings);
-  if (decision === "ok") return { ok: true as const, user: user!, settings };
-  return { ok: false as const, status: statusFor[decision], message: messageFor[decision] };
-}
-
-/** For server actions: every action is a public POST endpoint, so each one calls this first. */
-export function checkBackupAccess(): Promise<({ ok: true } & Granted) | Denied> {
-  return check(decideBackupAccess);
-}
-
-export function checkAdminAccess(): Promise<({ ok: true } & Granted) | Denied> {
-  return check((user) => decideAdminAccess(user));
-}
-
-export function jsonError(status: number, code: string, message: string): NextResponse {
-  return NextResponse.json({ error: { code, message } }, { status });
-}
-
-type RouteContext<P> = { params: Promise<P> };
-
-/** Wraps a route handler once so no route can forget the check. */
-export function withBackupAccess<P>(
-  handler: (request: Request, granted: Granted, params: P) => Promise<Response>,
-): (request: Request, context: RouteContext<P>) => Promise<Response> {
-  return async (request, context) => {
-    // API callers sign in with the session cookie or a personal token; a token, once sent, must be valid.
-    const token = bearerToken(request);
-    const access = await check(decideBackupAccess, token === undefined ? currentUser : () => userForToken(token));
-    if (!access.ok) {
-      const code = access.status === 404 ? "not_found" : access.status === 401 ? "unauthenticated" : "forbidden";
-      return jsonError(access.status, code, access.message);
-    }
-    return refuseCrossOriginWrite(request, token !== undefined) ?? handler(request, access, await context.params);
-  };
 }

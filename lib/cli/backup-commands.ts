@@ -1,9 +1,10 @@
 import { parseArgs } from "node:util";
 import { prisma, type Backup } from "@/lib/db";
 import { loadSettings } from "@/lib/settings";
-import { enqueueBackup, JobAlreadyRunningError, reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { runBackup } from "@/lib/backup/jobs/run-backup";
-import { afterJob } from "@/lib/backup/jobs/after-job";
+import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
+import { runMaintenance } from "@/lib/backup/jobs/maintenance";
+import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
+import { runJob } from "@/lib/backup/jobs/run-job";
 import { formatBytes } from "@/lib/format";
 
 function summary(backup: Backup) {
@@ -33,8 +34,7 @@ export async function backupCreate(args: string[]): Promise<number> {
   }
   if (!values.json) console.log(`Backing up to ${queued.fileName} ...`);
   const started = Date.now();
-  const done = await runBackup(queued.id, settings);
-  await afterJob(done, settings);
+  const done = await runJob(queued.id, { settings });
   const seconds = (Date.now() - started) / 1000;
   if (values.json) {
     console.log(JSON.stringify({ ...summary(done), durationSeconds: seconds }));
@@ -67,9 +67,10 @@ export async function backupList(args: string[]): Promise<number> {
 export async function backupRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
-  if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run needs a backup id");
+  if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run and job:run need a job id");
   const settings = await loadSettings();
-  const done = await runBackup(id, settings);
-  await afterJob(done, settings);
+  const done = await runJob(id, { settings });
+  // The worker is a good moment for the housekeeping a portal-less install would otherwise never get.
+  await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;
 }

@@ -21,6 +21,7 @@ export async function backupVerify(args: string[]): Promise<number> {
   }
   const m = archive.manifest;
   const sha256 = await sha256OfFile(path.resolve(file));
+  await markVerifiedIfListed(path.resolve(file), sha256, m.createdAt);
   const bytes = m.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
     console.log(JSON.stringify({ ok: true, sha256, createdAt: m.createdAt, database: m.database, roots: m.source.fileRoots, files: m.files.length, bytes }));
@@ -37,26 +38,56 @@ export async function backupVerify(args: string[]): Promise<number> {
   return 0;
 }
 
+/** An archive of the backup directory listed as "not verified" becomes a backup once this check passes. */
+async function markVerifiedIfListed(file: string, sha256: string, createdAt: string): Promise<void> {
+  try {
+    const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
+    if (path.dirname(file) !== resolvedBackupDir(await loadSettings())) return;
+    const { prisma } = await import("@/lib/db");
+    await prisma.backup.updateMany({
+      where: { fileName: path.basename(file), status: "unverified" },
+      data: { status: "completed", phase: "done", percent: 100, sha256, createdAt: new Date(createdAt), error: null },
+    });
+  } catch {
+    // Verifying needs no portal database (disaster recovery): without one there is no list to update.
+  }
+}
+
 function reportRejected(error: Error, json?: boolean): number {
   if (json) console.log(JSON.stringify({ ok: false, error: error.message }));
   else console.error(`REFUSED: ${error.message}`);
   return 1;
 }
 
+/** `--map label=path`, repeatable: where a root the configuration does not have goes (disaster recovery). */
+function parseRootMap(values: string[] | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of values ?? []) {
+    const cut = value.indexOf("=");
+    if (cut <= 0 || cut === value.length - 1) throw new Error(`--map takes label=folder (got ${value})`);
+    const label = value.slice(0, cut);
+    if (map.has(label)) throw new Error(`--map names ${label} twice`);
+    map.set(label, path.resolve(value.slice(cut + 1)));
+  }
+  return map;
+}
+
 /**
- * `backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]`: restores in the
- * foreground. Works from an archive alone, once `npm run setup` has made an empty portal database.
+ * `backup:restore <file> [--only database|files] [--map label=folder]… [--yes] [--no-safety-backup]`:
+ * restores in the foreground. Works from an archive alone, once `npm run setup` has made an empty portal
+ * database. Folders go back to the configured roots of the same label, or where `--map` says.
  */
 export async function backupRestore(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { only: { type: "string" }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
+    options: { only: { type: "string" }, map: { type: "string", multiple: true }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
   });
   const source = positionals[0];
   if (!source) throw new Error("backup:restore needs an archive: a file name in the backup directory or a path");
   const parts = values.only === undefined ? "both" : values.only;
   if (parts !== "both" && parts !== "database" && parts !== "files") throw new Error("--only takes database or files");
+  const rootMap = parseRootMap(values.map);
 
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
   const { inspectArchive } = await import("@/lib/backup/restore/inspect");
@@ -66,7 +97,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   archive.close();
-  const plan = planRestore(archive.manifest, settings, parts);
+  const plan = planRestore(archive.manifest, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 
   console.log(`Restore from ${file} (made ${archive.manifest.createdAt}):`);
@@ -86,7 +117,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     }
   }
   const { enqueueRestore, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
-  const { runRestore } = await import("@/lib/backup/restore/run-restore");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
   const inBackupDir = path.dirname(file) === resolvedBackupDir(settings);
   let job;
   try {
@@ -98,8 +129,7 @@ export async function backupRestore(args: string[]): Promise<number> {
     }
     throw error;
   }
-  const done = await runRestore(job.id, { safetyBackup: !values["no-safety-backup"] }, settings);
-  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
+  const done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
   if (done.status === "completed") {
     console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
     return 0;
@@ -112,10 +142,11 @@ export async function restoreRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("restore:run needs a restore id");
-  const { runRestore } = await import("@/lib/backup/restore/run-restore");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
+  const { runMaintenance } = await import("@/lib/backup/jobs/maintenance");
   const { loadSettings } = await import("@/lib/settings");
   const settings = await loadSettings();
-  const done = await runRestore(id, { safetyBackup: true }, settings);
-  await (await import("@/lib/backup/jobs/after-job")).afterJob(done, settings);
+  const done = await runJob(id, { settings, safetyBackup: true });
+  await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;
 }

@@ -1,4 +1,5 @@
 import { parseArgs } from "node:util";
+import { runMaintenance } from "@/lib/backup/jobs/maintenance";
 import { tick } from "@/lib/schedule/runner";
 
 /**
@@ -10,6 +11,7 @@ export async function scheduleRun(args: string[]): Promise<number> {
   const intervalMs = Math.max(5, Number(values.interval) || 30) * 1000;
   const look = async () => {
     try {
+      await runMaintenance();
       for (const o of await tick()) console.log(`${new Date().toISOString()} ${o.schedule} run for ${o.slot}: ${o.result} (${o.detail})`);
     } catch (error) {
       console.error(`${new Date().toISOString()} schedule: ${(error as Error).message}`);

@@ -1,20 +1,23 @@
 import { z } from "zod";
+import { SafekeepError } from "@/lib/errors";
 
 export const MAX_JSON_BODY_BYTES = 16 * 1024;
 
-export class BodyError extends Error {
-  constructor(readonly status: 400 | 413 | 415, message: string) {
-    super(message);
-  }
+/** `invalidCode`: what a body that parses but does not fit the schema is (400 for "send nothing", 422 for a form-like request). */
+interface BodyOptions {
+  maxBytes?: number;
+  invalidCode?: "bad_request" | "invalid";
 }
 
 /**
  * Reads an optional JSON body, stopping at `maxBytes` whatever Content-Length claims, then validates it.
  * An empty body counts as `{}`.
  */
-export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, maxBytes = MAX_JSON_BODY_BYTES): Promise<z.infer<T>> {
+export async function readJsonBody<T extends z.ZodType>(request: Request, schema: T, options: BodyOptions = {}): Promise<z.infer<T>> {
+  const maxBytes = options.maxBytes ?? MAX_JSON_BODY_BYTES;
+  const tooLarge = () => new SafekeepError("too_large", `The request body is larger than ${maxBytes} bytes`);
   const declared = Number(request.headers.get("content-length") ?? 0);
-  if (declared > maxBytes) throw new BodyError(413, `The request body is larger than ${maxBytes} bytes`);
+  if (declared > maxBytes) throw tooLarge();
   const chunks: Uint8Array[] = [];
   let size = 0;
   if (request.body) {
@@ -25,7 +28,7 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
       size += value.byteLength;
       if (size > maxBytes) {
         await reader.cancel();
-        throw new BodyError(413, `The request body is larger than ${maxBytes} bytes`);
+        throw tooLarge();
       }
       chunks.push(value);
     }
@@ -33,18 +36,21 @@ export async function readJsonBody<T extends z.ZodType>(request: Request, schema
   const text = Buffer.concat(chunks).toString("utf8").trim();
   if (text !== "") {
     const type = request.headers.get("content-type") ?? "";
-    if (!/^application\/json\b/i.test(type)) throw new BodyError(415, "Send the body as application/json");
+    if (!/^application\/json\b/i.test(type)) throw new SafekeepError("unsupported_media_type", "Send the body as application/json");
   }
   let data: unknown = {};
   if (text !== "") {
     try {
       data = JSON.parse(text);
     } catch {
-      throw new BodyError(400, "The request body is not valid JSON");
+      throw new SafekeepError("bad_request", "The request body is not valid JSON");
     }
   }
   const parsed = schema.safeParse(data);
-  if (!parsed.success) throw new BodyError(400, `Invalid request body: ${parsed.error.issues[0]!.message}`);
+  if (!parsed.success) {
+    const detail = parsed.error.issues.map((i) => (i.path.length ? `${i.path.join(".")}: ${i.message}` : i.message)).join("; ");
+    throw new SafekeepError(options.invalidCode ?? "bad_request", `Invalid request body: ${detail}`);
+  }
   return parsed.data;
 }
 

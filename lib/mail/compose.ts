@@ -1,4 +1,5 @@
-import type { Backup } from "@/lib/db";
+import type { JobReport } from "@/lib/backup/jobs/report";
+import { statusLabel } from "@/lib/backup/jobs/status";
 import { formatBytes, formatDuration } from "@/lib/format";
 
 export interface Mail {
@@ -31,7 +32,7 @@ export function withoutSecrets(mail: Mail, secrets: string[]): Mail {
 }
 
 /** The mail sent when a backup or a restore ends: what happened, and a link to it in the portal. */
-export function composeJobMail(job: Backup, appUrl: string, logTail: string): Mail {
+export function composeJobMail({ job, logTail, steps }: JobReport, appUrl: string): Mail {
   const what = job.kind === "restore" ? "Restore" : job.kind === "safety" ? "Safety backup" : "Backup";
   const ok = job.status === "completed";
   const link = `${appUrl}/backups/${job.id}`;
@@ -39,16 +40,17 @@ export function composeJobMail(job: Backup, appUrl: string, logTail: string): Ma
   const facts: [string, string][] = [
     ["Name", job.fileName],
     ...(job.kind === "restore" ? ([["Restored from", job.sourceFileName ?? "—"]] as [string, string][]) : []),
-    ["Status", job.status],
+    ["Status", statusLabel(job)],
     ...(job.sizeBytes !== null ? ([["Size", formatBytes(job.sizeBytes)]] as [string, string][]) : []),
     ["Duration", duration],
     ...(job.sha256 ? ([["SHA-256", job.sha256]] as [string, string][]) : []),
+    ...steps.map((s): [string, string] => [`After the job: ${s.name}`, s.state === "failed" ? `FAILED: ${s.detail}` : s.detail]),
   ];
-  const subject = ok ? `${what} completed: ${job.fileName}` : `${what} ${job.status.toUpperCase()}: ${job.fileName}`;
+  const subject = ok ? `${what} ${statusLabel(job)}: ${job.fileName}` : `${what} ${job.status.toUpperCase()}: ${job.fileName}`;
   const lastLines = ok ? "" : logTail.trim().split("\n").slice(-20).join("\n");
   const text = redactSecrets(
     [
-      `${what} ${job.status}.`,
+      `${what} ${statusLabel(job)}.`,
       "",
       ...facts.map(([k, v]) => `${k}: ${v}`),
       ...(job.error ? ["", `Error: ${job.error}`] : []),
@@ -58,7 +60,7 @@ export function composeJobMail(job: Backup, appUrl: string, logTail: string): Ma
     ].join("\n"),
   );
   const html = redactSecrets(`<!doctype html><html><body style="font-family: system-ui, sans-serif; color: #0f172a">
-<h1 style="font-size: 18px">${escapeHtml(what)} ${escapeHtml(job.status)}</h1>
+<h1 style="font-size: 18px">${escapeHtml(what)} ${escapeHtml(statusLabel(job))}</h1>
 <table style="border-collapse: collapse; font-size: 14px">${facts
     .map(([k, v]) => `<tr><th style="text-align: left; padding: 2px 12px 2px 0">${escapeHtml(k)}</th><td style="font-family: monospace">${escapeHtml(v)}</td></tr>`)
     .join("")}</table>

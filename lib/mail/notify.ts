@@ -1,9 +1,7 @@
-import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
 import { appUrl } from "@/lib/config";
-import { logFileName } from "@/lib/backup/jobs/names";
-import { readLogTail } from "@/lib/backup/jobs/log";
-import { resolvedBackupDir, type Settings } from "@/lib/settings";
+import type { JobReport } from "@/lib/backup/jobs/report";
+import type { Settings } from "@/lib/settings";
 import { composeJobMail, redactSecrets, withoutSecrets } from "@/lib/mail/compose";
 import { sendMail } from "@/lib/mail/send";
 
@@ -33,12 +31,12 @@ function knownSecrets(settings: Settings): string[] {
  * Mails the end of a job. Never throws: a mail that cannot be sent is recorded on the job and shown on
  * its page, and the job keeps its own outcome.
  */
-export async function notifyJobEnded(job: Backup, settings: Settings): Promise<string | null> {
+export async function notifyJobEnded(report: JobReport, settings: Settings): Promise<string | null> {
+  const { job } = report;
   try {
     const to = await recipientsFor(job, settings);
     if (to.length === 0) return null;
-    const logTail = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(job.fileName)), 16 * 1024);
-    const where = await sendMail(settings, to, withoutSecrets(composeJobMail(job, appUrl(), logTail), knownSecrets(settings)));
+    const where = await sendMail(settings, to, withoutSecrets(composeJobMail(report, appUrl()), knownSecrets(settings)));
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: null } });
     return where;
   } catch (error) {

@@ -1,7 +1,6 @@
 import { prisma } from "@/lib/db";
-import { afterJob } from "@/lib/backup/jobs/after-job";
 import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
-import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { runJob } from "@/lib/backup/jobs/run-job";
 import { loadSettings, type Settings } from "@/lib/settings";
 import { dueSlot, type ScheduleName } from "@/lib/schedule/plan";
 
@@ -21,8 +20,7 @@ export type TickOutcome = { schedule: ScheduleName; slot: string; result: "compl
 
 async function runScheduledBackup(settings: Settings): Promise<Omit<TickOutcome, "schedule" | "slot">> {
   try {
-    const done = await runBackup((await enqueueBackup(settings, null)).id, settings);
-    await afterJob(done, settings);
+    const done = await runJob((await enqueueBackup(settings, null)).id, { settings });
     return { result: done.status === "completed" ? "completed" : "failed", detail: done.error ?? done.fileName };
   } catch (error) {
     if (error instanceof JobAlreadyRunningError) return { result: "skipped", detail: error.message };

@@ -1,6 +1,8 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { requireAdminPage } from "@/lib/auth/guards";
+import { DataTable, type Column } from "@/app/ui/data-table";
+import { When } from "@/app/ui/when";
 import { auditFilterSchema, queryAudit, type AuditFilter } from "@/lib/audit-query";
 
 export const metadata: Metadata = { title: "Audit trail" };
@@ -11,6 +13,16 @@ function pageLink(filter: AuditFilter, page: number): string {
   params.set("page", String(page));
   return `/audit?${params}`;
 }
+
+type AuditRow = Awaited<ReturnType<typeof queryAudit>>["rows"][number];
+
+const columns: Column<AuditRow>[] = [
+  { header: "When", className: "whitespace-nowrap", cell: (e) => <When at={e.at} /> },
+  { header: "Who", className: "break-all", cell: (e) => e.actorEmail ?? "—" },
+  { header: "Action", className: "font-mono text-xs", cell: (e) => e.action },
+  { header: "Target", className: "break-all font-mono text-xs", cell: (e) => e.target ?? "—" },
+  { header: "From", className: "font-mono text-xs", cell: (e) => e.ip ?? "—" },
+];
 
 const input = "mt-1 block rounded border border-slate-300 px-2 py-1 text-sm";
 
@@ -40,32 +52,8 @@ export default async function AuditPage({ searchParams }: { searchParams: Promis
         <button type="submit" className="rounded bg-blue-700 px-3 py-1.5 text-sm font-medium text-white hover:bg-blue-800">Filter</button>
         <Link href="/audit" className="text-sm text-blue-700 underline">Clear</Link>
       </form>
-      <div className="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50 text-slate-600">
-            <tr>
-              <th className="px-3 py-2 font-medium">When (UTC)</th>
-              <th className="px-3 py-2 font-medium">Who</th>
-              <th className="px-3 py-2 font-medium">Action</th>
-              <th className="px-3 py-2 font-medium">Target</th>
-              <th className="px-3 py-2 font-medium">From</th>
-            </tr>
-          </thead>
-          <tbody>
-            {rows.length === 0 && (
-              <tr><td colSpan={5} className="px-3 py-6 text-center text-slate-500">No events match.</td></tr>
-            )}
-            {rows.map((e) => (
-              <tr key={e.id} data-testid="audit-row" className="border-b border-slate-100 last:border-0">
-                <td className="px-3 py-2 whitespace-nowrap"><time dateTime={e.at.toISOString()}>{e.at.toISOString().replace("T", " ").slice(0, 19)}</time></td>
-                <td className="px-3 py-2 break-all">{e.actorEmail ?? "—"}</td>
-                <td className="px-3 py-2 font-mono text-xs">{e.action}</td>
-                <td className="px-3 py-2 break-all font-mono text-xs">{e.target ?? "—"}</td>
-                <td className="px-3 py-2 font-mono text-xs">{e.ip ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="mt-4">
+        <DataTable rows={rows} rowKey={(e) => e.id} rowTestId="audit-row" columns={columns} empty="No events match." />
       </div>
       <nav aria-label="Pages" className="mt-3 flex items-center gap-3 text-sm">
         {filter.page > 1 && <Link href={pageLink(filter, filter.page - 1)} className="text-blue-700 underline">Newer</Link>}

@@ -2,15 +2,15 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { z } from "zod";
 import { requireBackupPage } from "@/lib/auth/guards";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { reindexBackupDir } from "@/lib/backup/restore/reindex";
-import { backupHealth } from "@/lib/backup/jobs/health";
+import { backupHealth, isActive, listJobs, type BackupView } from "@/lib/backup";
 import { HealthBar } from "@/app/ui/health-bar";
-import { isActive, listBackups } from "@/lib/backup/jobs/list";
 import { formatBytes } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
+import { DataTable, type Column } from "@/app/ui/data-table";
+import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
 import { CreateBackupForm } from "./create-backup-form";
+import { DrillForm } from "./drill-form";
 
 export const metadata: Metadata = { title: "Backups" };
 
@@ -19,53 +19,53 @@ const querySchema = z.object({
   deleted: z.string().max(200).optional().catch(undefined),
 });
 
+const columns: Column<BackupView>[] = [
+  {
+    header: "Name",
+    className: "font-mono text-xs break-all",
+    cell: (b) => (
+      <span>
+        <Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
+        {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px]">pinned</span>}
+        {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}
+      </span>
+    ),
+  },
+  { header: "Size", className: "whitespace-nowrap", cell: (b) => (b.sizeBytes === null ? "—" : formatBytes(b.sizeBytes)) },
+  { header: "Created", className: "whitespace-nowrap", cell: (b) => <When at={b.createdAt} /> },
+  { header: "By", cell: (b) => b.requestedBy ?? (b.kind === "backup" ? "command line" : b.kind) },
+  { header: "Status", cell: (b) => (isActive(b.status) ? <LiveProgress initial={b} /> : <StatusBadge status={b.status} label={b.statusLabel} />) },
+  {
+    header: "Download",
+    cell: (b) =>
+      b.status === "completed" && b.kind !== "restore" ? (
+        <a href={`/api/v1/backups/download/${encodeURIComponent(b.fileName)}`} download aria-label={`Download backup ${b.id}`}
+          className="rounded border border-blue-300 px-2 py-1 text-xs font-medium text-blue-800 hover:bg-blue-50">Download</a>
+      ) : "—",
+  },
+];
+
 export default async function BackupsPage({ searchParams }: { searchParams: Promise<Record<string, string>> }) {
   const { settings } = await requireBackupPage("/backups");
   const query = querySchema.parse(await searchParams);
-  await reapStaleJobs(settings);
-  await reindexBackupDir(settings);
-  const [{ items, total, pages }, health] = await Promise.all([listBackups(query.page), backupHealth(settings)]);
+  const [{ items, total, pages }, health] = await Promise.all([listJobs(query.page), backupHealth(settings)]);
 
   return (
     <section>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold">Backups</h1>
-        <CreateBackupForm />
+        <div className="flex flex-wrap items-start gap-2">
+          <DrillForm />
+          <CreateBackupForm />
+        </div>
       </div>
       <HealthBar health={health} />
       {query.deleted && (
         <p role="status" className="mt-3 rounded bg-green-50 px-3 py-2 text-sm text-green-800">Deleted {query.deleted}.</p>
       )}
-      <div className="mt-4 overflow-x-auto rounded-lg border border-slate-200 bg-white">
-        <table className="w-full text-left text-sm">
-          <thead className="border-b border-slate-200 bg-slate-50 text-slate-600">
-            <tr>
-              <th className="px-3 py-2 font-medium">Name</th>
-              <th className="px-3 py-2 font-medium">Size</th>
-              <th className="px-3 py-2 font-medium">Created</th>
-              <th className="px-3 py-2 font-medium">By</th>
-              <th className="px-3 py-2 font-medium">Status</th>
-            </tr>
-          </thead>
-          <tbody>
-            {items.length === 0 && (
-              <tr><td colSpan={5} className="px-3 py-6 text-center text-slate-500">No backups yet. Press Create backup to make the first.</td></tr>
-            )}
-            {items.map((b) => (
-              <tr key={b.id} data-testid="backup-row" className="border-b border-slate-100 last:border-0">
-                <td className="px-3 py-2 font-mono text-xs"><Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
-                  {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px]">pinned</span>}
-                  {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}</td>
-                <td className="px-3 py-2 whitespace-nowrap">{b.sizeBytes === null ? "—" : formatBytes(b.sizeBytes)}</td>
-                <td className="px-3 py-2 whitespace-nowrap"><time dateTime={b.createdAt}>{b.createdAt.replace("T", " ").slice(0, 19)} UTC</time></td>
-                <td className="px-3 py-2">{b.requestedBy ?? (b.kind === "backup" ? "command line" : b.kind)}</td>
-                <td className="px-3 py-2">
-                  {isActive(b.status) ? <LiveProgress initial={b} /> : <StatusBadge status={b.status} />}
-                </td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
+      <div className="mt-4">
+        <DataTable rows={items} rowKey={(b) => b.id} rowTestId="backup-row" columns={columns}
+          empty="No backups yet. Press Create backup to make the first." />
       </div>
       {pages > 1 && (
         <nav aria-label="Pages" className="mt-3 flex items-center gap-3 text-sm">

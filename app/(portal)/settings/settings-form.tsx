@@ -2,6 +2,7 @@
 
 import { useActionState } from "react";
 import type { Settings } from "@/lib/settings";
+import { formatUtc } from "@/lib/format";
 import { saveSettingsAction, type SettingsResult } from "./actions";
 
 const input = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm";
@@ -23,7 +24,7 @@ function RunTimes({ label, runs }: { label: string; runs: string[] }) {
   if (runs.length === 0) return <p className="mt-1 text-xs text-slate-500">{label}: off</p>;
   return (
     <p className="mt-1 text-xs text-slate-500" data-testid={`next-${label}`}>
-      Next runs: {runs.map((r) => r.replace("T", " ").slice(0, 16) + " UTC").join(" · ")}
+      Next runs: {runs.map((r) => formatUtc(r, "minute")).join(" · ")}
     </p>
   );
 }
@@ -86,6 +87,10 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
         <label className="flex items-center gap-2">
           <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
           <span>Delete a backup once it has been downloaded</span>
+        </label>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="verifyAfterBackup" name="verifyAfterBackup" defaultChecked={settings.verifyAfterBackup} />
+          <span>Read every backup back before calling it completed (recommended: a backup that says completed can be restored)</span>
         </label>
         <Field name="runtimeBinary" label="Runtime binary" errors={errors.runtimeBinary} hint="The Node.js binary that runs the background process.">
           <input id="runtimeBinary" name="runtimeBinary" defaultValue={settings.runtimeBinary} className={input} />

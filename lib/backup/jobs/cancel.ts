@@ -1,10 +1,12 @@
 import { prisma, type Backup } from "@/lib/db";
+import { notFound, SafekeepError } from "@/lib/errors";
+import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import type { Settings } from "@/lib/settings";
 import { markCancelled } from "@/lib/backup/jobs/queue";
 import { stopTree } from "@/lib/backup/jobs/process-tree";
+import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
 
-export class BackupNotActiveError extends Error {}
 
 /** How long a worker gets to stop on SIGTERM before it is killed. */
 export const CANCEL_GRACE_MS = 5000;
@@ -20,20 +22,21 @@ export async function cancelBackup(id: number, settings: Settings, by: string, g
   const claimed = await prisma.backup.updateMany({
     where: {
       id,
-      status: { in: ["queued", "running"] },
+      status: { in: WORKING_STATUSES },
       OR: [{ kind: { not: "restore" } }, { phase: { notIn: RESTORE_CHANGING_PHASES } }],
     },
     data: { status: "cancelling", error: `Cancelled by ${by}` },
   });
   const backup = await prisma.backup.findUnique({ where: { id } });
-  if (!backup) throw new BackupNotActiveError("No such backup");
+  if (!backup) throw notFound("No such backup");
   if (claimed.count === 0 && backup.kind === "restore" && backup.status === "running") {
-    throw new BackupNotActiveError("This restore is replacing data now and cannot be stopped; it finishes, or puts everything back if it fails.");
+    throw new SafekeepError("not_active", "This restore is replacing data now and cannot be stopped; it finishes, or puts everything back if it fails.");
   }
   if (claimed.count === 0 && backup.status !== "cancelling") {
-    throw new BackupNotActiveError(`Backup ${backup.fileName} is ${backup.status}; only a queued or running backup can be cancelled.`);
+    throw new SafekeepError("not_active", `Backup ${backup.fileName} is ${backup.status}; only a queued or running backup can be cancelled.`);
   }
   if (backup.pid) await stopTree(backup.pid, graceMs);
+  await removeStaleCredentials();
   if (backup.kind === "restore") await cleanUpDeadRestore(settings, backup.id);
   await markCancelled(backup, settings);
   return prisma.backup.findUniqueOrThrow({ where: { id } });

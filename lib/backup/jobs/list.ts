@@ -1,12 +1,20 @@
 import { prisma, type Backup } from "@/lib/db";
+import { parseSteps } from "@/lib/backup/jobs/report";
+import type { StepRecord } from "@/lib/backup/jobs/steps/types";
+import { statusLabel, type JobKind, type JobStatus } from "@/lib/backup/jobs/status";
 
 export const PAGE_SIZE = 25;
 
 export interface BackupView {
   id: number;
   fileName: string;
-  kind: string;
-  status: string;
+  kind: JobKind;
+  status: JobStatus;
+  /** The status as people read it: "completed with warnings" when the archive could not keep everything. */
+  statusLabel: string;
+  warningCount: number;
+  /** The post-job steps' outcomes (retention, notify, …). */
+  steps: StepRecord[];
   phase: string;
   percent: number;
   bytesDone: number;
@@ -29,8 +37,11 @@ export function toView(backup: Backup & { requestedBy?: { email: string } | null
   return {
     id: backup.id,
     fileName: backup.fileName,
-    kind: backup.kind,
-    status: backup.status,
+    kind: backup.kind as JobKind,
+    status: backup.status as JobStatus,
+    statusLabel: statusLabel(backup),
+    warningCount: backup.warningCount,
+    steps: parseSteps(backup.steps),
     phase: backup.phase,
     percent: backup.percent,
     bytesDone: backup.bytesDone,
@@ -66,8 +77,4 @@ export async function listBackups(page: number): Promise<{ items: BackupView[]; 
 export async function findBackupView(id: number): Promise<BackupView | null> {
   const row = await prisma.backup.findUnique({ where: { id }, include: { requestedBy: { select: { email: true } } } });
   return row ? toView(row) : null;
-}
-
-export function isActive(status: string): boolean {
-  return status === "queued" || status === "running" || status === "cancelling";
 }

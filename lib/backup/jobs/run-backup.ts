@@ -1,19 +1,20 @@
-import { writeFile } from "node:fs/promises";
-import path from "node:path";
+import { rm, writeFile } from "node:fs/promises";
+import { formatBytes } from "@/lib/format";
 import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
-import { dumperFor } from "@/lib/backup/database/dumpers";
+import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
 import { openBackupLog } from "@/lib/backup/jobs/log";
-import { checksumFileName, logFileName, partialFileNames } from "@/lib/backup/jobs/names";
-import { ensurePrivateDir } from "@/lib/backup/jobs/paths";
+import { ensurePrivateDir, jobFiles } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
 import { walkRoots } from "@/lib/backup/archive/walk";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
+import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
+import type { BackupLog } from "@/lib/backup/jobs/log";
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -29,15 +30,16 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   const backup = await prisma.backup.findUniqueOrThrow({ where: { id } });
 
   const dir = resolvedBackupDir(settings);
+  const files = jobFiles(dir, backup.fileName);
   const progress = new ProgressReporter(id);
   progress.start();
-  let log = openBackupLog(path.join(dir, logFileName(backup.fileName)));
+  let log = openBackupLog(files.log);
   let walkSpool: FileSpool | null = null;
   try {
     await ensurePrivateDir(dir);
     log.info(`Backup ${backup.fileName} started by process ${process.pid}`);
     progress.setPhase("scanning");
-    const [partFile, dbWorkFile, walkFile] = partialFileNames(backup.fileName).map((name) => path.join(dir, name));
+    const [partFile, dbWorkFile, walkFile] = files.partials;
     walkSpool = await FileSpool.create(walkFile!);
     const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir], walkSpool);
     for (const warning of walk.warnings) log.warn(warning);
@@ -46,7 +48,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
 
     const result = await writeBackupArchive({
       partFile,
-      outFile: path.join(dir, backup.fileName),
+      outFile: files.archive,
       backupName: settings.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
@@ -58,8 +60,10 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         holdForTests(phase);
       },
     });
+    const backedUp = progress.bytesDone;
+    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, backedUp, progress, log);
     await progress.stop();
-    await writeFile(path.join(dir, checksumFileName(backup.fileName)), `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
+    await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${result.fileCount} files, ${result.size} bytes, sha256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({
@@ -68,10 +72,11 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         status: "completed",
         phase: "done",
         percent: 100,
-        bytesDone: progress.bytesDone,
-        bytesTotal: progress.bytesDone,
+        bytesDone: backedUp,
+        bytesTotal: backedUp,
         sizeBytes: result.size,
         sha256: result.sha256,
+        warningCount: result.warnings.length,
         finishedAt: new Date(),
         heartbeatAt: new Date(),
         exclusiveSlot: null,
@@ -90,5 +95,24 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     return prisma.backup.findUniqueOrThrow({ where: { id } });
   } finally {
     await walkSpool?.dispose();
+  }
+}
+
+/**
+ * A backup is completed only once its own archive has been read back as a restore would read it; one
+ * that fails is no backup at all (the failure says why, and the archive is removed).
+ */
+async function verifyBeforeCompleting(archive: string, bytes: number, progress: ProgressReporter, log: BackupLog): Promise<void> {
+  progress.bytesDone = 0;
+  progress.bytesTotal = bytes;
+  progress.setPhase("verifying");
+  holdForTests("verifying");
+  const started = Date.now();
+  try {
+    const verified = await verifyWrittenArchive(archive, (n) => progress.add(n));
+    log.info(`Verified: every entry read back matches its SHA-256 (${formatBytes(verified.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
+  } catch (error) {
+    await rm(archive, { force: true });
+    throw new Error(`The archive failed its check after writing, so it was removed: ${(error as Error).message}`);
   }
 }

@@ -1,8 +1,8 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
-import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { backupFileNameSchema, checksumFileName, isSafetyArchive } from "@/lib/backup/jobs/names";
+import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
 async function recordedChecksum(dir: string, fileName: string): Promise<string | null> {
@@ -11,8 +11,10 @@ async function recordedChecksum(dir: string, fileName: string): Promise<string |
 }
 
 /**
- * Brings the list in line with the archives on disk: an archive without a record (dropped in by hand,
- * or made after the backup that a restored portal database came from) gets one, from its manifest.
+ * Brings the list in line with the archives on disk: an archive without a record (dropped in by hand, or
+ * copied back from elsewhere) is listed as "not verified" — never as a completed backup — until a verify
+ * job (the page's Verify button, or `backup:verify`) has read it back whole. Only names and sizes are read
+ * here: no archive is opened, so a tick stays cheap whatever was dropped in.
  */
 export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   const dir = resolvedBackupDir(settings);
@@ -23,23 +25,18 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   );
   const added: string[] = [];
   for (const name of names.filter((n) => !known.has(n))) {
-    const file = path.join(dir, name);
-    const archive = await inspectArchive(file).catch(() => null);
-    if (!archive) continue; // Not one of ours, or damaged: it stays out of the list.
-    archive.close();
-    const stat = await fs.stat(file);
-    const createdAt = new Date(archive.manifest.createdAt);
+    const stat = await fs.stat(path.join(dir, name)).catch(() => null);
+    if (!stat?.isFile()) continue;
     await prisma.backup.create({
       data: {
         fileName: name,
         kind: isSafetyArchive(name) ? "safety" : "backup",
-        status: "completed",
-        phase: "done",
-        percent: 100,
+        status: "unverified",
+        phase: "found",
+        steps: "[]",
         sizeBytes: stat.size,
-        sha256: await recordedChecksum(dir, name),
-        createdAt,
-        finishedAt: stat.mtime,
+        createdAt: stat.mtime,
+        error: "Found in the backup directory: verify it before it can be downloaded or restored.",
       },
     });
     added.push(name);
@@ -53,12 +50,12 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
  */
 export async function settleJobsAfterPortalRestore(settings: Settings, except: number | null): Promise<void> {
   const dir = resolvedBackupDir(settings);
-  const open = await prisma.backup.findMany({ where: { status: { in: ["queued", "running"] }, NOT: except ? { id: except } : undefined } });
+  const open = await prisma.backup.findMany({ where: { status: { in: WORKING_STATUSES }, NOT: except ? { id: except } : undefined } });
   for (const job of open) {
     const archive = job.kind !== "restore" ? await fs.stat(path.join(dir, job.fileName)).catch(() => null) : null;
     const data: Partial<Backup> = archive
       ? { status: "completed", phase: "done", percent: 100, sizeBytes: archive.size, sha256: await recordedChecksum(dir, job.fileName) }
       : { status: "failed", error: "Interrupted: this record comes from a restored copy of the portal's database." };
-    await prisma.backup.update({ where: { id: job.id }, data: { ...data, exclusiveSlot: null, finishedAt: job.finishedAt ?? new Date() } });
+    await prisma.backup.update({ where: { id: job.id }, data: { ...data, exclusiveSlot: null, steps: "[]", finishedAt: job.finishedAt ?? new Date() } });
   }
 }

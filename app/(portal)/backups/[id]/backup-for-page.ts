@@ -1,7 +1,7 @@
 import { notFound } from "next/navigation";
 import { z } from "zod";
 import { requireBackupPage, type Granted } from "@/lib/auth/guards";
-import { findBackupView, type BackupView } from "@/lib/backup/jobs/list";
+import { getJob, type BackupView } from "@/lib/backup";
 
 const idSchema = z.coerce.number().int().positive().max(2 ** 31);
 
@@ -11,7 +11,7 @@ export async function backupForPage(params: Promise<{ id: string }>, subPath = "
   const granted = await requireBackupPage(`/backups/${encodeURIComponent(rawId)}${subPath}`);
   const id = idSchema.safeParse(rawId);
   if (!id.success) notFound();
-  const backup = await findBackupView(id.data);
+  const backup = await getJob(id.data);
   if (!backup) notFound();
   return { ...granted, backup };
 }

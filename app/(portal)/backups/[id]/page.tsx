@@ -1,31 +1,46 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import path from "node:path";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { findBackupView, isActive } from "@/lib/backup/jobs/list";
-import { logFileName } from "@/lib/backup/jobs/names";
-import { readLogTail } from "@/lib/backup/jobs/log";
-import { resolvedBackupDir } from "@/lib/settings";
+import { VerifyForm } from "./verify-form";
+import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
+import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
 
 export const metadata: Metadata = { title: "Backup" };
 
+const stepStyle: Record<StepRecord["state"], string> = { running: "text-blue-800", done: "text-green-800", failed: "text-red-800" };
+
+/** What followed the job (retention, notification, …): a failed step shows here, the job keeps its outcome. */
+function JobSteps({ steps }: { steps: StepRecord[] }) {
+  return (
+    <ul data-testid="job-steps" className="space-y-1">
+      {steps.map((step) => (
+        <li key={step.name} data-step={step.name} data-state={step.state}>
+          <span className={`font-medium ${stepStyle[step.state]}`}>{step.name}: {step.state === "failed" ? "failed" : step.state === "running" ? "running" : "done"}</span>
+          {step.detail && <span className="block break-words text-slate-700">{step.detail}</span>}
+        </li>
+      ))}
+    </ul>
+  );
+}
+
 export default async function BackupPage({ params }: { params: Promise<{ id: string }> }) {
-  const { settings, backup: shown } = await backupForPage(params);
-  await reapStaleJobs(settings);
-  const backup = (await findBackupView(shown.id)) ?? shown;
-  const log = await readLogTail(path.join(resolvedBackupDir(settings), logFileName(backup.fileName)));
+  const { settings, backup, user } = await backupForPage(params);
+  const log = await readJobLog(backup, settings);
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 
-  const isRestore = backup.kind === "restore";
+  // Restore and verify jobs have a log, not an archive of their own.
+  const isRestore = backup.kind === "restore" || backup.kind === "verify" || backup.kind === "drill";
   const rows: [string, React.ReactNode][] = [
-    ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} />],
-    ...(isRestore
+    ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} label={backup.statusLabel} />],
+    ...(backup.kind === "verify" || backup.kind === "drill"
+      ? ([[backup.kind === "drill" ? "Restore drill of" : "Verified", <code key="src" className="text-xs">{backup.sourceFileName}</code>]] as [string, React.ReactNode][])
+      : []),
+    ...(backup.kind === "restore"
       ? ([
           ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
           ["What", backup.restoreParts === "both" ? "database and files" : backup.restoreParts],
@@ -35,16 +50,17 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
     ...(backup.kind === "safety" ? ([["Kind", "safety backup, made before a restore"]] as [string, React.ReactNode][]) : []),
     ...(backup.pinned ? ([["Pinned", "yes: retention never deletes it"]] as [string, React.ReactNode][]) : []),
     ["Size", isRestore ? "—" : backup.sizeBytes === null ? "—" : `${formatBytes(backup.sizeBytes)} (${backup.sizeBytes.toLocaleString("en")} bytes)`],
-    ["Created", `${backup.createdAt.replace("T", " ").slice(0, 19)} UTC`],
+    ["Created", <When key="created" at={backup.createdAt} />],
     ["Requested by", backup.requestedBy ?? "command line"],
     ["Duration", duration ?? "—"],
     ["SHA-256", <code key="sha" className="break-all text-xs">{backup.sha256 ?? "—"}</code>],
+    ...(backup.steps.length ? ([["After the job", <JobSteps key="steps" steps={backup.steps} />]] as [string, React.ReactNode][]) : []),
   ];
 
   return (
     <section className="space-y-4">
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
-      <h1 className="break-all font-mono text-lg font-semibold">{isRestore ? `Restore ${backup.fileName}` : backup.fileName}</h1>
+      <h1 className="break-all font-mono text-lg font-semibold">{backup.kind === "restore" ? `Restore ${backup.fileName}` : backup.kind === "verify" ? `Verify ${backup.fileName}` : backup.kind === "drill" ? `Restore drill ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
       {backup.mailError && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-error">{backup.mailError}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
@@ -56,7 +72,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         ))}
       </dl>
       <div className="flex flex-wrap gap-3">
-        {backup.status === "completed" && !isRestore && (
+        {backup.status === "completed" && !isRestore && user.role === "admin" && (
           <Link href={`/backups/${backup.id}/restore`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
             Restore…
           </Link>
@@ -73,6 +89,9 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
           </Link>
         )}
         {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
+        {(backup.status === "unverified" || backup.status === "completed") && (backup.kind === "backup" || backup.kind === "safety") && (
+          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} />
+        )}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
             Delete…

@@ -1,6 +1,6 @@
 import type { Metadata } from "next";
 import Link from "next/link";
-import { isActive } from "@/lib/backup/jobs/list";
+import { isActive } from "@/lib/backup";
 import { CancelBackupForm } from "./cancel-backup-form";
 import { backupForPage } from "../backup-for-page";
 

@@ -1,6 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { formatBytes } from "@/lib/format";
+import { When } from "@/app/ui/when";
 import { DeleteBackupForm } from "./delete-backup-form";
 import { backupForPage } from "../backup-for-page";
 
@@ -14,7 +15,7 @@ export default async function DeleteBackupPage({ params }: { params: Promise<{ i
       <p className="text-slate-700">
         <span className="font-mono text-sm">{backup.fileName}</span>
         {backup.sizeBytes !== null && <> ({formatBytes(backup.sizeBytes)})</>}, made{" "}
-        {backup.createdAt.replace("T", " ").slice(0, 19)} UTC by {backup.requestedBy ?? "the command line"}.
+        <When at={backup.createdAt} /> by {backup.requestedBy ?? "the command line"}.
       </p>
       <p className="text-slate-700">The archive, its log and its record are removed. This cannot be undone.</p>
       <DeleteBackupForm id={backup.id} />

@@ -1,38 +1,47 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { inspectArchive } from "@/lib/backup/restore/inspect";
-import { resolveInside } from "@/lib/backup/jobs/paths";
-import { planRestore } from "@/lib/backup/restore/plan";
-import { resolvedBackupDir } from "@/lib/settings";
+import { previewRestore } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
+import { When } from "@/app/ui/when";
 import { RestoreForm } from "./restore-form";
 import { backupForPage } from "../backup-for-page";
 
 export const metadata: Metadata = { title: "Restore backup" };
 
 export default async function RestorePage({ params }: { params: Promise<{ id: string }> }) {
-  const { backup, settings } = await backupForPage(params, "/restore");
+  const { backup, settings, user } = await backupForPage(params, "/restore");
   if (backup.kind === "restore" || backup.status !== "completed") notFound();
-
-  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
-  if (archive instanceof Error) {
+  if (user.role !== "admin") {
     return (
       <section className="max-w-2xl space-y-3">
-        <h1 className="text-2xl font-semibold">This backup cannot be restored</h1>
-        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{archive.message}</p>
+        <h1 className="text-2xl font-semibold">Restoring is for administrators</h1>
+        <p role="alert" className="rounded bg-amber-50 px-3 py-2 text-amber-900">
+          A restore can bring back data from a time when people had other rights, so only an administrator can start one. Ask an administrator to restore{" "}
+          <span className="font-mono text-sm">{backup.fileName}</span>.
+        </p>
         <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
       </section>
     );
   }
-  archive.close();
-  const plan = planRestore(archive.manifest, settings, "both");
+
+  const preview = await previewRestore(backup, settings);
+  if (!preview.ok) {
+    return (
+      <section className="max-w-2xl space-y-3">
+        <h1 className="text-2xl font-semibold">This backup cannot be restored</h1>
+        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{preview.problem}</p>
+        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
+      </section>
+    );
+  }
+  const { plan } = preview;
 
   return (
     <section className="max-w-2xl space-y-4">
       <h1 className="text-2xl font-semibold">Restore this backup?</h1>
       <p className="text-slate-700">
-        <span className="font-mono text-sm">{backup.fileName}</span>, made {backup.createdAt.replace("T", " ").slice(0, 19)} UTC
+        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} />
         by {backup.requestedBy ?? "the command line"}.
       </p>
       <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
@@ -53,7 +62,8 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         <p className="mt-2">A safety backup of the current state is made first; if the restore fails, it is put back.</p>
         {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
       </div>
-      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0} />
+      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0}
+        portalDatabase={plan.database?.isPortal ?? false} />
       <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
     </section>
   );

@@ -4,7 +4,9 @@ import { useActionState, useState } from "react";
 import { startRestoreAction } from "../../restore-actions";
 import type { ActionResult } from "../../actions";
 
-export function RestoreForm({ id, fileName, hasDatabase, hasFiles }: { id: number; fileName: string; hasDatabase: boolean; hasFiles: boolean }) {
+export function RestoreForm({ id, fileName, hasDatabase, hasFiles, portalDatabase }: {
+  id: number; fileName: string; hasDatabase: boolean; hasFiles: boolean; portalDatabase: boolean;
+}) {
   const [result, formAction, pending] = useActionState<ActionResult, FormData>(startRestoreAction, null);
   const [typed, setTyped] = useState("");
   const matches = typed.trim() === fileName;
@@ -26,6 +28,15 @@ export function RestoreForm({ id, fileName, hasDatabase, hasFiles }: { id: numbe
           </label>
         ))}
       </fieldset>
+      {portalDatabase && (
+        <div className="rounded border border-slate-200 bg-slate-50 p-3 text-sm">
+          <p>This is the portal&apos;s own database. Its list of backups, its audit trail and its settings always stay as they are now.</p>
+          <label className="mt-2 flex items-center gap-2">
+            <input type="checkbox" name="restoreAccounts" value="on" />
+            <span>Also restore accounts (users, roles and API tokens as they were in the backup)</span>
+          </label>
+        </div>
+      )}
       <label className="block">
         <span className="text-sm font-medium">Type the backup&apos;s name to confirm: <code className="text-xs">{fileName}</code></span>
         <input name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false}

@@ -1,38 +1,18 @@
 import { NextResponse } from "next/server";
-import { z } from "zod";
-import { recordAudit } from "@/lib/audit";
-import { jsonError, withBackupAccess } from "@/lib/auth/guards";
-import { actorFor } from "@/lib/auth/session";
-import { prisma } from "@/lib/db";
-import { BackupBusyError, deleteBackup } from "@/lib/backup/jobs/delete";
-import { reapStaleJobs } from "@/lib/backup/jobs/queue";
-import { findBackupView } from "@/lib/backup/jobs/list";
-import { backupFileNameSchema } from "@/lib/backup/jobs/names";
+import { withBackupAccess } from "@/lib/auth/route";
+import { deleteJob, getJob, getJobByName, parseJobRef } from "@/lib/backup";
+import { notFound } from "@/lib/errors";
 
-const idSchema = z.coerce.number().int().positive().max(2 ** 31);
-
-// GET /api/v1/backups/{id} — one backup with its live progress
-export const GET = withBackupAccess<{ key: string }>(async (_request, { settings }, { key }) => {
-  const id = idSchema.safeParse(key);
-  if (!id.success) return jsonError(400, "bad_request", "Expected a backup id");
-  await reapStaleJobs(settings);
-  const backup = await findBackupView(id.data);
-  if (!backup) return jsonError(404, "not_found", "No such backup");
-  return NextResponse.json(backup, { headers: { "Cache-Control": "no-store" } });
+// GET /api/v1/backups/{id or file name} — one backup or restore job, with its live progress
+export const GET = withBackupAccess<{ key: string }>(async (_request, _caller, { key }) => {
+  const ref = parseJobRef(key);
+  const job = "id" in ref ? await getJob(ref.id) : await getJobByName(ref.fileName);
+  if (!job) throw notFound("No such backup");
+  return NextResponse.json(job, { headers: { "Cache-Control": "no-store" } });
 });
 
-// DELETE /api/v1/backups/{filename} — 204
-export const DELETE = withBackupAccess<{ key: string }>(async (_request, { user, settings }, { key }) => {
-  const name = backupFileNameSchema.safeParse(key);
-  if (!name.success) return jsonError(400, "bad_request", "Not a backup file name");
-  const backup = await prisma.backup.findUnique({ where: { fileName: name.data } });
-  if (!backup) return jsonError(404, "not_found", "No such backup");
-  try {
-    await deleteBackup(backup, settings);
-  } catch (error) {
-    if (error instanceof BackupBusyError) return jsonError(409, "busy", error.message);
-    throw error;
-  }
-  await recordAudit(await actorFor(user), "backup.delete", backup.fileName);
+// DELETE /api/v1/backups/{file name or id} — 204
+export const DELETE = withBackupAccess<{ key: string }>(async (_request, caller, { key }) => {
+  await deleteJob(parseJobRef(key), caller);
   return new Response(null, { status: 204 });
 });

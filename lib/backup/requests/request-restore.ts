@@ -1,0 +1,67 @@
+import { z } from "zod";
+import { prisma, type Backup } from "@/lib/db";
+import { recordAudit } from "@/lib/audit";
+import { toView, type BackupView } from "@/lib/backup/jobs/list";
+import { backupFileNameSchema } from "@/lib/backup/jobs/names";
+import { resolveInside } from "@/lib/backup/jobs/paths";
+import { startBackgroundRestore } from "@/lib/backup/jobs/start";
+import type { Caller } from "@/lib/backup/requests/caller";
+import { inspectArchive } from "@/lib/backup/restore/inspect";
+import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
+import { notFound, SafekeepError } from "@/lib/errors";
+import { resolvedBackupDir, type Settings } from "@/lib/settings";
+
+const idSchema = z.coerce.number().int().positive().max(2 ** 31);
+
+/**
+ * A restore request, from the confirmation page's form or from `POST /api/v1/backups/restore`: the
+ * backup by id or by file name, what to restore, and its name typed again. One schema, one set of answers.
+ */
+export const restoreRequestSchema = z
+  .object({
+    id: idSchema.optional(),
+    fileName: backupFileNameSchema.optional(),
+    parts: z.enum(["both", "database", "files"]).optional(),
+    /** The API's spelling of `parts` (database or files only; absent means both). */
+    only: z.enum(["database", "files"]).optional(),
+    confirm: z.string().max(300),
+    /** For the portal's own database: also bring back the backup's users, roles and tokens (form: "on"). */
+    restoreAccounts: z.union([z.boolean(), z.literal("on")]).optional().transform((v) => v === true || v === "on"),
+  })
+  .refine((r) => r.id !== undefined || r.fileName !== undefined, { message: "Name the backup (fileName)", path: ["fileName"] });
+
+export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
+
+async function restorableBackup(request: Pick<RestoreRequest, "id" | "fileName">): Promise<Backup> {
+  const backup = request.id !== undefined
+    ? await prisma.backup.findUnique({ where: { id: request.id } })
+    : await prisma.backup.findUnique({ where: { fileName: request.fileName! } });
+  if (!backup || backup.status !== "completed" || backup.kind === "restore") {
+    throw notFound("That backup cannot be restored (missing or not completed)");
+  }
+  return backup;
+}
+
+/** Nothing is restored by a GET or a single click: the backup's name must be typed in full. */
+export async function requestRestore(request: RestoreRequest, { user, actor, settings }: Caller): Promise<BackupView> {
+  // Whatever backupAccess says: a restore can bring back a database from a time someone had more rights.
+  if (user.role !== "admin") throw new SafekeepError("forbidden", "Restoring is for administrators: ask one to restore this backup");
+  const backup = await restorableBackup(request);
+  if (request.confirm.trim() !== backup.fileName) {
+    throw new SafekeepError("not_confirmed", "The name you typed is not the backup's name; nothing was restored");
+  }
+  const parts = request.parts ?? request.only ?? "both";
+  const job = await startBackgroundRestore(settings, user.id, backup.fileName, parts, { restoreAccounts: request.restoreAccounts });
+  await recordAudit(actor, "backup.restore", backup.fileName, { parts, job: job.fileName, restoreAccounts: request.restoreAccounts });
+  return toView(job);
+}
+
+export type RestorePreview = { ok: true; plan: RestorePlan } | { ok: false; problem: string };
+
+/** What a restore of this backup would replace, for the confirmation page; opens the archive, writes nothing. */
+export async function previewRestore(backup: Pick<BackupView, "fileName">, settings: Settings): Promise<RestorePreview> {
+  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
+  if (archive instanceof Error) return { ok: false, problem: archive.message };
+  archive.close();
+  return { ok: true, plan: planRestore(archive.manifest, settings, "both") };
+}
