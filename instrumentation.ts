@@ -7,4 +7,7 @@ export async function register() {
   // Housekeeping (dead jobs, archives dropped in by hand, owed mails) runs here, never in a page view.
   const { startMaintenanceTimer } = await import("@/lib/backup/jobs/maintenance");
   startMaintenanceTimer(5_000, (error) => console.error(`maintenance: ${error.message}`));
+  // Scheduled backups run from here too, unless SCHEDULER=off; each due backup runs in a detached process.
+  const { startPortalScheduler } = await import("@/lib/schedule/portal-scheduler");
+  startPortalScheduler();
 }

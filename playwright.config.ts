@@ -13,6 +13,8 @@ export default defineConfig({
   timeout: 120_000,
   expect: { timeout: 15_000 },
   reporter: [["list"]],
+  // Fails the run when a test wrote into the installation's own var/ (mails, backups, databases).
+  globalSetup: "./e2e/installation-guard.ts",
   outputDir: "test-results/e2e",
   use: {
     baseURL,

@@ -139,7 +139,7 @@ test.describe("audit trail", () => {
 test("sign-in: after repeated failures the page says to wait, even for the right password", async ({ page }) => {
   const account = { email: `locked-${Date.now()}@e2e.test`, password: "locked-account-password" };
   execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "user", "--password-stdin"], {
-    env: { ...process.env, DATABASE_URL: `file:${E2E.databaseFile}` },
+    env: { ...process.env, ...E2E.isolatedEnv(E2E.dataDir), DATABASE_URL: `file:${E2E.databaseFile}` },
     input: `${account.password}\n`,
     stdio: ["pipe", "ignore", "inherit"],
   });

@@ -18,6 +18,19 @@ exports.E2E = {
   storageDir: path.join(dataDir, "storage"),
   stateDir: path.join(__dirname, ".state"),
   sessionSecret: process.env.E2E_NEXTAUTH_SECRET,
+  /**
+   * What keeps a test portal (and the workers and CLI it runs) off the installation: its own root for
+   * everything relative (var/, the mail outbox), and not the checkout's .env, which `next start` would
+   * otherwise load (its NEXTAUTH_URL, its secrets key). The shared portal leaves the schedules to the tests.
+   */
+  isolatedEnv: (dir) => ({
+    NEXT_TELEMETRY_DISABLED: "1",
+    SAFEKEEP_ROOT: dir,
+    SAFEKEEP_CLI: path.join(__dirname, "..", "dist", "cli.mjs"),
+    MAIL_OUTBOX_DIR: path.join(dir, "mail-outbox"),
+    __NEXT_PROCESSED_ENV: "true",
+    SCHEDULER: "off",
+  }),
   admin: { email: "admin@e2e.test", password: "admin-password-for-tests", role: "admin" },
   user: { email: "user@e2e.test", password: "user-password-for-tests", role: "user" },
 };

@@ -12,6 +12,7 @@ export declare const E2E: {
   storageDir: string;
   stateDir: string;
   sessionSecret: string;
+  isolatedEnv(dir: string): Record<string, string>;
   admin: Account;
   user: Account;
 };

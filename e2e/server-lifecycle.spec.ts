@@ -20,7 +20,7 @@ function instance(name: string, extra: Record<string, string> = {}) {
   fs.mkdirSync(path.join(dir, "storage"), { recursive: true });
   const env: NodeJS.ProcessEnv = {
     ...process.env,
-    NEXT_TELEMETRY_DISABLED: "1",
+    ...E2E.isolatedEnv(dir),
     DATABASE_URL: `file:${path.join(dir, "portal.db")}`,
     NEXTAUTH_SECRET: randomBytes(32).toString("base64url"),
     NEXTAUTH_URL: base,

@@ -14,15 +14,15 @@ fs.mkdirSync(E2E.storageDir, { recursive: true });
 
 const env = {
   ...process.env,
-  NEXT_TELEMETRY_DISABLED: "1",
+  ...E2E.isolatedEnv(E2E.dataDir),
   DATABASE_URL: `file:${E2E.databaseFile}`,
   NEXTAUTH_SECRET: E2E.sessionSecret,
-  NEXTAUTH_URL: E2E.baseURL,
   BACKUP_DIR: E2E.backupDir,
   BACKUP_FILE_ROOTS: E2E.storageDir,
   BACKUP_RUNTIME_BINARY: process.execPath,
 };
-for (const key of ["BACKUP_MODULE_ENABLED", "BACKUP_ACCESS", "BACKUP_DATABASE_URL", "BACKUP_EXCLUDE", "BACKUP_NAME", "BACKUP_DELETE_AFTER_DOWNLOAD"]) {
+// No NEXTAUTH_URL or APP_URL: the portal must work on whatever port it is started on (issue 13).
+for (const key of ["NEXTAUTH_URL", "APP_URL", "BACKUP_MODULE_ENABLED", "BACKUP_ACCESS", "BACKUP_DATABASE_URL", "BACKUP_EXCLUDE", "BACKUP_NAME", "BACKUP_DELETE_AFTER_DOWNLOAD"]) {
   delete env[key];
 }
 

@@ -4,6 +4,7 @@ import { prisma } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { cronProblem } from "@/lib/schedule/plan";
 import { openSecret, sealSecret } from "@/lib/secret-box";
+import { splitSave } from "@/lib/settings-origin";
 
 /**
  * Settings that hold passwords are stored sealed (lib/secret-box.ts), so the portal's database — which
@@ -146,17 +147,19 @@ export async function loadSettings(): Promise<Settings> {
   return settingsSchema.parse(clean);
 }
 
+/** Stores only the fields that differ from the environment/default (lib/settings-origin.ts); the rest follow it. */
 export async function saveSettings(changes: Partial<Settings>): Promise<void> {
-  const valid = settingsFields.partial().parse(changes);
-  await prisma.$transaction(
-    Object.entries(valid).map(([key, value]) =>
+  const { store, forget } = splitSave(settingsFields.partial().parse(changes));
+  await prisma.$transaction([
+    prisma.setting.deleteMany({ where: { key: { in: forget } } }),
+    ...store.map(([key, value]) =>
       prisma.setting.upsert({
         where: { key },
         create: { key, value: storedValue(key, value) },
         update: { value: storedValue(key, value) },
       }),
     ),
-  );
+  ]);
 }
 
 export function resolvedBackupDir(settings: Settings): string {

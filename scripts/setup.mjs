@@ -30,10 +30,15 @@ if (!/^NEXTAUTH_SECRET=/m.test(existing) && !process.env.NEXTAUTH_SECRET) {
 if (!/^SAFEKEEP_SECRETS_KEY=/m.test(existing) && !process.env.SAFEKEEP_SECRETS_KEY) {
   additions.push(`SAFEKEEP_SECRETS_KEY=${randomBytes(32).toString("base64url")}`);
 }
-if (!/^NEXTAUTH_URL=/m.test(existing) && !process.env.NEXTAUTH_URL) additions.push("NEXTAUTH_URL=http://localhost:3000");
-if (additions.length) {
-  fs.writeFileSync(envFile, existing + (existing && !existing.endsWith("\n") ? "\n" : "") + additions.join("\n") + "\n", { mode: 0o600 });
-  console.log(`Wrote ${additions.map((a) => a.split("=")[0]).join(", ")} to .env`);
+// No NEXTAUTH_URL: the portal uses the address each request came to, so any port works (APP_URL, when
+// set, is the public address). An earlier set-up wrote this line, which broke every other port: drop it.
+const WRITTEN_BEFORE = /^NEXTAUTH_URL=http:\/\/localhost:3000\r?\n?/m;
+const kept = existing.replace(WRITTEN_BEFORE, "");
+if (kept !== existing) console.log("Removed NEXTAUTH_URL=http://localhost:3000 from .env (the portal now works on any port; set APP_URL for the public address)");
+if (additions.length || kept !== existing) {
+  const body = kept + (additions.length ? (kept && !kept.endsWith("\n") ? "\n" : "") + additions.join("\n") + "\n" : "");
+  fs.writeFileSync(envFile, body, { mode: 0o600 });
+  if (additions.length) console.log(`Wrote ${additions.map((a) => a.split("=")[0]).join(", ")} to .env`);
 }
 process.loadEnvFile(envFile);
 fs.mkdirSync(path.join(root, "storage"), { recursive: true });
@@ -45,4 +50,4 @@ run("Make sure there is an admin", process.execPath, ["dist/cli.mjs", "admin:ens
 if (!process.argv.includes("--no-build")) {
   run("Build the portal", process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "build"]);
 }
-console.log("\nSet-up done. Start the portal with: npm start  (http://localhost:3000)");
+console.log("\nSet-up done. Start the portal with: npm start  (http://localhost:3000; another port: PORT=8080 npm start)");

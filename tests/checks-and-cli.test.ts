@@ -73,7 +73,7 @@ describe("the command line", () => {
     fs.copyFileSync(archive, copy);
 
     const unconfirmed = cli(["backup:restore", copy, "--only", "files"], "");
-    expect(unconfirmed.status).toBe(2);
+    expect(unconfirmed.status).toBe(4);
     expect(unconfirmed.stderr).toMatch(/add --yes/);
     expect(fs.readFileSync(testRoot("cli-site/index.html"), "utf8")).toBe("changed");
 

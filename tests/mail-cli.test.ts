@@ -66,7 +66,7 @@ describe("mails from the command line", () => {
     await prisma.setting.create({ data: { key: "scheduleState:daily", value: JSON.stringify(threeDaysAgo) } });
 
     const first = await cli("schedule:run", "--once");
-    expect(first.stdout).toMatch(/daily run for \S+: completed/);
+    expect(first.stdout).toMatch(/daily backup for \S+: ran, completed/);
     const backups = await prisma.backup.findMany({ where: { kind: "backup" } });
     expect(backups).toHaveLength(1);
     expect(backups[0]!.status).toBe("completed");
@@ -76,7 +76,8 @@ describe("mails from the command line", () => {
     expect(received[0]!.to.sort()).toEqual([...WATCHERS].sort());
 
     const second = await cli("schedule:run", "--once");
-    expect(second.stdout).not.toMatch(/run for/);
+    expect(second.stdout).not.toMatch(/backup for/);
+    expect(second.stdout).toMatch(/nothing due; next backup/);
     expect(await prisma.backup.count({ where: { kind: "backup" } })).toBe(1);
     expect(received).toHaveLength(1);
   });

@@ -1,4 +1,4 @@
-import { spawnSync } from "node:child_process";
+import { spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -172,6 +172,20 @@ describe("restore targets come from the configuration, never from the archive", 
     expect(fs.readFileSync(testRoot("mapped/new.txt"), "utf8")).toBe("from the archive");
     expect(snapshotTree(testRoot("victim"))).toEqual(victim);
 
+    // Two folders of the backup into one place: refused, nothing touched.
+    await craftArchive(testRoot("var/backup", "two-roots.zip"), [
+      { name: "files/site/index.html", kind: "file", data: "from the archive" },
+      { name: "files/victim/new.txt", kind: "file", data: "from the archive" },
+    ], craftedManifest({
+      roots: [{ label: "site", path: "/a" }, { label: "victim", path: "/b" }],
+      files: [{ entry: "files/site/index.html", data: "from the archive" }, { entry: "files/victim/new.txt", data: "from the archive" }],
+    }));
+    const site = snapshotTree(testRoot("site"));
+    const twice = cli(["backup:restore", testRoot("var/backup", "two-roots.zip"), "--only", "files", "--map", `victim=${testRoot("site")}`, "--yes", "--no-safety-backup"]);
+    expect(twice.status).toBe(1);
+    expect(twice.stderr).toMatch(/The folders site and victim of the backup would both be restored into .*site/);
+    expect(snapshotTree(testRoot("site"))).toEqual(site);
+
     const typo = cli(["backup:restore", testRoot("var/backup", "mapped-root.zip"), "--map", "nope", "--yes"]);
     expect(typo.status).not.toBe(0);
     expect(typo.stderr).toMatch(/--map takes label=folder/);
@@ -217,5 +231,45 @@ describe("a folder swapped for a link while a backup runs", () => {
     expect(fs.existsSync(path.join(unpacked, "files/site/zzz/shadow"))).toBe(false);
     expect(result.warnings.join("\n")).toMatch(/zzz\/shadow is no longer the file the backup listed .*its content was not archived/);
     expect(fs.existsSync(path.join(unpacked, "files/site/aaa/f-03999.txt"))).toBe(true);
+  });
+});
+
+describe("a folder flipping between itself and a link, from another process, for a whole backup after backup", () => {
+  it("never lets the outside file into any archive", async () => {
+    for (const dir of ["site", "outside"]) fs.rmSync(testRoot(dir), { recursive: true, force: true });
+    fs.mkdirSync(testRoot("site/sub"), { recursive: true });
+    for (let i = 0; i < 200; i++) fs.writeFileSync(testRoot(`site/f-${i}.txt`), `file ${i}\n`);
+    fs.mkdirSync(testRoot("site/sub/deeper"));
+    fs.mkdirSync(testRoot("outside/deeper"), { recursive: true });
+    for (let i = 0; i < 20; i++) {
+      fs.writeFileSync(testRoot(`site/sub/shadow-${i}`), "an ordinary file of the site\n");
+      fs.writeFileSync(testRoot(`site/sub/deeper/shadow-${i}`), "another ordinary file\n");
+      fs.writeFileSync(testRoot(`outside/shadow-${i}`), "TOP-SECRET outside\n");
+      fs.writeFileSync(testRoot(`outside/deeper/shadow-${i}`), "TOP-SECRET outside, deeper\n");
+    }
+    // The attacker, another process: swaps sub for a link to the outside folder and back by renames, as
+    // fast as it can, the whole time.
+    fs.symlinkSync(testRoot("outside"), testRoot("site/sub.link"));
+    const flip = `const fs = require("fs"); process.chdir(process.argv[1]);
+      for (;;) { fs.renameSync("sub", "sub.real"); fs.renameSync("sub.link", "sub"); fs.renameSync("sub", "sub.link"); fs.renameSync("sub.real", "sub"); }`;
+    const flipper = spawn(process.execPath, ["-e", flip, testRoot("site")], { stdio: "ignore" });
+    let sawLink = 0;
+    try {
+      for (let round = 0; round < 12; round++) {
+        const walk = await walkRoots([testRoot("site")], []);
+        const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "flip-")), "a.zip");
+        const result = await writeBackupArchive({
+          partFile: `${out}.part`, outFile: out, backupName: "t", walk, database: null, level: 0,
+          log: { info() {}, warn() {}, error() {} }, onBytes() {}, onPhase() {},
+        });
+        expect(fs.readFileSync(out).includes(Buffer.from("TOP-SECRET")), `round ${round}: ${result.warnings.join("; ")}`).toBe(false);
+        if (result.warnings.length) sawLink++;
+      }
+    } finally {
+      flipper.kill("SIGKILL");
+      await new Promise((resolve) => flipper.once("exit", resolve));
+    }
+    // The race was really run: some rounds met the link (and said so).
+    expect(sawLink).toBeGreaterThan(0);
   });
 });

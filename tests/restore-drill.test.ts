@@ -1,6 +1,6 @@
+import { spawnSync } from "node:child_process";
 import fs from "node:fs";
 import { beforeEach, describe, expect, it } from "vitest";
-import { prisma } from "@/lib/db";
 import { backupHealth } from "@/lib/backup/jobs/health";
 import { enqueueBackup, enqueueDrill } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
@@ -50,6 +50,16 @@ describe("restore drills", () => {
     expect(snapshotTree(testRoot("site"))).toEqual(siteBefore);
     expect(fs.statSync(testRoot("db/app.db")).mtimeMs).toBe(dbBefore);
     expect(fs.existsSync(testRoot("var/drill", String(job.id)))).toBe(false);
+  });
+
+  it("backup:drill proves the newest backup from the command line", async () => {
+    await configure({ fileRoots: ["site"], databaseUrl: "file:db/app.db", backupDir: "var/backup", smtpHost: "" });
+    const backup = await backUp();
+    const run = spawnSync(process.execPath, [process.env.SAFEKEEP_CLI!, "backup:drill", "--json"], { encoding: "utf8", env: process.env });
+    expect(run.status, run.stderr).toBe(0);
+    const result = JSON.parse(run.stdout) as { ok: boolean; backup: string; proof: string };
+    expect(result).toMatchObject({ ok: true, backup: backup.fileName });
+    expect(result.proof).toMatch(/files .* came back, each matching its SHA-256; the database loaded into a scratch copy/);
   });
 
   it("a damaged archive fails its drill, mails the admins, and the health line says so", async () => {

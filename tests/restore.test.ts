@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -220,7 +220,7 @@ describe("refusing bad archives, with nothing written", () => {
     const manifest = (files: { entry: string; data: string }[], extra: Record<string, unknown> = {}) => ({
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] }, database: null,
-      files: files.map((f) => ({ entry: f.entry, size: Buffer.byteLength(f.data), sha256: require("node:crypto").createHash("sha256").update(f.data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
+      files: files.map((f) => ({ entry: f.entry, size: Buffer.byteLength(f.data), sha256: createHash("sha256").update(f.data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
       directories: [], symlinks: [], warnings: [], ...extra,
     });
     const cases: { name: string; build: string; message: RegExp }[] = [
@@ -341,7 +341,6 @@ exit 1
 
 describe("more crafted archives", () => {
   function craft(name: string, entries: [string, string][], manifestFor: [string, string][]): string {
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     const manifest = {
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
@@ -392,7 +391,6 @@ cd = data.find(b"PK\x01\x02")
 struct.pack_into("<I", data, cd + 24, declared)
 open(out, "wb").write(data)
 `;
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     const manifest = {
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "bomb",
       source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,

@@ -21,6 +21,20 @@ function Trend({ recent }: { recent: Health["recent"] }) {
   );
 }
 
+/** Whether anything will start the scheduled backups, and if not, what to do about it. */
+function SchedulerLine({ scheduler }: { scheduler: Health["scheduler"] }) {
+  const missing = scheduler.state === "missing";
+  return (
+    <p data-testid="scheduler" role={missing ? "alert" : undefined}
+      className={`w-full ${missing ? "rounded bg-amber-50 px-2 py-1 text-amber-900" : "text-slate-600"}`}>
+      scheduler: {scheduler.sentence}
+      {scheduler.state === "running" && scheduler.nextRunAt && (
+        <>, next backup <strong><When at={scheduler.nextRunAt} precision="minute" /></strong></>
+      )}
+    </p>
+  );
+}
+
 export function HealthBar({ health }: { health: Health }) {
   return (
     <div data-testid="health" className="mt-3 flex flex-wrap items-center gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm">
@@ -52,6 +66,7 @@ export function HealthBar({ health }: { health: Health }) {
       <span>Backups use <strong>{formatBytes(health.storageBytes)}</strong></span>
       {health.freeBytes !== null && <span>Free disk: <strong>{formatBytes(health.freeBytes)}</strong></span>}
       <Trend recent={health.recent} />
+      <SchedulerLine scheduler={health.scheduler} />
     </div>
   );
 }

@@ -5,6 +5,10 @@ import { verifyCredentials } from "@/lib/users";
 import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
 import { endAllSessions } from "@/lib/auth/session-version";
 import { clientAddressFromRecord } from "@/lib/http/client-address";
+import { configureAuthOrigin } from "@/lib/site-url";
+
+// Redirects go to APP_URL, else to the address the request came to: any port works (lib/site-url.ts).
+configureAuthOrigin();
 
 const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(200),

@@ -23,6 +23,7 @@ export function withAccess<P>(decide: Decide, handler: Handler<P>): (request: Re
     try {
       const token = bearerToken(request);
       const caller = await callerFor(decide, token === undefined ? currentUser : () => userForToken(token));
+      // A cookie-authenticated write must come from the portal's own pages (a token is not sent by a browser on its own).
       return refuseCrossOriginWrite(request, token !== undefined) ?? (await handler(request, caller, await context.params));
     } catch (error) {
       if (error instanceof SafekeepError) return jsonError(error.status, error.code, error.message);

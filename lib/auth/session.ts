@@ -5,13 +5,17 @@ import { userForSession } from "@/lib/auth/session-version";
 import type { PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
 import { clientAddress } from "@/lib/http/client-address";
+import { rememberSiteOrigin } from "@/lib/site-url";
 
 /**
  * The signed-in user, read from the database on every call so a role change takes effect at once, and
  * only while the session's version is the user's current one (sign-out and password changes end it).
  */
 export async function currentUser(): Promise<PortalUser | null> {
-  return userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
+  const user = await userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
+  // The address a signed-in person uses is the one mail links should use (when APP_URL is not set).
+  if (user) await rememberSiteOrigin(await headers());
+  return user;
 }
 
 export async function actorFor(user: PortalUser): Promise<Actor> {

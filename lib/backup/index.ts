@@ -14,8 +14,10 @@ export { startBackup } from "@/lib/backup/requests/start-backup";
 export { requestRestore, restoreRequestSchema, previewRestore, type RestoreRequest, type RestorePreview } from "@/lib/backup/requests/request-restore";
 export { cancelJob, deleteJob, setPinned } from "@/lib/backup/requests/manage-backup";
 export { findDownload, recordDownload, deleteAfterDownload } from "@/lib/backup/requests/download";
-export { updateSettings, runSetupChecks, sendTestMail, settingsOverview } from "@/lib/backup/requests/settings";
+export { updateSettings, resetSettingToDefault, runSetupChecks, sendTestMail, settingsOverview } from "@/lib/backup/requests/settings";
+export { settingSources, SETTING_KEYS, SETTING_ENV, SETTING_LABELS, type SettingSource } from "@/lib/settings-origin";
 export { backupHealth, type Health } from "@/lib/backup/jobs/health";
+export { mailLinkBase, type MailLinkBase } from "@/lib/site-url";
 export type { BackupView } from "@/lib/backup/jobs/list";
 export type { CheckResult } from "@/lib/backup/jobs/checks";
 export type { StepRecord } from "@/lib/backup/jobs/steps/types";
@@ -25,3 +27,5 @@ export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-
 export { requestVerify } from "@/lib/backup/requests/verify-backup";
 export { watchJob } from "@/lib/backup/requests/watch-job";
 export { requestDrill } from "@/lib/backup/requests/drill";
+export { listWebhooks, storeWebhook, deleteWebhook, testWebhook } from "@/lib/backup/requests/webhooks";
+export { webhookInputSchema, WEBHOOK_KINDS, WEBHOOK_EVENTS, EVENT_LABELS, KIND_LABELS, type WebhookView, type WebhookEvent, type WebhookKind } from "@/lib/notify/webhooks";

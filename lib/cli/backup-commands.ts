@@ -1,7 +1,6 @@
 import { parseArgs } from "node:util";
 import { prisma, type Backup } from "@/lib/db";
 import { loadSettings } from "@/lib/settings";
-import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
 import { runMaintenance } from "@/lib/backup/jobs/maintenance";
 import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
 import { runJob } from "@/lib/backup/jobs/run-job";
@@ -18,33 +17,6 @@ function summary(backup: Backup) {
     finishedAt: backup.finishedAt?.toISOString() ?? null,
     error: backup.error,
   };
-}
-
-export async function backupCreate(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { json: { type: "boolean" } } });
-  const settings = await loadSettings();
-  let queued: Backup;
-  try {
-    queued = await enqueueBackup(settings, null);
-  } catch (error) {
-    if (!(error instanceof JobAlreadyRunningError)) throw error;
-    if (values.json) console.log(JSON.stringify({ error: { code: "busy", message: error.message } }));
-    else console.error(error.message);
-    return 3;
-  }
-  if (!values.json) console.log(`Backing up to ${queued.fileName} ...`);
-  const started = Date.now();
-  const done = await runJob(queued.id, { settings });
-  const seconds = (Date.now() - started) / 1000;
-  if (values.json) {
-    console.log(JSON.stringify({ ...summary(done), durationSeconds: seconds }));
-  } else if (done.status === "completed") {
-    console.log(`Completed ${done.fileName}: ${formatBytes(done.sizeBytes ?? 0)} in ${seconds.toFixed(1)} s`);
-    console.log(`sha256 ${done.sha256}`);
-  } else {
-    console.error(`Backup failed: ${done.error}`);
-  }
-  return done.status === "completed" ? 0 : 1;
 }
 
 export async function backupList(args: string[]): Promise<number> {

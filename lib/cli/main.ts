@@ -9,46 +9,65 @@ if (fs.existsSync(envFile)) process.loadEnvFile(envFile);
 const USAGE = `Usage: safekeep <command> [options]
 
 Commands:
-  backup:create [--json]            Make a backup now, in the foreground, and print a summary
+  backup:create [--json] [--database-url URL] [--files DIR]... [--exclude GLOB]...
+                                    Make a backup now, in the foreground, with a progress bar on a
+                                    terminal; the options are for this run only (nothing is saved)
   backup:list [--json]              List backups
   backup:run <id>                   Run a queued backup (what the portal's background process does)
-  backup:verify <file> [--json]     Check an archive completely and print what it holds
+  backup:verify <file|name> [--json]
+                                    Check an archive completely and print what it holds (a bare name,
+                                    as backup:list prints it, is looked up in the backup directory)
   backup:restore <file> [--only database|files] [--map label=folder]... [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
+  backup:drill [file] [--json]      Restore a backup (the newest by default) into scratch places and compare: a restore drill
   job:run <id>                      Run any queued job: backup, restore or verify (the background process)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
                                     Add a user; prints a generated password unless one comes on stdin
   admin:ensure                      Create the first admin (ADMIN_EMAIL/ADMIN_PASSWORD or a generated one)
+
+Exit codes (backup:create, backup:restore, backup:verify, schedule:run --once):
+  0   done, cleanly
+  1   failed (the message says why), or the archive was refused
+  2   completed with warnings (e.g. a file root that does not exist): printed at the end
+  3   another backup or restore is running; nothing was started
+  4   restore not confirmed; nothing was changed
+  64  wrong usage (unknown command or option, a value that is not valid)
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<number>> = {
-    "backup:create": async (args) => (await import("@/lib/cli/backup-commands")).backupCreate(args),
+    "backup:create": async (args) => (await import("@/lib/cli/backup-create")).backupCreate(args),
     "backup:list": async (args) => (await import("@/lib/cli/backup-commands")).backupList(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
     "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
     "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
+    "backup:drill": async (args) => (await import("@/lib/cli/restore-commands")).backupDrill(args),
     "job:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "schedule:run": async (args) => (await import("@/lib/cli/schedule-commands")).scheduleRun(args),
     "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),
     "admin:ensure": async (args) => (await import("@/lib/cli/user-commands")).adminEnsure(args),
   };
   const run = command ? commands[command] : undefined;
+  if (run && (rest.includes("--help") || rest.includes("-h"))) {
+    process.stdout.write(USAGE);
+    return 0;
+  }
   if (!run) {
     process.stderr.write(command && command !== "help" && command !== "--help" ? `Unknown command: ${command}\n\n${USAGE}` : USAGE);
-    return command === "help" || command === "--help" ? 0 : 2;
+    return command === "help" || command === "--help" ? 0 : 64;
   }
   return run(rest);
 }
 
 main(process.argv.slice(2)).then(
   (code) => process.exit(code),
-  (error) => {
+  async (error) => {
     process.stderr.write(`Error: ${(error as Error).message}\n`);
-    process.exit(1);
+    const { isUsageError, EXIT } = await import("@/lib/cli/usage");
+    process.exit(isUsageError(error) ? EXIT.usage : EXIT.failed);
   },
 );

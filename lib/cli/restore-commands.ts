@@ -2,15 +2,18 @@ import path from "node:path";
 import readline from "node:readline/promises";
 import { parseArgs } from "node:util";
 import { formatBytes } from "@/lib/format";
+import { locateArchive } from "@/lib/cli/locate-archive";
+import { EXIT, UsageError } from "@/lib/cli/usage";
 
 /** `backup:verify <file>`: checks an archive completely and says what it holds. Needs no database. */
 export async function backupVerify(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
-  const file = positionals[0];
-  if (!file) throw new Error("backup:verify needs the archive's path");
+  if (!positionals[0]) throw new UsageError("backup:verify needs an archive: its path, or its name as backup:list prints it");
+  const file = await locateArchive(positionals[0]);
+  if (!file.found) return reportRejected(new Error(file.problem), values.json);
   const { inspectArchive, sha256OfFile } = await import("@/lib/backup/restore/inspect");
   const { verifyAndStage } = await import("@/lib/backup/restore/extract");
-  const archive = await inspectArchive(path.resolve(file)).catch((e: Error) => e);
+  const archive = await inspectArchive(file.path).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive, values.json);
   try {
     await verifyAndStage(archive, { fileRoots: new Map(), databaseFile: null, onBytes: () => {} });
@@ -20,8 +23,8 @@ export async function backupVerify(args: string[]): Promise<number> {
     archive.close();
   }
   const m = archive.manifest;
-  const sha256 = await sha256OfFile(path.resolve(file));
-  await markVerifiedIfListed(path.resolve(file), sha256, m.createdAt);
+  const sha256 = await sha256OfFile(file.path);
+  await markVerifiedIfListed(file.path, sha256, m.createdAt);
   const bytes = m.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
     console.log(JSON.stringify({ ok: true, sha256, createdAt: m.createdAt, database: m.database, roots: m.source.fileRoots, files: m.files.length, bytes }));
@@ -86,7 +89,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const source = positionals[0];
   if (!source) throw new Error("backup:restore needs an archive: a file name in the backup directory or a path");
   const parts = values.only === undefined ? "both" : values.only;
-  if (parts !== "both" && parts !== "database" && parts !== "files") throw new Error("--only takes database or files");
+  if (parts !== "both" && parts !== "database" && parts !== "files") throw new UsageError("--only takes database or files");
   const rootMap = parseRootMap(values.map);
 
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
@@ -106,14 +109,14 @@ export async function backupRestore(args: string[]): Promise<number> {
   if (!values.yes) {
     if (!process.stdin.isTTY) {
       console.error("Not a terminal: add --yes to confirm the restore.");
-      return 2;
+      return EXIT.notConfirmed;
     }
     const rl = readline.createInterface({ input: process.stdin, output: process.stdout });
     const answer = await rl.question(`Type the archive's name (${path.basename(file)}) to go on: `);
     rl.close();
     if (answer.trim() !== path.basename(file)) {
       console.error("Not confirmed; nothing was changed.");
-      return 2;
+      return EXIT.notConfirmed;
     }
   }
   const { enqueueRestore, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
@@ -125,17 +128,28 @@ export async function backupRestore(args: string[]): Promise<number> {
   } catch (error) {
     if (error instanceof JobAlreadyRunningError) {
       console.error(error.message);
-      return 3;
+      return EXIT.busy;
     }
     throw error;
   }
-  const done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
-  if (done.status === "completed") {
-    console.log(`Restore completed.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
-    return 0;
+  // Loaded here, not at the top: backup:verify must work without the portal's database.
+  const { showJobProgress } = await import("@/lib/cli/progress-display");
+  const { exitCodeFor, jobWarnings, outcomeHeadline } = await import("@/lib/cli/job-outcome");
+  const stopProgress = showJobProgress(job.id, process.stdout);
+  let done;
+  try {
+    done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
+  } finally {
+    await stopProgress();
   }
-  console.error(done.error);
-  return 1;
+  if (done.status === "completed") {
+    const headline = outcomeHeadline(done).replace(/^Completed/, "Restore completed");
+    console.log(`${headline}.${done.safetyFileName ? ` The state before it is in ${done.safetyFileName}.` : ""}`);
+    for (const warning of await jobWarnings(done, settings)) console.log(`Warning: ${warning}`);
+  } else {
+    console.error(done.error);
+  }
+  return exitCodeFor(done);
 }
 
 export async function restoreRun(args: string[]): Promise<number> {
@@ -148,5 +162,37 @@ export async function restoreRun(args: string[]): Promise<number> {
   const settings = await loadSettings();
   const done = await runJob(id, { settings, safetyBackup: true });
   await runMaintenance(settings).catch(() => {});
+  return done.status === "completed" ? 0 : 1;
+}
+
+/** `backup:drill [file]`: proves a backup (the newest by default) restorable, in the foreground. */
+export async function backupDrill(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  const { loadSettings } = await import("@/lib/settings");
+  const { enqueueDrill, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
+  const { newestBackup } = await import("@/lib/backup/requests/drill");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
+  const { readLogTail } = await import("@/lib/backup/jobs/log");
+  const { jobFiles } = await import("@/lib/backup/jobs/paths");
+  const { resolvedBackupDir } = await import("@/lib/settings");
+  const settings = await loadSettings();
+  const name = positionals[0] ? path.basename(positionals[0]) : (await newestBackup())?.fileName;
+  if (!name) {
+    console.error("There is no completed backup to drill yet.");
+    return 1;
+  }
+  let job;
+  try {
+    job = await enqueueDrill(settings, null, name);
+  } catch (error) {
+    if (!(error instanceof JobAlreadyRunningError)) throw error;
+    console.error(error.message);
+    return 3;
+  }
+  const done = await runJob(job.id, { settings });
+  const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
+  if (values.json) console.log(JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }));
+  else if (done.status === "completed") console.log(`${name}: ${proof?.replace(/^.*INFO\s+/, "") ?? "proven restorable"}`);
+  else console.error(done.error);
   return done.status === "completed" ? 0 : 1;
 }

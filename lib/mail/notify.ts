@@ -1,5 +1,5 @@
 import { prisma, type Backup } from "@/lib/db";
-import { appUrl } from "@/lib/config";
+import { mailLinkBase } from "@/lib/site-url";
 import type { JobReport } from "@/lib/backup/jobs/report";
 import type { Settings } from "@/lib/settings";
 import { composeJobMail, redactSecrets, withoutSecrets } from "@/lib/mail/compose";
@@ -36,7 +36,7 @@ export async function notifyJobEnded(report: JobReport, settings: Settings): Pro
   try {
     const to = await recipientsFor(job, settings);
     if (to.length === 0) return null;
-    const where = await sendMail(settings, to, withoutSecrets(composeJobMail(report, appUrl()), knownSecrets(settings)));
+    const where = await sendMail(settings, to, withoutSecrets(composeJobMail(report, (await mailLinkBase()).url), knownSecrets(settings)));
     await prisma.backup.updateMany({ where: { id: job.id }, data: { mailError: null } });
     return where;
   } catch (error) {

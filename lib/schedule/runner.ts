@@ -1,22 +1,14 @@
-import { prisma } from "@/lib/db";
 import { enqueueBackup, JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
 import { loadSettings, type Settings } from "@/lib/settings";
 import { dueSlot, type ScheduleName } from "@/lib/schedule/plan";
+import { claimSlot, readSlotState } from "@/lib/schedule/slots";
 
-const stateKey = (name: ScheduleName) => `scheduleState:${name}`;
+/** "started": handed to a background process (the portal's scheduler), which reports its own outcome. */
+export type TickOutcome = { schedule: ScheduleName; slot: string; result: "completed" | "failed" | "skipped" | "started"; detail: string };
 
-async function lastRun(name: ScheduleName): Promise<Date | null> {
-  const row = await prisma.setting.findUnique({ where: { key: stateKey(name) } });
-  return row ? new Date(JSON.parse(row.value) as string) : null;
-}
-
-async function recordRun(name: ScheduleName, at: Date): Promise<void> {
-  const value = JSON.stringify(at.toISOString());
-  await prisma.setting.upsert({ where: { key: stateKey(name) }, create: { key: stateKey(name), value }, update: { value } });
-}
-
-export type TickOutcome = { schedule: ScheduleName; slot: string; result: "completed" | "failed" | "skipped"; detail: string };
+/** How a due backup is run: in this process (the CLI scheduler, the default) or handed off (the portal). */
+export type ScheduledBackupRunner = (settings: Settings) => Promise<Omit<TickOutcome, "schedule" | "slot">>;
 
 async function runScheduledBackup(settings: Settings): Promise<Omit<TickOutcome, "schedule" | "slot">> {
   try {
@@ -33,7 +25,7 @@ async function runScheduledBackup(settings: Settings): Promise<Omit<TickOutcome,
  * so a crash or a restart cannot run the same slot twice; a schedule seen for the first time starts
  * counting from now rather than catching up on its whole past.
  */
-export async function tick(now = new Date()): Promise<TickOutcome[]> {
+export async function tick(now = new Date(), run: ScheduledBackupRunner = runScheduledBackup): Promise<TickOutcome[]> {
   const settings = await loadSettings();
   const schedules: [ScheduleName, string][] = [
     ["daily", settings.scheduleDaily],
@@ -42,19 +34,17 @@ export async function tick(now = new Date()): Promise<TickOutcome[]> {
   const due: [ScheduleName, Date][] = [];
   for (const [name, expression] of schedules) {
     if (!expression) continue;
-    const last = await lastRun(name);
-    if (!last) {
-      await recordRun(name, now);
+    const seen = await readSlotState(name);
+    if (!seen) {
+      await claimSlot(name, null, now);
       continue;
     }
-    const slot = dueSlot(expression, settings.scheduleTimezone, last, now);
-    if (slot) {
-      await recordRun(name, now);
-      due.push([name, slot]);
-    }
+    const slot = dueSlot(expression, settings.scheduleTimezone, seen.lastRun, now);
+    // Another scheduler that claimed this slot first runs it; this one does nothing.
+    if (slot && (await claimSlot(name, seen, now))) due.push([name, slot]);
   }
   if (due.length === 0 || !settings.enableBackupModule) return [];
   // Daily and weekly due together make the same backup: one run serves both.
-  const outcome = await runScheduledBackup(settings);
+  const outcome = await run(settings);
   return due.map(([schedule, slot]) => ({ schedule, slot: slot.toISOString(), ...outcome }));
 }

@@ -3,7 +3,7 @@
 import { revalidatePath } from "next/cache";
 import { z } from "zod";
 import { adminAction, type ActionState } from "@/lib/auth/action";
-import { runSetupChecks, sendTestMail, updateSettings, type CheckResult } from "@/lib/backup";
+import { resetSettingToDefault, runSetupChecks, sendTestMail, SETTING_KEYS, SETTING_LABELS, updateSettings, type CheckResult } from "@/lib/backup";
 import { SafekeepError } from "@/lib/errors";
 import { mergeDatabaseUrl, mergeSecret, settingsSchema } from "@/lib/settings";
 
@@ -30,6 +30,8 @@ const settingsForm = z.object({
   backupName: text,
   deleteAfterDownload: checkbox,
   verifyAfterBackup: checkbox,
+  drillSchedule: text,
+  drillScratchDatabase: checkbox,
   compression: text,
   maxBackups: text,
   smtpHost: text,
@@ -57,6 +59,14 @@ export const saveSettingsAction = adminAction(settingsForm, async (form, caller)
   const changed = await updateSettings(input.data, caller);
   revalidatePath("/", "layout");
   return { ok: true, message: changed.length ? `Saved: ${changed.join(", ")}` : "Nothing changed" };
+});
+
+/** "Reset to default" beside a saved field: the button's name/value says which. */
+export const resetSettingAction = adminAction(z.object({ resetKey: z.enum(SETTING_KEYS) }), async ({ resetKey }, caller): Promise<ActionState> => {
+  const forgotten = await resetSettingToDefault(resetKey, caller);
+  revalidatePath("/", "layout");
+  const label = SETTING_LABELS[resetKey];
+  return { ok: true, message: forgotten ? `${label} reset: it follows the environment or the default again` : `${label} was not saved here` };
 });
 
 export type ChecksResult = (ActionState & { checks?: CheckResult[] }) | null;

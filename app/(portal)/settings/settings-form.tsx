@@ -1,9 +1,36 @@
 "use client";
 
-import { useActionState } from "react";
+import { createContext, startTransition, useActionState, useContext, useState } from "react";
 import type { Settings } from "@/lib/settings";
+import type { MailLinkBase, SettingSource } from "@/lib/backup";
 import { formatUtc } from "@/lib/format";
-import { saveSettingsAction, type SettingsResult } from "./actions";
+import { resetSettingAction, saveSettingsAction, type SettingsResult } from "./actions";
+
+type Sources = Record<keyof Settings, SettingSource>;
+const SourceContext = createContext<{ sources: Sources; reset: (key: keyof Settings) => void; pending: boolean } | null>(null);
+
+/** Where a field's value comes from; a saved one can be reset to what the environment or default gives. */
+function SourceNote({ name, label }: { name: keyof Settings; label: string }) {
+  const context = useContext(SourceContext);
+  const source = context?.sources[name];
+  if (!context || !source) return null;
+  return (
+    <p className="mt-1 text-xs text-slate-500" data-testid={`source-${name}`}>
+      {source.source === "saved" && (
+        <>
+          Saved here{" "}
+          {/* Not a submit button: Enter in a field must save the form, never reset a field. */}
+          <button type="button" onClick={() => context.reset(name)} disabled={context.pending}
+            title={`Forget the saved ${label}: it follows the environment or the default again`} className="ml-1 rounded border border-slate-300 px-1.5 py-0.5 text-slate-700 hover:bg-slate-100">
+            Reset to default
+          </button>
+        </>
+      )}
+      {source.source === "environment" && <>From the environment ({source.variable})</>}
+      {source.source === "default" && <>Default</>}
+    </p>
+  );
+}
 
 const input = "mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm";
 
@@ -15,6 +42,7 @@ function Field({ name, label, hint, errors, children }: {
       <label htmlFor={name} className="block text-sm font-medium">{label}</label>
       {children}
       {hint && <p className="mt-1 text-xs text-slate-500">{hint}</p>}
+      <SourceNote name={name} label={label} />
       {errors?.map((e) => <p key={e} className="mt-1 text-sm text-red-700">{e}</p>)}
     </div>
   );
@@ -29,19 +57,40 @@ function RunTimes({ label, runs }: { label: string; runs: string[] }) {
   );
 }
 
-export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
-  settings: Settings; nextDaily: string[]; nextWeekly: string[]; mailNote: string | null;
+const LINK_SOURCES: Record<MailLinkBase["source"], string> = {
+  APP_URL: "from APP_URL",
+  NEXTAUTH_URL: "from NEXTAUTH_URL",
+  "last used": "the address this portal was last used at; set APP_URL to fix it",
+  default: "nobody has signed in yet; set APP_URL to fix it",
+};
+
+export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote, mailLinks, sources }: {
+  settings: Settings; nextDaily: string[]; nextWeekly: string[]; mailNote: string | null; mailLinks: MailLinkBase; sources: Sources;
 }) {
-  const [result, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
-  const errors = result?.errors ?? {};
+  const [saved, formAction, pending] = useActionState<SettingsResult, FormData>(saveSettingsAction, null);
+  const [resetResult, resetAction, resetting] = useActionState<SettingsResult, FormData>(resetSettingAction, null);
+  const [last, setLast] = useState<"save" | "reset">("save");
+  const reset = (key: keyof Settings) => {
+    const form = new FormData();
+    form.set("resetKey", key);
+    setLast("reset");
+    startTransition(() => resetAction(form));
+  };
+  const result = last === "reset" ? resetResult : saved;
+  const errors = saved?.errors ?? {};
+  // New values from the server (after a reset) re-fill the fields, which otherwise keep what they first showed.
+  const version = JSON.stringify([settings, sources]);
   return (
-    <form action={formAction} className="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-5">
+    <SourceContext.Provider value={{ sources, reset, pending: pending || resetting }}>
+    <form action={formAction} onSubmit={() => setLast("save")} className="mt-4 space-y-5 rounded-lg border border-slate-200 bg-white p-5">
+      <div key={version} className="space-y-5">
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Backup module</legend>
         <label className="flex items-center gap-2">
           <input type="checkbox" id="enableBackupModule" name="enableBackupModule" defaultChecked={settings.enableBackupModule} />
           <span>Enable the backup module</span>
         </label>
+        <SourceNote name="enableBackupModule" label="Enable the backup module" />
         <Field name="backupAccess" label="Who can manage backups" errors={errors.backupAccess}>
           <select id="backupAccess" name="backupAccess" defaultValue={settings.backupAccess} className={input}>
             <option value="admin">Administrators (roles with the manage-backups permission)</option>
@@ -66,7 +115,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
 
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Where and how</legend>
-        <Field name="backupDir" label="Backup directory" errors={errors.backupDir} hint="Kept private (mode 0700), never inside public/.">
+        <Field name="backupDir" label="Backup directory" errors={errors.backupDir} hint="Kept private (mode 0700), never inside public/. If it lies inside a file root it is left out of that root's backups and never touched by a restore.">
           <input id="backupDir" name="backupDir" defaultValue={settings.backupDir} className={input} />
         </Field>
         <Field name="backupName" label="Backup name" errors={errors.backupName} hint="The first part of every archive's file name.">
@@ -88,10 +137,12 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={settings.deleteAfterDownload} />
           <span>Delete a backup once it has been downloaded</span>
         </label>
+        <SourceNote name="deleteAfterDownload" label="Delete after download" />
         <label className="flex items-center gap-2">
           <input type="checkbox" id="verifyAfterBackup" name="verifyAfterBackup" defaultChecked={settings.verifyAfterBackup} />
           <span>Read every backup back before calling it completed (recommended: a backup that says completed can be restored)</span>
         </label>
+        <SourceNote name="verifyAfterBackup" label="Read every backup back" />
         <Field name="runtimeBinary" label="Runtime binary" errors={errors.runtimeBinary} hint="The Node.js binary that runs the background process.">
           <input id="runtimeBinary" name="runtimeBinary" defaultValue={settings.runtimeBinary} className={input} />
         </Field>
@@ -105,7 +156,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
 
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Schedule and retention</legend>
-        <p className="text-xs text-slate-500">Scheduled backups run from <code>npm run schedule</code>, a second process beside the portal.</p>
+        <p className="text-xs text-slate-500">The portal runs the schedules itself; started with <code>SCHEDULER=off</code>, they are left to <code>npm run schedule</code> or cron. The Backups page says whether a scheduler is running.</p>
         <Field name="scheduleDaily" label="Daily backup (cron, empty for none)" errors={errors.scheduleDaily}>
           <input id="scheduleDaily" name="scheduleDaily" defaultValue={settings.scheduleDaily} className={input} />
           <RunTimes label="daily" runs={nextDaily} />
@@ -114,6 +165,14 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <input id="scheduleWeekly" name="scheduleWeekly" defaultValue={settings.scheduleWeekly} className={input} />
           <RunTimes label="weekly" runs={nextWeekly} />
         </Field>
+        <Field name="drillSchedule" label="Restore drill (cron, empty for none)" errors={errors.drillSchedule}
+          hint="Restores the newest backup into scratch places, compares, and shows 'last proven restorable' on the Backups page; a failed drill is mailed.">
+          <input id="drillSchedule" name="drillSchedule" defaultValue={settings.drillSchedule} className={input} />
+        </Field>
+        <label className="flex items-center gap-2">
+          <input type="checkbox" id="drillScratchDatabase" name="drillScratchDatabase" defaultChecked={settings.drillScratchDatabase} />
+          <span>Drills may create a scratch database <code>safekeep_drill_…</code> beside a MySQL/PostgreSQL database (the database user needs the right to create it); otherwise the dump is only checked</span>
+        </label>
         <Field name="scheduleTimezone" label="Time zone of the schedule" errors={errors.scheduleTimezone} hint="An IANA name, e.g. Europe/Paris or UTC.">
           <input id="scheduleTimezone" name="scheduleTimezone" defaultValue={settings.scheduleTimezone} className={input} />
         </Field>
@@ -122,6 +181,9 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
       <fieldset className="space-y-3">
         <legend className="text-lg font-semibold">Mail</legend>
         {mailNote && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-note">{mailNote}</p>}
+        <p className="text-sm text-slate-700" data-testid="mail-links">
+          Links in mails start with <code className="font-mono">{mailLinks.url}</code> ({LINK_SOURCES[mailLinks.source]}).
+        </p>
         <Field name="smtpHost" label="SMTP host (empty: write mails to the outbox)" errors={errors.smtpHost}>
           <input id="smtpHost" name="smtpHost" defaultValue={settings.smtpHost} className={input} />
         </Field>
@@ -132,6 +194,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <input type="checkbox" id="smtpSecure" name="smtpSecure" defaultChecked={settings.smtpSecure} />
           <span>TLS from the start (port 465); otherwise STARTTLS when offered</span>
         </label>
+        <SourceNote name="smtpSecure" label="SMTP TLS" />
         <Field name="smtpUser" label="SMTP user" errors={errors.smtpUser}>
           <input id="smtpUser" name="smtpUser" defaultValue={settings.smtpUser} className={input} autoComplete="off" />
         </Field>
@@ -145,6 +208,7 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
           <textarea id="notifyEmails" name="notifyEmails" rows={2} defaultValue={settings.notifyEmails.join("\n")} className={input} />
         </Field>
       </fieldset>
+      </div>
 
       {result && (
         <p role={result.ok ? "status" : "alert"} className={`text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>{result.message}</p>
@@ -154,5 +218,6 @@ export function SettingsForm({ settings, nextDaily, nextWeekly, mailNote }: {
         {pending ? "Saving…" : "Save settings"}
       </button>
     </form>
+    </SourceContext.Provider>
   );
 }

@@ -1,4 +1,6 @@
+import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
+import { drillScratchDir } from "@/lib/backup/restore/run-drill";
 import { notFound, SafekeepError } from "@/lib/errors";
 import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import type { Settings } from "@/lib/settings";
@@ -38,6 +40,7 @@ export async function cancelBackup(id: number, settings: Settings, by: string, g
   if (backup.pid) await stopTree(backup.pid, graceMs);
   await removeStaleCredentials();
   if (backup.kind === "restore") await cleanUpDeadRestore(settings, backup.id);
+  if (backup.kind === "drill") await fs.rm(drillScratchDir(backup.id), { recursive: true, force: true });
   await markCancelled(backup, settings);
   return prisma.backup.findUniqueOrThrow({ where: { id } });
 }

@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import { prisma } from "@/lib/db";
 import { nextRuns } from "@/lib/schedule/plan";
+import { schedulerStatus, type SchedulerStatus } from "@/lib/schedule/heartbeat";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
 export interface Health {
@@ -13,6 +14,8 @@ export interface Health {
   provenRestorable: { at: string; fileName: string; drillId: number } | null;
   /** The newest drill, when it failed: the warning the health line shows. */
   failedDrill: { at: string; fileName: string; drillId: number } | null;
+  /** Whether a scheduler is alive (its heartbeat) and when the next scheduled backup is due. */
+  scheduler: SchedulerStatus;
 }
 
 const GRACE_MS = 2 * 3600 * 1000;
@@ -24,10 +27,11 @@ function allowedAgeMs(settings: Settings, now: Date): number {
 }
 
 export async function backupHealth(settings: Settings, now = new Date()): Promise<Health> {
-  const [last, storage, recent] = await Promise.all([
+  const [last, storage, recent, scheduler] = await Promise.all([
     prisma.backup.findFirst({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" } }),
     prisma.backup.aggregate({ where: { status: "completed", kind: { not: "restore" } }, _sum: { sizeBytes: true } }),
     prisma.backup.findMany({ where: { kind: "backup", status: "completed" }, orderBy: { createdAt: "desc" }, take: 20 }),
+    schedulerStatus(settings, now),
   ]);
   const stats = await fs.statfs(resolvedBackupDir(settings)).catch(() => null);
   const [proven, lastDrill] = await Promise.all([
@@ -43,6 +47,7 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
     freeBytes: stats ? stats.bavail * stats.bsize : null,
     provenRestorable: drillFacts(proven),
     failedDrill: lastDrill?.status === "failed" ? drillFacts(lastDrill) : null,
+    scheduler,
     recent: recent.reverse().map((b) => ({
       id: b.id,
       createdAt: b.createdAt.toISOString(),

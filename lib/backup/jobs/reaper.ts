@@ -1,4 +1,6 @@
+import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
+import { drillScratchDir } from "@/lib/backup/restore/run-drill";
 import { deathOf, HEARTBEAT_TIMEOUT_MS, markCancelled, markFailed } from "@/lib/backup/jobs/queue";
 import { isRunning } from "@/lib/backup/jobs/process-tree";
 import { ACTIVE_STATUSES } from "@/lib/backup/jobs/status";
@@ -31,6 +33,7 @@ export async function reapStaleJobs(settings: Settings, now = Date.now()): Promi
     if (!reason) continue;
     if (job.status === "running" && job.pid && isRunning(job.pid)) tryKill(job.pid);
     if (job.kind === "restore") reason = await explainDeadRestore(job, reason, settings);
+    if (job.kind === "drill") await fs.rm(drillScratchDir(job.id), { recursive: true, force: true });
     await markFailed(job, reason, settings);
     reaped++;
   }

@@ -3,7 +3,8 @@ import { runChecks } from "@/lib/backup/jobs/checks";
 import type { Caller } from "@/lib/backup/requests/caller";
 import { mailConfigured, outboxDir, sendMail } from "@/lib/mail/send";
 import { nextRuns } from "@/lib/schedule/plan";
-import { saveSettings, type Settings } from "@/lib/settings";
+import { saveSettings, type SettingKey, type Settings } from "@/lib/settings";
+import { forgetSetting } from "@/lib/settings-origin";
 
 /** Saves what the admin submitted and audits which fields changed (names only: values can hold secrets). */
 export async function updateSettings(next: Settings, { actor, settings }: Caller): Promise<string[]> {
@@ -34,4 +35,11 @@ export function settingsOverview(settings: Settings, now = new Date()) {
     nextWeekly: nextRuns(settings.scheduleWeekly, settings.scheduleTimezone, now).map((d) => d.toISOString()),
     mailNote: mailConfigured(settings) ? null : `Mail is not configured: notification mails are written to ${outboxDir()}`,
   };
+}
+
+/** "Reset to default": forgets the saved value, so the setting follows the environment or the default again. */
+export async function resetSettingToDefault(key: SettingKey, { actor }: Caller): Promise<boolean> {
+  const forgotten = await forgetSetting(key);
+  await recordAudit(actor, "settings.reset", key);
+  return forgotten;
 }

@@ -100,6 +100,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
         if (target === backupDir || target.startsWith(backupDir + path.sep)) {
           throw new ArchiveRejectedError(`The folder ${root.target} is the backup directory or lies inside it: it cannot be restored into`);
         }
+        const twin = staged.roots.find((r) => r.target === target);
+        if (twin) throw new ArchiveRejectedError(`The folders ${twin.label} and ${root.label} of the backup would both be restored into ${target}`);
         staged.roots.push({ label: root.label, target, staged: stagingDirFor(target, id, root.label), aside: asideDirFor(target, id, root.label), journal: null });
       }
       const stageDirs = new Map<string, string>();

@@ -1,0 +1,2 @@
+export function installationListing(root?: string): string[];
+export function installationChanges(before: string[], after: string[]): string | null;
