@@ -161,11 +161,12 @@ test.describe("delete after download", () => {
       await other.close();
     }
     // From the portal's own page (same origin), the download goes ahead.
+    const onDisk = fs.readFileSync(backup.file);
     const context = await browser.newContext({ storageState: stateFile("admin"), acceptDownloads: true });
     const tab = await context.newPage();
     await tab.goto(`/backups/${backup.id}`);
     const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("link", { name: /download/i }).first().click()]);
-    expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(backup.file))).toBe(true);
+    expect(fs.readFileSync((await download.path())!).equals(onDisk)).toBe(true);
     await context.close();
     await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
   });
