@@ -22,3 +22,12 @@ export type { StepRecord } from "@/lib/backup/jobs/steps/types";
 export { isActive, statusLabel, type JobKind, type JobStatus } from "@/lib/backup/jobs/status";
 export { backupFileNameSchema } from "@/lib/backup/jobs/names";
 export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-ref";
+export {
+  listDestinationViews,
+  saveOffsiteDestination,
+  removeOffsiteDestination,
+  checkOffsiteDestination,
+  destinationFormSchema,
+  type DestinationView,
+  type DestinationCheck,
+} from "@/lib/backup/requests/offsite";

@@ -5,6 +5,7 @@ import { settingsOverview } from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
+import { OffsitePanel } from "./offsite-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -23,6 +24,7 @@ export default async function SettingsPage() {
       />
       <TestMailPanel />
       <ChecksPanel />
+      <OffsitePanel />
     </section>
   );
 }
