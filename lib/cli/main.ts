@@ -10,11 +10,15 @@ const USAGE = `Usage: safekeep <command> [options]
 
 Commands:
   backup:create [--json]            Make a backup now, in the foreground, and print a summary
-  backup:list [--json]              List backups
+  backup:list [--json] [--remote [--destination ID]]
+                                    List backups (--remote: the ones in each offsite bucket)
+  backup:push <id>                  Copy a backup offsite again (resumes a half-done upload)
   backup:run <id>                   Run a queued backup (what the portal's background process does)
   backup:verify <file> [--json]     Check an archive completely and print what it holds
   backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
+  backup:restore s3://bucket/prefix/<name>.zip | --latest [--destination ID] [restore options]
+                                    Fetch a backup from a bucket (SHA-256 checked), then restore it
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
@@ -26,10 +30,16 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<number>> = {
     "backup:create": async (args) => (await import("@/lib/cli/backup-commands")).backupCreate(args),
-    "backup:list": async (args) => (await import("@/lib/cli/backup-commands")).backupList(args),
+    "backup:list": async (args) =>
+      args.includes("--remote") ? (await import("@/lib/cli/offsite-commands")).backupListRemote(args) : (await import("@/lib/cli/backup-commands")).backupList(args),
+    "backup:push": async (args) => (await import("@/lib/cli/offsite-commands")).backupPush(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
-    "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
+    "backup:restore": async (args) => {
+      const local = (await import("@/lib/cli/restore-commands")).backupRestore;
+      const remote = args[0]?.startsWith("s3://") || args.includes("--latest");
+      return remote ? (await import("@/lib/cli/offsite-commands")).backupRestoreRemote(args, local) : local(args);
+    },
     "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
     "schedule:run": async (args) => (await import("@/lib/cli/schedule-commands")).scheduleRun(args),
     "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),

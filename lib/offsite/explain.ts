@@ -46,6 +46,8 @@ export function explainS3Error(raw: unknown, destination: Destination, doing = "
   if (name === "TimeoutError" || name === "RequestTimeout" || /timed? ?out/i.test(error.message ?? "")) {
     return `Cannot reach ${where}: it did not answer in time. Check the endpoint address and the network.`;
   }
+  // Our own errors (a size or checksum that does not match) already say what happened.
+  if (name === "Error" && !error.$metadata) return error.message ?? "Unknown error";
   switch (name) {
     case "InvalidAccessKeyId":
       return `The access key is not known to ${where}: check the access key ID in the destination's settings.`;

@@ -59,7 +59,7 @@ export async function finishJob(job: Backup, settings: Settings): Promise<Backup
   const records: StepRecord[] = [];
   const save = () => prisma.backup.updateMany({ where: { id: job.id }, data: { steps: JSON.stringify(records) } }).catch(() => {});
   for (const step of POST_JOB_STEPS) {
-    if (!step.appliesTo(current)) continue;
+    if (!(await step.appliesTo(current))) continue;
     const record: StepRecord = { name: step.name, state: "running", detail: "" };
     records.push(record);
     await save();

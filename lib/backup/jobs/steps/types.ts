@@ -26,7 +26,7 @@ export interface StepContext {
 export interface PostJobStep {
   /** Shown on the job's page: "retention", "notify", … */
   name: string;
-  appliesTo(job: Backup): boolean;
+  appliesTo(job: Backup): boolean | Promise<boolean>;
   /** Returns one sentence saying what it did; throws to say why it could not. */
   run(job: Backup, context: StepContext): Promise<string>;
 }
