@@ -27,6 +27,8 @@ export {
   saveOffsiteDestination,
   removeOffsiteDestination,
   checkOffsiteDestination,
+  backupCopies,
+  pushOffsite,
   destinationFormSchema,
   type DestinationView,
   type DestinationCheck,

@@ -1,4 +1,10 @@
+import fs from "node:fs/promises";
 import { z } from "zod";
+import { prisma } from "@/lib/db";
+import { jobFiles } from "@/lib/backup/jobs/paths";
+import { startDetached } from "@/lib/backup/jobs/spawn";
+import { copiesOf } from "@/lib/offsite/copies";
+import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { recordAudit } from "@/lib/audit";
 import type { Caller } from "@/lib/backup/requests/caller";
 import { invalid, notFound } from "@/lib/errors";
@@ -7,6 +13,7 @@ import {
   destinationSchema,
   ENV_DESTINATION_ID,
   getDestination,
+  listDestinations,
   listDestinationViews,
   mergeDestinationSecret,
   removeDestination,
@@ -69,4 +76,24 @@ export async function checkOffsiteDestination(id: string, { actor }: Caller): Pr
   const checks = await checkDestination(destination);
   await recordAudit(actor, "offsite.destination.check", id, { ok: checks.every((c) => c.ok) && checks.length === 4 });
   return checks;
+}
+
+/** Where a backup's copies live: the local archive (present or not) and each offsite copy with its state. */
+export async function backupCopies(fileName: string, settings: Settings) {
+  const local = await fs.access(jobFiles(resolvedBackupDir(settings), fileName).archive).then(() => true, () => false);
+  return { local, offsite: (await copiesOf([fileName])).get(fileName) ?? [] };
+}
+
+/**
+ * **Copy offsite again** on a backup's page: `backup:push <id>` in a background process (an upload can
+ * take longer than a request may), resuming what an earlier attempt stored.
+ */
+export async function pushOffsite(id: number, { actor, settings }: Caller): Promise<string> {
+  const backup = await prisma.backup.findUnique({ where: { id } });
+  if (!backup || backup.kind === "restore") throw notFound("No such backup");
+  if (backup.status !== "completed") throw invalid("Only a completed backup can be copied offsite");
+  if (!(await listDestinations()).length) throw invalid("There is no offsite destination: add one on Settings");
+  await startDetached(settings.runtimeBinary, ["backup:push", String(id)]);
+  await recordAudit(actor, "backup.push", backup.fileName);
+  return `Copying ${backup.fileName} offsite in the background: reload to see how it went`;
 }
