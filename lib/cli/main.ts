@@ -13,6 +13,7 @@ Commands:
   backup:list [--json] [--remote [--destination ID]]
                                     List backups (--remote: the ones in each offsite bucket)
   backup:push <id>                  Copy a backup offsite again (resumes a half-done upload)
+  backup:prune [--dry-run] [--json] Apply each offsite destination's retention (--dry-run: only show it)
   backup:run <id>                   Run a queued backup (what the portal's background process does)
   backup:verify <file> [--json]     Check an archive completely and print what it holds
   backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
@@ -33,6 +34,7 @@ async function main(argv: string[]): Promise<number> {
     "backup:list": async (args) =>
       args.includes("--remote") ? (await import("@/lib/cli/offsite-commands")).backupListRemote(args) : (await import("@/lib/cli/backup-commands")).backupList(args),
     "backup:push": async (args) => (await import("@/lib/cli/offsite-commands")).backupPush(args),
+    "backup:prune": async (args) => (await import("@/lib/cli/offsite-commands")).backupPrune(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
     "backup:restore": async (args) => {

@@ -79,3 +79,25 @@ export async function backupRestoreRemote(args: string[], restoreLocal: (args: s
   const passOn = tokens!.filter((t) => t.kind === "option" && !["latest", "destination"].includes(t.name)).flatMap((t) => (t.kind === "option" ? [t.rawName, ...(t.value !== undefined ? [t.value] : [])] : []));
   return restoreLocal([path.basename(fetched.file), ...passOn]);
 }
+
+/** `backup:prune [--dry-run] [--json]`: each destination's retention; with --dry-run only what it would delete. */
+export async function backupPrune(args: string[]): Promise<number> {
+  const { values } = parseArgs({ args, options: { "dry-run": { type: "boolean" }, json: { type: "boolean" }, destination: { type: "string" } } });
+  const { pruneDestination } = await import("@/lib/offsite/prune");
+  const all: unknown[] = [];
+  let failed = 0;
+  for (const destination of await pickDestinations(values.destination)) {
+    const items = await pruneDestination(destination, { dryRun: Boolean(values["dry-run"]) }).catch((error: Error) => error);
+    if (items instanceof Error) {
+      failed++;
+      console.error(`${destination.name}: ${items.message}`);
+      continue;
+    }
+    all.push(...items);
+    if (values.json) continue;
+    console.log(`${destination.name} (s3://${destination.bucket}/${destination.prefix}): ${values["dry-run"] ? "would delete" : "deleted"} ${items.length}`);
+    for (const i of items) console.log(`  ${i.createdAt}  ${formatBytes(i.sizeBytes).padStart(10)}  ${i.url}  (${i.reason})`);
+  }
+  if (values.json) console.log(JSON.stringify(all));
+  return failed ? 1 : 0;
+}
