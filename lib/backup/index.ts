@@ -29,6 +29,7 @@ export {
   checkOffsiteDestination,
   backupCopies,
   pushOffsite,
+  offsiteRetentionPreview,
   destinationFormSchema,
   type DestinationView,
   type DestinationCheck,

@@ -1,5 +1,6 @@
 import { listDestinationViews } from "@/lib/backup";
 import { OffsiteDestinationForm } from "./offsite-form";
+import { OffsiteRetentionPreview } from "./offsite-preview";
 
 /** Settings → Offsite copies: every destination (the environment's read-only), and a form to add one. */
 export async function OffsitePanel() {
@@ -22,6 +23,7 @@ export async function OffsitePanel() {
             <summary className="cursor-pointer text-sm font-medium">Add a destination</summary>
             <OffsiteDestinationForm destination={null} />
           </details>
+          <OffsiteRetentionPreview />
         </div>
       )}
     </section>

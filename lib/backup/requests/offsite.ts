@@ -4,6 +4,7 @@ import { prisma } from "@/lib/db";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { startDetached } from "@/lib/backup/jobs/spawn";
 import { copiesOf } from "@/lib/offsite/copies";
+import { previewPrune } from "@/lib/offsite/prune";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { recordAudit } from "@/lib/audit";
 import type { Caller } from "@/lib/backup/requests/caller";
@@ -96,4 +97,9 @@ export async function pushOffsite(id: number, { actor, settings }: Caller): Prom
   await startDetached(settings.runtimeBinary, ["backup:push", String(id)]);
   await recordAudit(actor, "backup.push", backup.fileName);
   return `Copying ${backup.fileName} offsite in the background: reload to see how it went`;
+}
+
+/** The settings page's "what the policy would delete next", per destination (names, dates, sizes, where). */
+export async function offsiteRetentionPreview() {
+  return previewPrune();
 }
