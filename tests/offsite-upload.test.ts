@@ -8,7 +8,7 @@ import { GetObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { getJob, listJobs } from "@/lib/backup";
-import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { enqueueBackup, enqueueRestore } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
 import { s3Client } from "@/lib/offsite/client";
 import { saveDestination } from "@/lib/offsite/destinations";
@@ -142,6 +142,23 @@ describe("offsite copy as a post-job step", () => {
     expect(view.offsite).toMatchObject({ state: "stored", label: null, copies: [{ destinationId: "main", state: "stored", url: `s3://backups/prod/${ended.fileName}` }] });
     expect(fs.readFileSync(testRoot("var/backup", ended.fileName.replace(/\.zip$/, ".log")), "utf8")).toContain(`Copied to s3://backups/prod/${ended.fileName}`);
     expect(await downloadedSha(s3.destination(), `prod/${ended.fileName}`)).toBe(ended.sha256);
+  });
+
+  it("a restore whose local archive is gone fetches the copy from the bucket, checked, and restores it", async () => {
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
+    await saveDestination(s3.destination({ id: "main", prefix: "prod/" }));
+    const ended = await backupNow();
+    const original = fs.readFileSync(testRoot("site/index.html"));
+    fs.writeFileSync(testRoot("site/index.html"), "changed after the backup");
+    fs.rmSync(testRoot("var/backup", ended.fileName));
+    fs.rmSync(testRoot("var/backup", `${ended.fileName}.sha256`));
+    const settings = await loadSettings();
+    const restore = await runJob((await enqueueRestore(settings, null, ended.fileName, "files")).id, { settings });
+    expect(restore.error).toBeNull();
+    expect(restore.status).toBe("completed");
+    expect(fs.readFileSync(testRoot("site/index.html"))).toEqual(original);
+    expect(fs.existsSync(testRoot("var/backup", ended.fileName))).toBe(true);
+    expect(fs.readFileSync(testRoot("var/backup", restore.fileName + ".log"), "utf8")).toContain(`fetched from s3://backups/prod/${ended.fileName}, SHA-256 checked`);
   });
 
   it("an unreachable destination leaves the backup completed with 'offsite copy failed' on the list and the job; a push later copies it", async () => {
