@@ -2,15 +2,9 @@ import fs from "node:fs";
 import net from "node:net";
 import os from "node:os";
 import path from "node:path";
-import { createRequire } from "node:module";
+import S3rver from "s3rver";
 import type { Destination } from "@/lib/offsite/destinations";
 
-// s3rver ships no types; this is the part of its API the tests use.
-interface S3rverInstance {
-  run(): Promise<{ port: number }>;
-  close(): Promise<void>;
-}
-const S3rver = createRequire(import.meta.url)("s3rver") as new (options: Record<string, unknown>) => S3rverInstance;
 
 export interface TestS3 {
   endpoint: string;
