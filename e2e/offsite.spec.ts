@@ -1,6 +1,6 @@
 import { test, expect } from "@playwright/test";
 import { startS3, type TestS3 } from "../tests/helpers/s3";
-import { E2E, stateFile } from "./helpers";
+import { callAction, E2E, stateFile } from "./helpers";
 import Database from "better-sqlite3";
 
 // A real S3 server on loopback: the admin adds a destination on Settings, Check reaches it, and the
@@ -49,4 +49,18 @@ test("an admin adds an offsite destination, Check passes every step, and the sec
   await expect(saved.getByRole("status").first()).toContainText("Saved");
   await saved.getByRole("button", { name: "Check" }).click();
   await expect(saved.getByRole("alert").first()).toContainText('There is no bucket "no-such-bucket"');
+});
+
+test.describe("offsite actions are for admins", () => {
+  test.use({ storageState: stateFile("user") });
+  test("a plain user posting the destination actions directly gets 403, and nothing is saved or probed", async ({ request }) => {
+    const fields = { id: "sneaky", name: "x", endpoint: s3.endpoint, region: "us-east-1", bucket: "e2e-bucket", accessKeyId: "S3RVER", secretAccessKey: "x" };
+    expect(await callAction(request, "/settings", "saveDestinationAction", fields)).toMatchObject({ ok: false, status: 403 });
+    expect(await callAction(request, "/settings", "checkDestinationAction", { id: "e2e" })).toMatchObject({ ok: false, status: 403 });
+    expect(await callAction(request, "/settings", "removeDestinationAction", { id: "e2e" })).toMatchObject({ ok: false, status: 403 });
+    const db = new Database(E2E.databaseFile, { timeout: 10_000 });
+    const keys = (db.prepare(`SELECT key FROM "Setting" WHERE key LIKE 'offsite.destination.%'`).all() as { key: string }[]).map((r) => r.key);
+    db.close();
+    expect(keys).toEqual(["offsite.destination.e2e"]);
+  });
 });
