@@ -169,6 +169,28 @@ export const openApiDocument = {
           requestedBy: { type: ["string", "null"] },
           pinned: { type: "boolean", description: "Retention never deletes a pinned backup" },
           mailError: { type: ["string", "null"], description: "Why the notification mail could not be sent" },
+          offsite: {
+            type: "object",
+            description: "Offsite copies: `label` is \"offsite copy failed\" when any destination's copy failed",
+            properties: {
+              state: { type: "string", enum: ["none", "stored", "uploading", "failed"] },
+              label: { type: ["string", "null"] },
+              copies: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    destinationId: { type: "string" },
+                    url: { type: "string", description: "s3://bucket/prefix/<name>.zip" },
+                    state: { type: "string", enum: ["uploading", "stored", "failed", "deleted"] },
+                    sizeBytes: { type: ["number", "null"] },
+                    error: { type: ["string", "null"] },
+                    updatedAt: { type: "string", format: "date-time" },
+                  },
+                },
+              },
+            },
+          },
           sourceFileName: { type: ["string", "null"], description: "For a restore: the archive restored" },
           safetyFileName: { type: ["string", "null"], description: "For a restore: the safety backup made first" },
           createdAt: { type: "string", format: "date-time" },

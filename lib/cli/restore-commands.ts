@@ -97,6 +97,10 @@ export async function backupRestore(args: string[]): Promise<number> {
   const { planRestore } = await import("@/lib/backup/restore/plan");
   const settings = await loadSettings();
   const file = source.includes("/") ? path.resolve(source) : path.join(resolvedBackupDir(settings), source);
+  if (!source.includes("/")) {
+    const fetched = await (await import("@/lib/offsite/fetch-missing")).fetchFromOffsiteIfMissing(source, settings);
+    if (fetched) console.log(`The local archive was gone: fetched from ${fetched}, SHA-256 checked`);
+  }
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   archive.close();

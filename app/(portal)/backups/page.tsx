@@ -34,7 +34,7 @@ const columns: Column<BackupView>[] = [
   { header: "Size", className: "whitespace-nowrap", cell: (b) => (b.sizeBytes === null ? "—" : formatBytes(b.sizeBytes)) },
   { header: "Created", className: "whitespace-nowrap", cell: (b) => <When at={b.createdAt} /> },
   { header: "By", cell: (b) => b.requestedBy ?? (b.kind === "backup" ? "command line" : b.kind) },
-  { header: "Status", cell: (b) => (isActive(b.status) ? <LiveProgress initial={b} /> : <StatusBadge status={b.status} label={b.statusLabel} />) },
+  { header: "Status", cell: (b) => <>{(isActive(b.status) ? <LiveProgress initial={b} /> : <StatusBadge status={b.status} label={b.statusLabel} />)}{b.offsite?.label && <span data-testid="offsite-failed" className="ml-2 rounded bg-red-100 px-1.5 py-0.5 text-[11px] text-red-800">{b.offsite.label}</span>}{b.offsite?.state === "stored" && <span title={b.offsite.copies.map((c) => c.url).join(", ")} className="ml-2 rounded bg-green-100 px-1.5 py-0.5 text-[11px] text-green-800">offsite</span>}</> },
   {
     header: "Download",
     cell: (b) =>

@@ -6,6 +6,7 @@ import { formValuesFromSettings } from "./form-values";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
 import { WebhooksPanel } from "./webhooks-panel";
+import { OffsitePanel } from "./offsite-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -29,6 +30,7 @@ export default async function SettingsPage() {
       <WebhooksPanel webhooks={await listWebhooks()} kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
         events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))} />
       <ChecksPanel />
+      <OffsitePanel />
     </section>
   );
 }

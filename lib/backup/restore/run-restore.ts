@@ -1,3 +1,4 @@
+import { fetchFromOffsiteIfMissing } from "@/lib/offsite/fetch-missing";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { portalDatabaseFile } from "@/lib/config";
@@ -78,6 +79,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
 
   try {
     const archiveFile = restoreSourcePath(settings, job.sourceFileName ?? "");
+    const fetched = path.isAbsolute(job.sourceFileName ?? "") ? null : await fetchFromOffsiteIfMissing(job.sourceFileName ?? "", settings);
+    if (fetched) log.info(`The local archive was gone: fetched from ${fetched}, SHA-256 checked`);
     log.info(`Restore of ${parts === "both" ? "database and files" : parts} from ${archiveFile}`);
     progress.setPhase("verifying");
     const expected = await expectedChecksum(archiveFile, settings);

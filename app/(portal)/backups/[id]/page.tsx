@@ -3,6 +3,7 @@ import Link from "next/link";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
 import { VerifyForm } from "./verify-form";
+import { OffsiteCopies } from "./offsite-copies";
 import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
@@ -55,6 +56,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
     ["Requested by", backup.requestedBy ?? "command line"],
     ["Duration", duration ?? "—"],
     ["SHA-256", <code key="sha" className="break-all text-xs">{backup.sha256 ?? "—"}</code>],
+    ...(backup.status === "completed" && !isRestore ? ([["Copies", <OffsiteCopies key="copies" backup={backup} settings={settings} />]] as [string, React.ReactNode][]) : []),
     ...(backup.steps.length ? ([["After the job", <JobSteps key="steps" steps={backup.steps} />]] as [string, React.ReactNode][]) : []),
   ];
 
