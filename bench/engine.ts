@@ -8,7 +8,7 @@ import { emptyWalk, walkRoots } from "@/lib/backup/archive/walk";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { verifyAndStage } from "@/lib/backup/restore/extract";
-import { dumperFor } from "@/lib/backup/database/dumpers";
+import { dumperFor } from "@/lib/backup/database/registry";
 
 const quiet = { info() {}, warn() {}, error() {} };
 

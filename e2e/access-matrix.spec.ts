@@ -1,5 +1,5 @@
 import { test, expect, request as playwrightRequest, type APIRequestContext } from "@playwright/test";
-import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 type Who = "anonymous" | "user" | "admin";
 const everyone: Who[] = ["anonymous", "user", "admin"];
@@ -13,8 +13,8 @@ let backup: { id: number; fileName: string };
 test.beforeAll(async () => {
   contexts = {
     anonymous: await playwrightRequest.newContext({ baseURL: E2E.baseURL }),
-    user: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user") }),
-    admin: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin") }),
+    user: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user"), extraHTTPHeaders: sameOrigin }),
+    admin: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin }),
   };
   resetSettings();
   setSettings({ enableBackupModule: true });

@@ -2,7 +2,7 @@ import fs from "node:fs";
 import path from "node:path";
 import Database from "better-sqlite3";
 import { test, expect, request as playwrightRequest, type APIRequestContext, type APIResponse, type Browser } from "@playwright/test";
-import { backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 // Bearer tokens against every route and error path: who is refused with what, what a token can and
 // cannot do to other people's tokens, and downloads resumed with Range while delete-after-download is on.
@@ -47,7 +47,7 @@ test.beforeAll(async () => {
   resetSettings();
   setSettings({ enableBackupModule: true });
   await waitUntilNoJobRuns();
-  admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin") });
+  admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin });
   expect((await admin.post("/api/v1/backups")).status()).toBe(202);
   await waitUntilNoJobRuns();
   completed = backupRows().filter((b) => b.status === "completed").at(-1)!;
@@ -125,7 +125,7 @@ test("token actions check access first, and nobody can revoke another person's t
   setSettings({ enableBackupModule: true, backupAccess: "user" });
   const adminToken = await tokenFromPage(browser, "admin", "not yours");
   const target = tokenRows().find((t) => t.name === "not yours")!;
-  const user = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user") });
+  const user = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user"), extraHTTPHeaders: sameOrigin });
   const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
 
   // A user with access may use the page, but another person's token id finds nothing.

@@ -8,18 +8,24 @@ import { E2E } from "./env.cjs";
 export { E2E };
 
 /** Raw HTTP, so that `..` and odd bytes reach the server as sent, not normalised by a URL parser. */
-export function rawRequest(method: string, rawPath: string, headers: http.OutgoingHttpHeaders): Promise<{ status: number; body: string; location?: string }> {
+export function rawRequest(method: string, rawPath: string, headers: http.OutgoingHttpHeaders): Promise<{ status: number; body: string; location?: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers }, (res) => {
       let body = "";
       res.setEncoding("latin1");
       res.on("data", (d) => (body += d));
-      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location }));
+      res.on("end", () => resolve({ status: res.statusCode!, body, location: res.headers.location, headers: res.headers }));
     });
     req.on("error", reject);
     req.end();
   });
 }
+
+/**
+ * What a browser adds to a request from the portal's own page: cookie-authenticated API writes without it
+ * are refused as cross-origin (lib/http/same-origin.ts).
+ */
+export const sameOrigin = { Origin: E2E.baseURL };
 
 export const stateFile = (who: "admin" | "user") => path.join(E2E.stateDir, `${who}.json`);
 

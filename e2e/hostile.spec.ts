@@ -3,7 +3,7 @@ import path from "node:path";
 import Database from "better-sqlite3";
 import { encode } from "next-auth/jwt";
 import { test, expect, request as playwrightRequest, type APIRequestContext, type APIResponse } from "@playwright/test";
-import { actionId, backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { actionId, backupRows, callAction, E2E, rawRequest, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 // Every route and server action against callers who must not get in, and every file-name parameter
 // against names that try to leave the backup directory.
@@ -23,7 +23,7 @@ function adminId(): number {
 }
 
 async function withCookie(value: string) {
-  return playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { cookie: `${COOKIE}=${value}` } });
+  return playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { ...sameOrigin, cookie: `${COOKIE}=${value}` } });
 }
 
 test.beforeAll(async () => {
@@ -36,8 +36,8 @@ test.beforeAll(async () => {
     // The right secret, but expired an hour ago.
     expired: await withCookie(await encode({ token: claims, secret: E2E.sessionSecret, maxAge: -3600 })),
     garbage: await withCookie("eyJhbGciOiJub25lIn0.eyJ1aWQiOjF9."),
-    user: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user") }),
-    admin: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin") }),
+    user: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("user"), extraHTTPHeaders: sameOrigin }),
+    admin: await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin }),
     // Same as `expired` but still valid: proves the forging is right, so `expired` fails for its expiry alone.
     validForged: await withCookie(await encode({ token: claims, secret: E2E.sessionSecret, maxAge: 600 })),
   };

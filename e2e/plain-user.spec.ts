@@ -25,7 +25,7 @@ test("a plain user is kept out until backupAccess is opened to users", async ({ 
   await admin.goto("/settings");
   await admin.getByLabel("Who can manage backups").selectOption("user");
   await admin.getByRole("button", { name: "Save settings" }).click();
-  await expect(admin.getByRole("status")).toContainText("backupAccess");
+  await expect(admin.getByRole("status")).toContainText("Saved: who can manage backups: every signed-in user");
 
   const allowed = await page.goto("/backups");
   expect(allowed?.status()).toBe(200);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { test, expect } from "@playwright/test";
-import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, callAction, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 test.use({ storageState: stateFile("admin") });
 
@@ -13,7 +13,7 @@ test("an admin restores a backup through the confirmation page and gets the file
   const cafe = path.join(E2E.storageDir, "uploads/café menu.txt");
   const original = fs.readFileSync(readme, "utf8");
 
-  const started = await page.request.post("/api/v1/backups");
+  const started = await page.request.post("/api/v1/backups", { headers: sameOrigin });
   expect(started.status()).toBe(202);
   const { id } = (await started.json()) as { id: number };
   await waitUntilNoJobRuns();

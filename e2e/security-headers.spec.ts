@@ -1,5 +1,5 @@
 import { test, expect, request as playwrightRequest } from "@playwright/test";
-import { backupRows, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 function directives(csp: string): Map<string, string> {
   return new Map(csp.split(";").map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0]!, d] as [string, string]));
@@ -21,7 +21,7 @@ test.describe("security headers", () => {
   test.afterAll(() => resetSettings());
 
   test("pages: a nonce-based script policy without 'unsafe-inline', a new nonce each time, on every script", async () => {
-    const admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin") });
+    const admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin });
     const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
     const nonces = new Set<string>();
     for (const [context, path] of [[anonymous, "/signin"], [admin, "/backups"], [admin, "/settings"], [admin, "/audit"], [anonymous, "/no-such-page"]] as const) {
@@ -47,7 +47,7 @@ test.describe("security headers", () => {
   });
 
   test("API responses and downloads: nosniff, no framing, nothing to run", async () => {
-    const admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin") });
+    const admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin });
     const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
     await waitUntilNoJobRuns();
     expect((await admin.post("/api/v1/backups")).status()).toBe(202);

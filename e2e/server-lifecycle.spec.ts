@@ -133,7 +133,7 @@ test("the portal restarted while a backup runs: the backup keeps going and the p
     await untilReady(server);
     const { sessionCookie } = await signIn();
     const cookie = sessionCookie.split(";")[0]!;
-    const created = await fetch(`${base}/api/v1/backups`, { method: "POST", headers: { cookie } });
+    const created = await fetch(`${base}/api/v1/backups`, { method: "POST", headers: { cookie, origin: base } });
     expect(created.status).toBe(202);
     const { id } = (await created.json()) as { id: number };
     await expect.poll(() => readJob(id).bytesDone, { timeout: 60_000 }).toBeGreaterThan(0);

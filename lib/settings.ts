@@ -20,6 +20,7 @@ function readStoredValue(key: string, stored: string): unknown {
   const value = JSON.parse(stored) as unknown;
   return SEALED_KEYS.has(key) && typeof value === "string" ? openSecret(value) : value;
 }
+import { databaseUrlHint, isKnownDatabaseUrl } from "@/lib/backup/database/registry";
 
 const commandPath = z
   .string()
@@ -34,9 +35,7 @@ export const databaseUrlSchema = z
   .string()
   .trim()
   .max(2000)
-  .refine((v) => v === "" || /^(file:|mysql:\/\/|mariadb:\/\/|postgres:\/\/|postgresql:\/\/)/.test(v), {
-    message: "Use file:, mysql://, mariadb://, postgres:// or postgresql:// (empty means the portal's own database)",
-  });
+  .refine((v) => isKnownDatabaseUrl(v), { error: () => databaseUrlHint() });
 
 const settingsFields = z.object({
   enableBackupModule: z.boolean(),
@@ -56,6 +55,8 @@ const settingsFields = z.object({
     .regex(/^[A-Za-z0-9][A-Za-z0-9_-]{0,39}$/, "Letters, digits, - and _ only (at most 40)"),
   deleteAfterDownload: z.boolean(),
   verifyAfterBackup: z.boolean(),
+  drillSchedule: z.string().trim().max(100),
+  drillScratchDatabase: z.boolean(),
   compression: z.enum(["fast", "balanced", "small"]),
   maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
   smtpHost: z.string().trim().max(300).regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
@@ -71,7 +72,7 @@ const settingsFields = z.object({
 });
 
 export const settingsSchema = settingsFields.superRefine((s, ctx) => {
-  for (const key of ["scheduleDaily", "scheduleWeekly"] as const) {
+  for (const key of ["scheduleDaily", "scheduleWeekly", "drillSchedule"] as const) {
     const problem = cronProblem(s[key], s.scheduleTimezone);
     if (problem) ctx.addIssue({ code: "custom", path: [key], message: `Not a valid cron expression or time zone: ${problem}` });
   }
@@ -106,6 +107,9 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     backupName: env.BACKUP_NAME ?? "safekeep",
     deleteAfterDownload: env.BACKUP_DELETE_AFTER_DOWNLOAD === "true",
     verifyAfterBackup: env.BACKUP_VERIFY !== "false",
+    // Weekly, Monday 03:00 in the schedule's time zone: the newest backup restored into scratch places.
+    drillSchedule: env.BACKUP_DRILL_SCHEDULE ?? "0 3 * * 1",
+    drillScratchDatabase: env.BACKUP_DRILL_DATABASE === "true",
     compression: env.BACKUP_COMPRESSION === "fast" || env.BACKUP_COMPRESSION === "small" ? env.BACKUP_COMPRESSION : "balanced",
     maxBackups: Number(env.MAX_BACKUPS) > 0 ? Math.floor(Number(env.MAX_BACKUPS)) : 10,
     smtpHost: env.SMTP_HOST ?? "",

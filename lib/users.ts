@@ -21,6 +21,8 @@ export interface PortalUser {
   name: string | null;
   role: string;
   permissions: string[];
+  /** Sessions signed in under another version have ended (lib/auth/session-version.ts). */
+  sessionVersion: number;
 }
 
 export function hashPassword(password: string): Promise<string> {
@@ -50,6 +52,7 @@ export async function findPortalUser(id: number): Promise<PortalUser | null> {
     name: user.name,
     role: user.role.name,
     permissions: user.role.permissions.map((p) => p.name),
+    sessionVersion: user.sessionVersion,
   };
 }
 

@@ -103,3 +103,18 @@ describe("the job pipeline", () => {
     expect(fs.existsSync(testRoot("var/backup", first.fileName))).toBe(false);
   });
 });
+
+describe("background jobs", () => {
+  it("run below the portal's CPU priority, so a backup never starves the pages", async () => {
+    await freshSite();
+    makeFileTree(testRoot("site"), { bigFiles: 3, bigFileBytes: 2_000_000 });
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", smtpHost: "" });
+    const { startBackgroundBackup } = await import("@/lib/backup/jobs/start");
+    const job = await startBackgroundBackup(await loadSettings(), null);
+    const stat = fs.readFileSync(`/proc/${job.pid}/stat`, "utf8");
+    const niceness = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
+    expect(niceness).toBe(10);
+    const { waitFor } = await import("./helpers/wait");
+    await waitFor(() => prisma.backup.findUniqueOrThrow({ where: { id: job.id } }), (b) => b.status === "completed" || b.status === "failed", 60_000);
+  });
+});

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { randomBytes } from "node:crypto";
+import { createHash, randomBytes } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -73,8 +73,11 @@ describe("restoring SQLite and files", () => {
     expect(safety.status).toBe("completed");
     const listing = execFileSync("unzip", ["-Z1", testRoot("var/backup", safety.fileName)], { encoding: "utf8" });
     expect(listing).toContain("files/site/uploads/new-since-backup.txt");
-    // No staging or set-aside folders are left behind.
+    // No staging or set-aside folders are left behind, nor the SQLite side files of a staged copy.
     expect(fs.readdirSync(testRoot()).filter((n) => n.startsWith(".safekeep"))).toEqual([]);
+    for (const dir of [testRoot("var/backup"), testRoot("db")]) {
+      expect(fs.readdirSync(dir).filter((n) => /\.part(-wal|-shm|-journal)?$/.test(n))).toEqual([]);
+    }
   });
 
   it("restores only the files when asked, leaving the database alone", async () => {
@@ -118,19 +121,38 @@ describe("restoring SQLite and files", () => {
 });
 
 describe("re-indexing the backup directory", () => {
-  it("lists an archive dropped in by hand, from its manifest, and ignores files that are not backups", async () => {
+  it("lists an archive dropped in by hand as not verified, and a verify job makes it a backup (or says why not)", async () => {
     await resetBackups();
     makeFileTree(testRoot("site"));
-    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", smtpHost: "" });
     const made = await backUp();
     fs.copyFileSync(testRoot("var/backup", made.fileName), testRoot("var/backup", "copied-by-hand.zip"));
     fs.writeFileSync(testRoot("var/backup", "not-a-backup.zip"), "just text");
     const { reindexBackupDir } = await import("@/lib/backup/restore/reindex");
-    expect(await reindexBackupDir(await loadSettings())).toEqual(["copied-by-hand.zip"]);
+    expect((await reindexBackupDir(await loadSettings())).sort()).toEqual(["copied-by-hand.zip", "not-a-backup.zip"]);
     const record = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
-    expect(record.status).toBe("completed");
+    expect(record.status).toBe("unverified");
     expect(record.sizeBytes).toBe(fs.statSync(testRoot("var/backup", made.fileName)).size);
     expect(await reindexBackupDir(await loadSettings())).toEqual([]);
+    // Not downloadable, not restorable while not verified.
+    const { findDownload } = await import("@/lib/backup/requests/download");
+    await expect(findDownload("copied-by-hand.zip", await loadSettings())).rejects.toMatchObject({ code: "not_found" });
+
+    const { enqueueVerify } = await import("@/lib/backup/jobs/queue");
+    const { runJob } = await import("@/lib/backup/jobs/run-job");
+    const settings = await loadSettings();
+    const good = await runJob((await enqueueVerify(settings, null, "copied-by-hand.zip")).id, { settings });
+    expect(good.status).toBe("completed");
+    const verified = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
+    expect(verified.status).toBe("completed");
+    expect(verified.sha256).toBe(made.sha256);
+
+    const bad = await runJob((await enqueueVerify(settings, null, "not-a-backup.zip")).id, { settings });
+    expect(bad.status).toBe("failed");
+    expect(bad.error).toMatch(/not-a-backup\.zip did not pass the check: Not a readable zip archive/);
+    const still = await prisma.backup.findUniqueOrThrow({ where: { fileName: "not-a-backup.zip" } });
+    expect(still.status).toBe("unverified");
+    expect(still.error).toMatch(/did not pass/);
   });
 });
 
@@ -194,17 +216,17 @@ describe("refusing bad archives, with nothing written", () => {
     await expectRefused(name, /Not a readable zip archive|damaged/);
   });
 
-  it("refuses crafted archives: zip-slip, a link pointing out, an unlisted entry, a lying manifest, no manifest", async () => {
+  it("refuses crafted archives: zip-slip, a file under a link, an unlisted entry, a lying manifest, no manifest", async () => {
     const manifest = (files: { entry: string; data: string }[], extra: Record<string, unknown> = {}) => ({
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] }, database: null,
-      files: files.map((f) => ({ entry: f.entry, size: Buffer.byteLength(f.data), sha256: require("node:crypto").createHash("sha256").update(f.data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
+      files: files.map((f) => ({ entry: f.entry, size: Buffer.byteLength(f.data), sha256: createHash("sha256").update(f.data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
       directories: [], symlinks: [], warnings: [], ...extra,
     });
     const cases: { name: string; build: string; message: RegExp }[] = [
       { name: "slip.zip", build: "slip", message: /unsafe|Unsafe/ },
       { name: "unlisted.zip", build: "unlisted", message: /does not list/ },
-      { name: "link-out.zip", build: "link-out", message: /points outside/ },
+      { name: "link-out.zip", build: "link-out", message: /under the link "escape"/ },
       { name: "lying.zip", build: "lying", message: /damaged|different size/ },
       { name: "no-manifest.zip", build: "no-manifest", message: /no manifest/ },
     ];
@@ -213,14 +235,15 @@ describe("refusing bad archives, with nothing written", () => {
       const py = {
         slip: [["files/site/../../../" + path.basename(outside), "pwned"]],
         unlisted: [["files/site/ok.txt", "ok"], ["files/site/extra.txt", "extra"]],
-        "link-out": [["files/site/ok.txt", "ok"]],
+        "link-out": [["files/site/escape/" + path.basename(outside), "pwned"]],
         lying: [["files/site/ok.txt", "not what the manifest says"]],
         "no-manifest": [["files/site/ok.txt", "ok"]],
       }[c.build]!;
       const listed = c.build === "unlisted" ? [{ entry: "files/site/ok.txt", data: "ok" }]
         : c.build === "lying" ? [{ entry: "files/site/ok.txt", data: "the truth" }]
         : py.map(([entry, data]) => ({ entry: entry!, data: data! }));
-      const extra = c.build === "link-out" ? { symlinks: [{ entry: "files/site/escape", target: "../../../etc/passwd" }] } : {};
+      // A link may point anywhere (a site's links do); what is refused is an entry that would be written through it.
+      const extra = c.build === "link-out" ? { symlinks: [{ entry: "files/site/escape", target: path.dirname(outside) }] } : {};
       const script = `
 import json, sys, zipfile
 out, manifest, entries, link = sys.argv[1], sys.argv[2], json.loads(sys.argv[3]), sys.argv[4]
@@ -230,12 +253,12 @@ with zipfile.ZipFile(out, "w") as z:
     if link == "yes":
         info = zipfile.ZipInfo("files/site/escape")
         info.external_attr = (0o120777 << 16)
-        z.writestr(info, "../../../etc/passwd")
+        z.writestr(info, sys.argv[5])
     if manifest != "none":
         z.writestr("manifest.json", manifest)
 `;
       execFileSync("python3", ["-c", script, testRoot("var/backup", c.name),
-        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)), JSON.stringify(py), c.build === "link-out" ? "yes" : "no"]);
+        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)), JSON.stringify(py), c.build === "link-out" ? "yes" : "no", path.dirname(outside)]);
       await expectRefused(c.name, c.message);
     }
     expect(fs.existsSync(outside)).toBe(false);
@@ -318,7 +341,6 @@ exit 1
 
 describe("more crafted archives", () => {
   function craft(name: string, entries: [string, string][], manifestFor: [string, string][]): string {
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     const manifest = {
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
       source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
@@ -369,7 +391,6 @@ cd = data.find(b"PK\x01\x02")
 struct.pack_into("<I", data, cd + 24, declared)
 open(out, "wb").write(data)
 `;
-    const { createHash } = require("node:crypto") as typeof import("node:crypto");
     const manifest = {
       formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "bomb",
       source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,

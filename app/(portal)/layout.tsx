@@ -1,13 +1,12 @@
 import Link from "next/link";
 import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
-import { currentUser } from "@/lib/auth/session";
-import { loadSettings } from "@/lib/settings";
+import { requestSettings, requestUser } from "@/lib/auth/request-cache";
 import { activeJob } from "@/lib/backup";
 import { SignOutButton } from "@/app/ui/sign-out-button";
 
 // The navigation only hides what a person cannot use; every page and action checks access itself.
 export default async function PortalLayout({ children }: { children: React.ReactNode }) {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   const showBackups = decideBackupAccess(user, settings) === "ok";
   const showSettings = decideAdminAccess(user) === "ok";
   const active = showBackups ? await activeJob() : null;

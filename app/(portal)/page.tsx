@@ -1,10 +1,9 @@
 import { redirect } from "next/navigation";
 import { decideAdminAccess, decideBackupAccess } from "@/lib/auth/access";
-import { currentUser } from "@/lib/auth/session";
-import { loadSettings } from "@/lib/settings";
+import { requestSettings, requestUser } from "@/lib/auth/request-cache";
 
 export default async function HomePage() {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   if (!user) redirect("/signin");
   if (decideBackupAccess(user, settings) === "ok") redirect("/backups");
   if (decideAdminAccess(user) === "ok") redirect("/settings");

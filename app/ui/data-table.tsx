@@ -33,7 +33,7 @@ export function DataTable<T>({ rows, columns, rowKey, rowTestId, empty }: {
             <tr key={rowKey(row)} data-testid={rowTestId} className="border-b border-slate-100 last:border-0 max-sm:block max-sm:py-2">
               {columns.map((c) => (
                 <td key={c.header} data-label={c.header}
-                  className={`px-3 py-2 max-sm:flex max-sm:gap-3 max-sm:py-1 max-sm:before:w-24 max-sm:before:shrink-0 max-sm:before:text-slate-500 max-sm:before:content-[attr(data-label)] ${c.className ?? ""}`}>
+                  className={`px-3 py-2 max-sm:flex max-sm:gap-3 max-sm:py-1 max-sm:before:w-24 max-sm:before:shrink-0 max-sm:before:font-sans max-sm:before:text-sm max-sm:before:text-slate-500 max-sm:before:content-[attr(data-label)] ${c.className ?? ""}`}>
                   {c.cell(row)}
                 </td>
               ))}

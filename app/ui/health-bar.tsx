@@ -1,24 +1,8 @@
 import type { Health } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
 import { When } from "@/app/ui/when";
-
-/** Bars for size, a line for duration, over the recent backups: enough to see a trend at a glance. */
-function Trend({ recent }: { recent: Health["recent"] }) {
-  if (recent.length < 2) return null;
-  const w = 160, h = 36, step = w / recent.length;
-  const maxSize = Math.max(...recent.map((r) => r.sizeBytes), 1);
-  const maxSeconds = Math.max(...recent.map((r) => r.seconds), 1);
-  const line = recent.map((r, i) => `${(i + 0.5) * step},${h - (r.seconds / maxSeconds) * (h - 2) - 1}`).join(" ");
-  return (
-    <svg width={w} height={h} role="img" aria-label="Size (bars) and duration (line) of recent backups" className="rounded bg-slate-50">
-      {recent.map((r, i) => {
-        const bh = (r.sizeBytes / maxSize) * (h - 2);
-        return <rect key={r.id} x={i * step + 1} y={h - bh} width={Math.max(1, step - 2)} height={bh} className="fill-blue-300" />;
-      })}
-      <polyline points={line} fill="none" strokeWidth={1.5} className="stroke-slate-700" />
-    </svg>
-  );
-}
+import Link from "next/link";
+import { TrendChart } from "@/app/ui/trend-chart";
 
 /** Whether anything will start the scheduled backups, and if not, what to do about it. */
 function SchedulerLine({ scheduler }: { scheduler: Health["scheduler"] }) {
@@ -46,9 +30,25 @@ export function HealthBar({ health }: { health: Health }) {
           </span>
         )}
       </span>
+      <span data-testid="proven">
+        Last proven restorable:{" "}
+        {health.provenRestorable ? (
+          <Link href={`/backups/${health.provenRestorable.drillId}`} className="font-semibold text-blue-700 underline">
+            <When at={health.provenRestorable.at} precision="minute" />
+          </Link>
+        ) : (
+          <strong>not yet (no restore drill has passed)</strong>
+        )}
+        {health.failedDrill && (
+          <Link href={`/backups/${health.failedDrill.drillId}`} data-testid="drill-failed"
+            className="ml-2 rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900 ring-1 ring-red-300">
+            the last restore drill failed
+          </Link>
+        )}
+      </span>
       <span>Backups use <strong>{formatBytes(health.storageBytes)}</strong></span>
       {health.freeBytes !== null && <span>Free disk: <strong>{formatBytes(health.freeBytes)}</strong></span>}
-      <Trend recent={health.recent} />
+      <TrendChart recent={health.recent} />
       <SchedulerLine scheduler={health.scheduler} />
     </div>
   );

@@ -5,6 +5,7 @@ const styles: Record<string, string> = {
   failed: "bg-red-50 text-red-800 ring-red-300",
   cancelling: "bg-amber-50 text-amber-800 ring-amber-300",
   cancelled: "bg-amber-50 text-amber-800 ring-amber-300",
+  unverified: "bg-slate-100 text-slate-800 ring-slate-400",
 };
 
 /** `label` says more than the status where there is more to say ("completed with warnings"). */

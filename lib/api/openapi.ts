@@ -11,6 +11,13 @@ const common = {
 };
 const fileName = { name: "filename", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 } };
 const id = { name: "key", in: "path", required: true, schema: { type: "integer", minimum: 1 }, description: "The backup's id" };
+const ref = {
+  name: "key",
+  in: "path",
+  required: true,
+  schema: { oneOf: [{ type: "integer", minimum: 1 }, { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 }] },
+  description: "The job's id, or a backup's file name",
+};
 const job = { description: "The job's record", content: { "application/json": { schema: { $ref: "#/components/schemas/Backup" } } } };
 const accepted = {
   description: "Started; poll the URL for progress",
@@ -40,11 +47,29 @@ export const openApiDocument = {
       },
     },
     "/api/v1/backups/{key}": {
-      get: { summary: "One backup or restore job, with its live progress", parameters: [id], responses: { "200": job, "400": error("Not an id"), ...common } },
+      get: { summary: "One backup, restore or verify job, with its live progress", parameters: [ref], responses: { "200": job, "400": error("Neither an id nor a file name"), ...common } },
       delete: {
-        summary: "Delete a backup (archive, log and record)",
-        parameters: [{ ...fileName, name: "key" }],
-        responses: { "204": { description: "Deleted" }, "400": error("Not a backup file name"), "409": error("Still running"), ...common },
+        summary: "Delete a backup (archive, log and record), by file name or id",
+        parameters: [ref],
+        responses: { "204": { description: "Deleted" }, "400": error("Neither an id nor a file name"), "409": error("Still running"), ...common },
+      },
+    },
+    "/api/v1/backups/{key}/events": {
+      get: {
+        summary: "Follow a job: Server-Sent Events, one `data:` line with the job (as GET /api/v1/backups/{key}) now and at each change, until it ends",
+        parameters: [id],
+        responses: { "200": { description: "text/event-stream" }, "400": error("Not an id"), ...common },
+      },
+    },
+    "/api/v1/backups/{key}/log": {
+      get: {
+        summary: "The end of a job's log (at most the last 64 KB), as plain text; X-Job-Status gives the job's status",
+        parameters: [id],
+        responses: {
+          "200": { description: "The log", content: { "text/plain": { schema: { type: "string" } } } },
+          "400": error("Not an id"),
+          ...common,
+        },
       },
     },
     "/api/v1/backups/{key}/cancel": {
@@ -68,6 +93,7 @@ export const openApiDocument = {
                   fileName: { type: "string" },
                   confirm: { type: "string", description: "The file name again" },
                   only: { type: "string", enum: ["database", "files"] },
+                  restoreAccounts: { type: "boolean", description: "Restoring the portal's own database: also bring back its users, roles and tokens" },
                 },
               },
             },
@@ -78,8 +104,10 @@ export const openApiDocument = {
           "400": error("Not JSON"),
           "409": error("A backup or restore is already running"),
           "413": error("Body too large"),
+          "415": error("Not application/json"),
           "422": error("Invalid body, or the confirmation does not repeat the file name"),
           ...common,
+          "403": error("Signed in without access to backups, or not an administrator (restoring is for administrators)"),
         },
       },
     },
@@ -94,6 +122,11 @@ export const openApiDocument = {
           "416": { description: "Range not satisfiable" },
           ...common,
         },
+      },
+      head: {
+        summary: "The download's headers (size, type, ranges) without its body: nothing is audited or deleted",
+        parameters: [fileName, { name: "Range", in: "header", required: false, schema: { type: "string" } }],
+        responses: { "200": { description: "The archive's headers" }, "206": { description: "The range's headers" }, "400": error("Not a backup file name"), "416": { description: "Range not satisfiable" }, ...common },
       },
     },
     "/api/v1/openapi.json": {
@@ -117,8 +150,15 @@ export const openApiDocument = {
         properties: {
           id: { type: "integer" },
           fileName: { type: "string" },
-          kind: { type: "string", enum: ["backup", "safety", "restore"] },
-          status: { type: "string", enum: ["queued", "running", "cancelling", "completed", "failed", "cancelled"] },
+          kind: { type: "string", enum: ["backup", "safety", "restore", "verify"] },
+          status: { type: "string", enum: ["queued", "running", "cancelling", "completed", "failed", "cancelled", "unverified"] },
+          statusLabel: { type: "string", description: "The status as people read it: \"completed with warnings\", \"not verified\", …" },
+          warningCount: { type: "integer", description: "What the archive could not keep (sockets, vanished files): see the log" },
+          steps: {
+            type: "array",
+            description: "What followed the job (retention, notify, …) and how it went",
+            items: { type: "object", properties: { name: { type: "string" }, state: { type: "string", enum: ["running", "done", "failed"] }, detail: { type: "string" } } },
+          },
           phase: { type: "string" },
           percent: { type: "number" },
           bytesDone: { type: "number" },

@@ -1,7 +1,7 @@
 import { forbidden, notFound, redirect } from "next/navigation";
 import { decideAdminAccess, decideBackupAccess, type AccessDecision } from "@/lib/auth/access";
-import { currentUser } from "@/lib/auth/session";
-import { loadSettings, type Settings } from "@/lib/settings";
+import { requestSettings, requestUser } from "@/lib/auth/request-cache";
+import type { Settings } from "@/lib/settings";
 import type { PortalUser } from "@/lib/users";
 
 // Pages only. Server actions go through lib/auth/action.ts, route handlers through lib/auth/route.ts.
@@ -19,13 +19,13 @@ function enforceOnPage(decision: AccessDecision, returnTo: string): void {
 
 /** For backup pages: 404 while disabled, sign-in when anonymous, 403 without access. */
 export async function requireBackupPage(returnTo: string): Promise<Granted> {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   enforceOnPage(decideBackupAccess(user, settings), returnTo);
   return { user: user!, settings };
 }
 
 export async function requireAdminPage(returnTo: string): Promise<Granted> {
-  const [user, settings] = await Promise.all([currentUser(), loadSettings()]);
+  const [user, settings] = await Promise.all([requestUser(), requestSettings()]);
   enforceOnPage(decideAdminAccess(user), returnTo);
   return { user: user!, settings };
 }

@@ -3,6 +3,8 @@ import CredentialsProvider from "next-auth/providers/credentials";
 import { z } from "zod";
 import { verifyCredentials } from "@/lib/users";
 import { beginSignInAttempt, signInSucceeded } from "@/lib/auth/rate-limit";
+import { endAllSessions } from "@/lib/auth/session-version";
+import { clientAddressFromRecord } from "@/lib/http/client-address";
 import { configureAuthOrigin } from "@/lib/site-url";
 
 // Redirects go to APP_URL, else to the address the request came to: any port works (lib/site-url.ts).
@@ -12,11 +14,6 @@ const credentialsSchema = z.object({
   email: z.string().trim().toLowerCase().min(1).max(200),
   password: z.string().min(1).max(200),
 });
-
-function clientIp(headers: Record<string, unknown> | undefined): string | null {
-  const forwarded = headers?.["x-forwarded-for"];
-  return typeof forwarded === "string" ? forwarded.split(",")[0]!.trim() : null;
-}
 
 export const SESSION_MAX_AGE_SECONDS = 8 * 60 * 60;
 
@@ -31,25 +28,34 @@ export const authOptions: NextAuthOptions = {
       async authorize(credentials, req) {
         const input = credentialsSchema.safeParse(credentials);
         if (!input.success) return null;
-        const ip = clientIp(req?.headers);
+        const ip = clientAddressFromRecord(req?.headers);
         // Checked and counted before the password, so a locked account answers the same whether the guess
         // is right; next-auth passes the message to the sign-in page. Recorded as sign-in.failed until proven.
         const attempt = await beginSignInAttempt(input.data.email, ip);
         const user = await verifyCredentials(input.data.email, input.data.password);
         if (!user) return null;
         await signInSucceeded(attempt, user);
-        return { id: String(user.id), email: user.email, name: user.name };
+        return { id: String(user.id), email: user.email, name: user.name, sessionVersion: user.sessionVersion };
       },
     }),
   ],
   callbacks: {
     jwt({ token, user }) {
-      if (user) token.uid = Number(user.id);
+      if (user) {
+        token.uid = Number(user.id);
+        token.sv = (user as { sessionVersion?: number }).sessionVersion ?? 0;
+      }
       return token;
     },
     session({ session, token }) {
-      // Only the id travels in the session: role and permissions are read fresh on every request.
-      return { ...session, uid: typeof token.uid === "number" ? token.uid : null };
+      // Only the id and the session version travel: role and permissions are read fresh on every request.
+      return { ...session, uid: typeof token.uid === "number" ? token.uid : null, sv: typeof token.sv === "number" ? token.sv : 0 };
+    },
+  },
+  events: {
+    // The cookie is a self-contained token the browser could keep: signing out must end it on the server too.
+    async signOut({ token }) {
+      if (typeof token?.uid === "number") await endAllSessions(token.uid);
     },
   },
 };

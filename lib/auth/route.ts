@@ -2,6 +2,7 @@ import { NextResponse } from "next/server";
 import { adminAccess, backupAccess, callerFor, type Decide } from "@/lib/auth/caller";
 import { bearerToken, userForToken } from "@/lib/auth/tokens";
 import { currentUser } from "@/lib/auth/session";
+import { refuseCrossOriginWrite } from "@/lib/http/same-origin";
 import type { Caller } from "@/lib/backup";
 import { SafekeepError } from "@/lib/errors";
 
@@ -22,7 +23,8 @@ export function withAccess<P>(decide: Decide, handler: Handler<P>): (request: Re
     try {
       const token = bearerToken(request);
       const caller = await callerFor(decide, token === undefined ? currentUser : () => userForToken(token));
-      return await handler(request, caller, await context.params);
+      // A cookie-authenticated write must come from the portal's own pages (a token is not sent by a browser on its own).
+      return refuseCrossOriginWrite(request, token !== undefined) ?? (await handler(request, caller, await context.params));
     } catch (error) {
       if (error instanceof SafekeepError) return jsonError(error.status, error.code, error.message);
       throw error;

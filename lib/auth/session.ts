@@ -1,15 +1,18 @@
 import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
 import { authOptions } from "@/lib/auth/options";
-import { findPortalUser, type PortalUser } from "@/lib/users";
+import { userForSession } from "@/lib/auth/session-version";
+import type { PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
+import { clientAddress } from "@/lib/http/client-address";
 import { rememberSiteOrigin } from "@/lib/site-url";
 
-/** The signed-in user, read from the database on every call so a role change takes effect at once. */
+/**
+ * The signed-in user, read from the database on every call so a role change takes effect at once, and
+ * only while the session's version is the user's current one (sign-out and password changes end it).
+ */
 export async function currentUser(): Promise<PortalUser | null> {
-  const session = (await getServerSession(authOptions)) as { uid?: number | null } | null;
-  if (!session?.uid) return null;
-  const user = await findPortalUser(session.uid);
+  const user = await userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
   // The address an admin uses is the one mail links should use (when APP_URL is not set). Admins only:
   // anyone else could send a forged Host header with their own cookie and point the admins' mails elsewhere.
   if (user?.role === "admin") await rememberSiteOrigin(await headers());
@@ -17,7 +20,5 @@ export async function currentUser(): Promise<PortalUser | null> {
 }
 
 export async function actorFor(user: PortalUser): Promise<Actor> {
-  const h = await headers();
-  const ip = h.get("x-forwarded-for")?.split(",")[0]?.trim() ?? h.get("x-real-ip") ?? null;
-  return { id: user.id, email: user.email, ip };
+  return { id: user.id, email: user.email, ip: clientAddress(await headers()) };
 }

@@ -24,3 +24,8 @@ export type { StepRecord } from "@/lib/backup/jobs/steps/types";
 export { isActive, statusLabel, type JobKind, type JobStatus } from "@/lib/backup/jobs/status";
 export { backupFileNameSchema } from "@/lib/backup/jobs/names";
 export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-ref";
+export { requestVerify } from "@/lib/backup/requests/verify-backup";
+export { watchJob } from "@/lib/backup/requests/watch-job";
+export { requestDrill } from "@/lib/backup/requests/drill";
+export { listWebhooks, storeWebhook, deleteWebhook, testWebhook } from "@/lib/backup/requests/webhooks";
+export { webhookInputSchema, WEBHOOK_KINDS, WEBHOOK_EVENTS, EVENT_LABELS, KIND_LABELS, type WebhookView, type WebhookEvent, type WebhookKind } from "@/lib/notify/webhooks";

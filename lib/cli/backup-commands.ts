@@ -39,7 +39,7 @@ export async function backupList(args: string[]): Promise<number> {
 export async function backupRun(args: string[]): Promise<number> {
   const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
   const id = Number(positionals[0]);
-  if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run needs a backup id");
+  if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run and job:run need a job id");
   const settings = await loadSettings();
   const done = await runJob(id, { settings });
   // The worker is a good moment for the housekeeping a portal-less install would otherwise never get.

@@ -17,10 +17,12 @@ Commands:
   backup:verify <file|name> [--json]
                                     Check an archive completely and print what it holds (a bare name,
                                     as backup:list prints it, is looked up in the backup directory)
-  backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]
+  backup:restore <file> [--only database|files] [--map label=folder]... [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
+  backup:drill [file] [--json]      Restore a backup (the newest by default) into scratch places and compare: a restore drill
+  job:run <id>                      Run any queued job: backup, restore or verify (the background process)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
                                     Add a user; prints a generated password unless one comes on stdin
   admin:ensure                      Create the first admin (ADMIN_EMAIL/ADMIN_PASSWORD or a generated one)
@@ -43,6 +45,8 @@ async function main(argv: string[]): Promise<number> {
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
     "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
     "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
+    "backup:drill": async (args) => (await import("@/lib/cli/restore-commands")).backupDrill(args),
+    "job:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "schedule:run": async (args) => (await import("@/lib/cli/schedule-commands")).scheduleRun(args),
     "user:create": async (args) => (await import("@/lib/cli/user-commands")).userCreate(args),
     "admin:ensure": async (args) => (await import("@/lib/cli/user-commands")).adminEnsure(args),

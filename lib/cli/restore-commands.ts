@@ -24,6 +24,7 @@ export async function backupVerify(args: string[]): Promise<number> {
   }
   const m = archive.manifest;
   const sha256 = await sha256OfFile(file.path);
+  await markVerifiedIfListed(file.path, sha256, m.createdAt);
   const bytes = m.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
     console.log(JSON.stringify({ ok: true, sha256, createdAt: m.createdAt, database: m.database, roots: m.source.fileRoots, files: m.files.length, bytes }));
@@ -40,26 +41,56 @@ export async function backupVerify(args: string[]): Promise<number> {
   return 0;
 }
 
+/** An archive of the backup directory listed as "not verified" becomes a backup once this check passes. */
+async function markVerifiedIfListed(file: string, sha256: string, createdAt: string): Promise<void> {
+  try {
+    const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
+    if (path.dirname(file) !== resolvedBackupDir(await loadSettings())) return;
+    const { prisma } = await import("@/lib/db");
+    await prisma.backup.updateMany({
+      where: { fileName: path.basename(file), status: "unverified" },
+      data: { status: "completed", phase: "done", percent: 100, sha256, createdAt: new Date(createdAt), error: null },
+    });
+  } catch {
+    // Verifying needs no portal database (disaster recovery): without one there is no list to update.
+  }
+}
+
 function reportRejected(error: Error, json?: boolean): number {
   if (json) console.log(JSON.stringify({ ok: false, error: error.message }));
   else console.error(`REFUSED: ${error.message}`);
   return 1;
 }
 
+/** `--map label=path`, repeatable: where a root the configuration does not have goes (disaster recovery). */
+function parseRootMap(values: string[] | undefined): Map<string, string> {
+  const map = new Map<string, string>();
+  for (const value of values ?? []) {
+    const cut = value.indexOf("=");
+    if (cut <= 0 || cut === value.length - 1) throw new Error(`--map takes label=folder (got ${value})`);
+    const label = value.slice(0, cut);
+    if (map.has(label)) throw new Error(`--map names ${label} twice`);
+    map.set(label, path.resolve(value.slice(cut + 1)));
+  }
+  return map;
+}
+
 /**
- * `backup:restore <file> [--only database|files] [--yes] [--no-safety-backup]`: restores in the
- * foreground. Works from an archive alone, once `npm run setup` has made an empty portal database.
+ * `backup:restore <file> [--only database|files] [--map label=folder]… [--yes] [--no-safety-backup]`:
+ * restores in the foreground. Works from an archive alone, once `npm run setup` has made an empty portal
+ * database. Folders go back to the configured roots of the same label, or where `--map` says.
  */
 export async function backupRestore(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { only: { type: "string" }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
+    options: { only: { type: "string" }, map: { type: "string", multiple: true }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
   });
   const source = positionals[0];
   if (!source) throw new Error("backup:restore needs an archive: a file name in the backup directory or a path");
   const parts = values.only === undefined ? "both" : values.only;
   if (parts !== "both" && parts !== "database" && parts !== "files") throw new UsageError("--only takes database or files");
+  const rootMap = parseRootMap(values.map);
 
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
   const { inspectArchive } = await import("@/lib/backup/restore/inspect");
@@ -69,7 +100,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   archive.close();
-  const plan = planRestore(archive.manifest, settings, parts);
+  const plan = planRestore(archive.manifest, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 
   console.log(`Restore from ${file} (made ${archive.manifest.createdAt}):`);
@@ -107,7 +138,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const stopProgress = showJobProgress(job.id, process.stdout);
   let done;
   try {
-    done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"] });
+    done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
   } finally {
     await stopProgress();
   }
@@ -131,5 +162,37 @@ export async function restoreRun(args: string[]): Promise<number> {
   const settings = await loadSettings();
   const done = await runJob(id, { settings, safetyBackup: true });
   await runMaintenance(settings).catch(() => {});
+  return done.status === "completed" ? 0 : 1;
+}
+
+/** `backup:drill [file]`: proves a backup (the newest by default) restorable, in the foreground. */
+export async function backupDrill(args: string[]): Promise<number> {
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  const { loadSettings } = await import("@/lib/settings");
+  const { enqueueDrill, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
+  const { newestBackup } = await import("@/lib/backup/requests/drill");
+  const { runJob } = await import("@/lib/backup/jobs/run-job");
+  const { readLogTail } = await import("@/lib/backup/jobs/log");
+  const { jobFiles } = await import("@/lib/backup/jobs/paths");
+  const { resolvedBackupDir } = await import("@/lib/settings");
+  const settings = await loadSettings();
+  const name = positionals[0] ? path.basename(positionals[0]) : (await newestBackup())?.fileName;
+  if (!name) {
+    console.error("There is no completed backup to drill yet.");
+    return 1;
+  }
+  let job;
+  try {
+    job = await enqueueDrill(settings, null, name);
+  } catch (error) {
+    if (!(error instanceof JobAlreadyRunningError)) throw error;
+    console.error(error.message);
+    return 3;
+  }
+  const done = await runJob(job.id, { settings });
+  const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
+  if (values.json) console.log(JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }));
+  else if (done.status === "completed") console.log(`${name}: ${proof?.replace(/^.*INFO\s+/, "") ?? "proven restorable"}`);
+  else console.error(done.error);
   return done.status === "completed" ? 0 : 1;
 }

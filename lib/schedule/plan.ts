@@ -1,6 +1,6 @@
 import { Cron } from "croner";
 
-export type ScheduleName = "daily" | "weekly";
+export type ScheduleName = "daily" | "weekly" | "drill";
 
 function cron(expression: string, timezone: string): Cron {
   return new Cron(expression, { timezone, paused: true });

@@ -1,4 +1,5 @@
-import { startBackgroundBackup } from "@/lib/backup/jobs/start";
+import { newestBackup } from "@/lib/backup/requests/drill";
+import { startBackgroundDrill, startBackgroundBackup } from "@/lib/backup/jobs/start";
 import { JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
 import { recordSchedulerHeartbeat } from "@/lib/schedule/heartbeat";
 import { tick, type ScheduledBackupRunner } from "@/lib/schedule/runner";
@@ -10,6 +11,19 @@ import { tick, type ScheduledBackupRunner } from "@/lib/schedule/runner";
 export const runInBackground: ScheduledBackupRunner = async (settings) => {
   try {
     const job = await startBackgroundBackup(settings, null);
+    return job.status === "failed" ? { result: "failed", detail: job.error ?? job.fileName } : { result: "started", detail: job.fileName };
+  } catch (error) {
+    if (error instanceof JobAlreadyRunningError) return { result: "skipped", detail: error.message };
+    throw error;
+  }
+};
+
+/** The restore drill, handed to a background process like a backup. */
+export const drillInBackground: ScheduledBackupRunner = async (settings) => {
+  const backup = await newestBackup();
+  if (!backup) return { result: "skipped", detail: "no completed backup to drill yet" };
+  try {
+    const job = await startBackgroundDrill(settings, null, backup.fileName);
     return job.status === "failed" ? { result: "failed", detail: job.error ?? job.fileName } : { result: "started", detail: job.fileName };
   } catch (error) {
     if (error instanceof JobAlreadyRunningError) return { result: "skipped", detail: error.message };
@@ -44,7 +58,7 @@ export function startPortalScheduler(
     looking = true;
     try {
       await recordSchedulerHeartbeat("portal", intervalMs);
-      for (const o of await tick(new Date(), runInBackground)) log(`scheduler: ${o.schedule} run for ${o.slot}: ${o.result} (${o.detail})`);
+      for (const o of await tick(new Date(), runInBackground, drillInBackground)) log(`scheduler: ${o.schedule} run for ${o.slot}: ${o.result} (${o.detail})`);
     } catch (error) {
       log(`scheduler: ${(error as Error).message}`);
     } finally {

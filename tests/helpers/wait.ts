@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { prisma } from "@/lib/db";
 
 export async function waitFor<T>(read: () => Promise<T> | T, done: (value: T) => boolean, timeoutMs = 60_000): Promise<T> {
@@ -22,7 +23,7 @@ export function alive(pid: number): boolean {
     return false;
   }
   try {
-    const stat = require("node:fs").readFileSync(`/proc/${pid}/stat`, "utf8") as string;
+    const stat = fs.readFileSync(`/proc/${pid}/stat`, "utf8");
     return stat.slice(stat.lastIndexOf(")") + 2)[0] !== "Z";
   } catch {
     return false;

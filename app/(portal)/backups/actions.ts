@@ -4,7 +4,7 @@ import { revalidatePath } from "next/cache";
 import { redirect } from "next/navigation";
 import { z } from "zod";
 import { backupAction, type ActionState } from "@/lib/auth/action";
-import { cancelJob, deleteJob, setPinned, startBackup } from "@/lib/backup";
+import { cancelJob, deleteJob, requestDrill, requestVerify, setPinned, startBackup } from "@/lib/backup";
 
 export type ActionResult = (ActionState & { backupId?: number }) | null;
 
@@ -35,4 +35,16 @@ export const setPinnedAction = backupAction(z.object({ id, pinned: z.enum(["true
   const backup = await setPinned(input.id, pinned, caller);
   revalidatePath(`/backups/${backup.id}`);
   return { ok: true, message: pinned ? "Pinned: retention will keep it" : "Unpinned" };
+});
+
+/** Reads an archive back whole in the background: one found in the backup directory becomes a backup once it passes. */
+export const verifyBackupAction = backupAction(z.object({ id }), async (input, caller) => {
+  const job = await requestVerify(input.id, caller);
+  redirect(`/backups/${job.id}`);
+});
+
+/** Proves the newest backup restorable now, without waiting for the weekly drill. */
+export const startDrillAction = backupAction(z.object({}), async (_input, caller) => {
+  const job = await requestDrill(caller);
+  redirect(`/backups/${job.id}`);
 });

@@ -10,6 +10,7 @@ import { DataTable, type Column } from "@/app/ui/data-table";
 import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
 import { CreateBackupForm } from "./create-backup-form";
+import { DrillForm } from "./drill-form";
 
 export const metadata: Metadata = { title: "Backups" };
 
@@ -25,8 +26,8 @@ const columns: Column<BackupView>[] = [
     cell: (b) => (
       <span>
         <Link href={`/backups/${b.id}`} className="text-blue-700 hover:underline">{b.fileName}</Link>
-        {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px]">pinned</span>}
-        {b.kind !== "backup" && <span className="ml-2 rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900">{b.kind}</span>}
+        {b.pinned && <span title="Pinned: retention keeps it" className="ml-2 inline-block whitespace-nowrap rounded bg-slate-200 px-1.5 py-0.5 font-sans text-[11px] [word-break:normal]">pinned</span>}
+        {b.kind !== "backup" && <span className="ml-2 inline-block whitespace-nowrap rounded bg-amber-100 px-1.5 py-0.5 font-sans text-[11px] text-amber-900 [word-break:normal]">{b.kind}</span>}
       </span>
     ),
   },
@@ -53,7 +54,10 @@ export default async function BackupsPage({ searchParams }: { searchParams: Prom
     <section>
       <div className="flex flex-wrap items-center justify-between gap-3">
         <h1 className="text-2xl font-semibold">Backups</h1>
-        <CreateBackupForm />
+        <div className="flex flex-wrap items-start gap-2">
+          <DrillForm />
+          <CreateBackupForm />
+        </div>
       </div>
       <HealthBar health={health} />
       {query.deleted && (

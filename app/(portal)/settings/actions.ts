@@ -5,9 +5,12 @@ import { z } from "zod";
 import { adminAction, type ActionState } from "@/lib/auth/action";
 import { resetSettingToDefault, runSetupChecks, sendTestMail, SETTING_KEYS, SETTING_LABELS, updateSettings, type CheckResult } from "@/lib/backup";
 import { SafekeepError } from "@/lib/errors";
-import { mergeDatabaseUrl, mergeSecret, settingsSchema } from "@/lib/settings";
+import { maskSecret, mergeDatabaseUrl, mergeSecret, redactDatabaseUrl, settingsSchema, type SettingKey } from "@/lib/settings";
+import { describeRefused, describeSaved } from "@/lib/settings-summary";
+import { formValuesFromSettings, type SettingsFormValues } from "./form-values";
 
-export type SettingsResult = ActionState | null;
+/** `values` is what the form shows after the answer: what was typed (refused) or what was saved. */
+export type SettingsResult = (ActionState & { values?: SettingsFormValues; notes?: Partial<Record<SettingKey, string>> }) | null;
 
 const text = z.string().optional();
 const checkbox = z.string().optional().transform((v) => v === "on");
@@ -30,6 +33,8 @@ const settingsForm = z.object({
   backupName: text,
   deleteAfterDownload: checkbox,
   verifyAfterBackup: checkbox,
+  drillSchedule: text,
+  drillScratchDatabase: checkbox,
   compression: text,
   maxBackups: text,
   smtpHost: text,
@@ -44,7 +49,36 @@ const settingsForm = z.object({
   scheduleTimezone: text,
 });
 
-export const saveSettingsAction = adminAction(settingsForm, async (form, caller): Promise<ActionState> => {
+/**
+ * A refused form comes back as it was typed, so nothing is lost, except passwords: they are not sent back
+ * to the page. The field shows what is stored instead, and a note asks for the new one again.
+ */
+function typedValues(form: z.infer<typeof settingsForm>, stored: { databaseUrl: string; smtpPassword: string }) {
+  const values = {} as SettingsFormValues;
+  for (const [key, value] of Object.entries(form) as [SettingKey, string | boolean | string[] | undefined][]) {
+    values[key] = Array.isArray(value) ? value.join("\n") : value ?? "";
+  }
+  const notes: Partial<Record<SettingKey, string>> = {};
+  const typedPassword = String(values.smtpPassword);
+  if (typedPassword !== maskSecret(stored.smtpPassword)) {
+    values.smtpPassword = maskSecret(stored.smtpPassword);
+    if (typedPassword) notes.smtpPassword = "The password you typed is not sent back to the page: type it again.";
+  }
+  const typedUrl = String(values.databaseUrl);
+  if (redactDatabaseUrl(typedUrl) !== typedUrl && typedUrl !== redactDatabaseUrl(stored.databaseUrl)) {
+    values.databaseUrl = withoutPassword(typedUrl);
+    notes.databaseUrl = "The password in the URL you typed is not sent back to the page: type it again.";
+  }
+  return { values, notes };
+}
+
+function withoutPassword(url: string): string {
+  const parsed = new URL(url);
+  parsed.password = "";
+  return parsed.toString();
+}
+
+export const saveSettingsAction = adminAction(settingsForm, async (form, caller): Promise<NonNullable<SettingsResult>> => {
   // The page shows secrets as a mask: a mask sent back keeps what is stored.
   const input = settingsSchema.safeParse({
     ...form,
@@ -52,11 +86,12 @@ export const saveSettingsAction = adminAction(settingsForm, async (form, caller)
     smtpPassword: mergeSecret(form.smtpPassword ?? "", caller.settings.smtpPassword),
   });
   if (!input.success) {
-    return { ok: false, status: 422, message: "Some settings are not valid; nothing was saved.", errors: z.flattenError(input.error).fieldErrors };
+    const errors = z.flattenError(input.error).fieldErrors as Record<string, string[]>;
+    return { ok: false, status: 422, message: describeRefused(Object.keys(errors)), errors, ...typedValues(form, caller.settings) };
   }
   const changed = await updateSettings(input.data, caller);
   revalidatePath("/", "layout");
-  return { ok: true, message: changed.length ? `Saved: ${changed.join(", ")}` : "Nothing changed" };
+  return { ok: true, message: describeSaved(changed as SettingKey[], input.data), values: formValuesFromSettings(input.data) };
 });
 
 /** "Reset to default" beside a saved field: the button's name/value says which. */

@@ -1,10 +1,11 @@
 import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
-import { maskSecret, redactDatabaseUrl } from "@/lib/settings";
-import { mailLinkBase, settingSources, settingsOverview } from "@/lib/backup";
+import { EVENT_LABELS, KIND_LABELS, listWebhooks, mailLinkBase, settingSources, settingsOverview, WEBHOOK_EVENTS, WEBHOOK_KINDS } from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
+import { formValuesFromSettings } from "./form-values";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
+import { WebhooksPanel } from "./webhooks-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -17,7 +18,7 @@ export default async function SettingsPage() {
       <h1 className="text-2xl font-semibold">Settings</h1>
       <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; only what you change here is saved, and each field says where its value comes from.</p>
       <SettingsForm
-        settings={{ ...settings, databaseUrl: redactDatabaseUrl(settings.databaseUrl), smtpPassword: maskSecret(settings.smtpPassword) }}
+        values={formValuesFromSettings(settings)}
         nextDaily={nextDaily}
         nextWeekly={nextWeekly}
         mailNote={mailNote}
@@ -25,6 +26,8 @@ export default async function SettingsPage() {
         sources={sources}
       />
       <TestMailPanel />
+      <WebhooksPanel webhooks={await listWebhooks()} kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
+        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))} />
       <ChecksPanel />
     </section>
   );

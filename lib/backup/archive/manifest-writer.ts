@@ -1,4 +1,4 @@
-import { MANIFEST_FORMAT_VERSION, type Manifest, type ManifestFile } from "@/lib/backup/archive/manifest";
+import { MANIFEST_FORMAT_VERSION, type Manifest, type ManifestDirectory, type ManifestFile } from "@/lib/backup/archive/manifest";
 import { FileSpool } from "@/lib/backup/archive/spool";
 
 /** One item of a JSON array, comma first from the second on, so the spool holds the array's inside. */
@@ -37,8 +37,8 @@ export class ManifestWriter {
     return appendItem(this.files, file);
   }
 
-  addDirectory(entry: string): Promise<void> {
-    return appendItem(this.directories, entry);
+  addDirectory(directory: ManifestDirectory): Promise<void> {
+    return appendItem(this.directories, directory);
   }
 
   /** The whole manifest as JSON text, in chunks; readers parse it like any JSON document. */

@@ -1,6 +1,7 @@
-import fs from "node:fs/promises";
+import fs from "node:fs";
 import path from "node:path";
 import picomatch from "picomatch";
+import { archiveSegments } from "@/lib/backup/archive/entry-names";
 import { memoryStore, type ByteStore } from "@/lib/backup/archive/spool";
 
 export interface FileRoot {
@@ -9,21 +10,48 @@ export interface FileRoot {
   path: string;
 }
 
+/** What a root folder itself was like: a restore gives it back its mode, owner and date. */
+export interface RootMeta {
+  mode: number;
+  mtimeMs: number;
+  uid: number;
+  gid: number;
+}
+
+/** A root as walked: where it really is (a root that is a link is walked where it points) and its own metadata. */
+export interface WalkedRoot extends FileRoot {
+  realPath?: string;
+  meta?: RootMeta;
+}
+
 /** One walked entry; the absolute path, the archive name and the date are made when asked for. */
 class Walked<T extends "file" | "directory" | "symlink"> {
   constructor(
     readonly type: T,
-    readonly root: FileRoot,
-    /** The path inside the root, `/`-separated. */
+    readonly root: WalkedRoot,
+    /** The path inside the root as it is named in the archive, `/`-separated (escaped where the real name is not plain). */
     readonly rel: string,
+    /** The real path inside the root, as bytes, when it differs from `rel`. */
+    readonly raw: Buffer | null,
     readonly mode: number,
     readonly size: number,
     readonly mtimeMs: number,
-    readonly target: T extends "symlink" ? string : undefined,
+    readonly uid: number,
+    readonly gid: number,
+    /** Device and inode the walk saw: the archiver reads a file only if it opens the same one. */
+    readonly dev: number,
+    readonly ino: number,
+    readonly target: T extends "symlink" ? Buffer : undefined,
   ) {}
 
+  /** For messages: readable, escaped where the real name is not. */
   get absPath(): string {
     return path.join(this.root.path, this.rel);
+  }
+
+  /** The real location, as bytes: what the archiver opens. */
+  get rawAbsPath(): Buffer {
+    return Buffer.concat([Buffer.from(`${this.root.realPath ?? this.root.path}/`), this.raw ?? Buffer.from(this.rel)]);
   }
 
   /** The name inside the archive; a directory's ends with `/`. */
@@ -31,38 +59,47 @@ class Walked<T extends "file" | "directory" | "symlink"> {
     return `files/${this.root.label}/${this.rel}${this.type === "directory" ? "/" : ""}`;
   }
 
+  /** To the nearest millisecond (a Date would cut the fraction off, and a restore would come back 1 ms early). */
   get mtime(): Date {
-    return new Date(this.mtimeMs);
+    return new Date(Math.round(this.mtimeMs));
   }
 }
 
 export type WalkEntry = Walked<"file"> | Walked<"directory"> | Walked<"symlink">;
 
 export interface WalkResult {
-  roots: FileRoot[];
+  roots: WalkedRoot[];
   count: number;
+  /** How many of `count` are regular files (the rest are folders and links). */
+  fileCount: number;
   totalFileBytes: number;
   warnings: string[];
   /** Every entry, depth first, each folder in name order; read back from the walk's store. */
   entries(): AsyncIterable<WalkEntry>;
 }
 
-type Line = [type: WalkEntry["type"], root: number, rel: string, mode: number, size: number, mtimeMs: number, target?: string];
+type Line = [
+  type: WalkEntry["type"], root: number, rel: string, raw: string | null, mode: number, size: number, mtimeMs: number,
+  uid: number, gid: number, dev: number, ino: number, target: string | null,
+];
 
-function toLine(item: WalkEntry, roots: FileRoot[]): string {
-  const line: Line = [item.type, roots.indexOf(item.root), item.rel, item.mode, item.size, item.mtimeMs];
-  if (item.type === "symlink") line.push(item.target);
+function toLine(item: WalkEntry, roots: WalkedRoot[]): string {
+  const line: Line = [
+    item.type, roots.indexOf(item.root), item.rel, item.raw?.toString("base64") ?? null, item.mode, item.size, item.mtimeMs,
+    item.uid, item.gid, item.dev, item.ino, item.type === "symlink" ? item.target.toString("base64") : null,
+  ];
   // JSON escapes any newline in a name, so one line is one entry.
   return `${JSON.stringify(line)}\n`;
 }
 
-function fromLine(text: string, roots: FileRoot[]): WalkEntry {
-  const [type, root, rel, mode, size, mtimeMs, target] = JSON.parse(text) as Line;
+function fromLine(text: string, roots: WalkedRoot[]): WalkEntry {
+  const [type, root, rel, raw, mode, size, mtimeMs, uid, gid, dev, ino, target] = JSON.parse(text) as Line;
+  const bytes = (b64: string | null) => (b64 === null ? null : Buffer.from(b64, "base64"));
   // The line was written from such an entry (toLine): its type, size and target already agree.
-  return new Walked(type, roots[root]!, rel, mode, size, mtimeMs, target) as WalkEntry;
+  return new Walked(type, roots[root]!, rel, bytes(raw), mode, size, mtimeMs, uid, gid, dev, ino, bytes(target) ?? undefined) as WalkEntry;
 }
 
-async function* readLines(store: ByteStore, roots: FileRoot[]): AsyncGenerator<WalkEntry> {
+async function* readLines(store: ByteStore, roots: WalkedRoot[]): AsyncGenerator<WalkEntry> {
   let carry = "";
   for await (const chunk of store.read()) {
     const lines = (carry + chunk.toString("utf8")).split("\n");
@@ -74,7 +111,7 @@ async function* readLines(store: ByteStore, roots: FileRoot[]): AsyncGenerator<W
 
 /** A walk of nothing, for an archive of the database alone. */
 export function emptyWalk(): WalkResult {
-  return { roots: [], count: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
+  return { roots: [], count: 0, fileCount: 0, totalFileBytes: 0, warnings: [], entries: async function* () {} };
 }
 
 /** Gives each root a distinct label: its folder name, numbered when two roots share one. */
@@ -91,76 +128,139 @@ export function labelRoots(rootPaths: string[]): FileRoot[] {
 
 /** lstat calls in flight at once within one directory: enough to keep the thread pool busy. */
 const STAT_BATCH = 64;
+const O_DIR = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+/**
+ * Linux names an open folder `/proc/self/fd/<n>`: a path through it is resolved from that very folder,
+ * like openat(2), whatever has been renamed or swapped for a link above it since it was opened.
+ */
+const PROC_FD = fs.existsSync("/proc/self/fd");
+
+const sameFile = (a: { dev: number; ino: number }, b: { dev: number; ino: number }) => a.dev === b.dev && a.ino === b.ino;
+const idOf = (s: { dev: number; ino: number }) => `${s.dev}:${s.ino}`;
 
 /**
  * Lists every file, directory and symlink under the roots, minus the excluded globs (relative to each root,
- * picomatch syntax, dotfiles included; an excluded directory is not entered). Links are never followed,
- * so a link cannot pull in anything outside the roots. One lstat per entry. The entries go to `store` as
- * they are found (a file spool in a backup), so the walk's memory does not grow with the file count:
- * it holds only the names of the folders on the current path.
+ * picomatch syntax, dotfiles included; an excluded directory is not entered). Names are read as bytes, so
+ * any name is found. Links are never followed (a root that is itself a link is walked where it points):
+ * each folder is opened without following links and read through its open handle, and checked to be the
+ * one its parent listed, so a folder swapped for a link meanwhile cannot pull anything in from outside.
+ * What a zip cannot hold (a socket, a FIFO, a device) is a warning. The entries go to `store` as they are
+ * found (a file spool in a backup), so the walk's memory does not grow with the file count.
  */
 export async function walkRoots(
   rootPaths: string[],
   excludeGlobs: string[],
-  /** Absolute directories never archived, such as the backup directory when a root contains it. */
+  /** Directories never archived, such as the backup directory when a root contains it (matched by device and inode). */
   skipDirs: string[] = [],
   store: ByteStore = memoryStore(),
 ): Promise<WalkResult> {
-  const skipped = (p: string) => skipDirs.some((dir) => p === dir || p.startsWith(dir + path.sep));
+  const skipIds = new Set<string>();
+  for (const dir of skipDirs) {
+    const stats = await fs.promises.stat(dir).catch(() => null);
+    if (stats) skipIds.add(idOf(stats));
+  }
   const excluded = excludeGlobs.length ? picomatch(excludeGlobs, { dot: true }) : () => false;
-  const roots = labelRoots(rootPaths);
+  const roots: WalkedRoot[] = labelRoots(rootPaths);
   const warnings: string[] = [];
   let totalFileBytes = 0;
+  let fileCount = 0;
 
-  async function walkDir(root: FileRoot, relDir: string): Promise<void> {
-    const absDir = relDir ? path.join(root.path, relDir) : root.path;
-    const names = await fs.readdir(absDir).catch((e: NodeJS.ErrnoException) => {
-      warnings.push(`Could not read the folder ${absDir} (${e.code ?? e.message}); skipped`);
-      return [] as string[];
+  async function walkDir(root: WalkedRoot, dir: fs.promises.FileHandle, realDir: Buffer, relDir: string, rawDir: Buffer | null): Promise<void> {
+    const base = PROC_FD ? Buffer.from(`/proc/self/fd/${dir.fd}/`) : Buffer.concat([realDir, Buffer.from("/")]);
+    const shown = relDir ? path.join(root.path, relDir) : root.path;
+    const names = await fs.promises.readdir(base, { encoding: "buffer" }).catch((e: NodeJS.ErrnoException) => {
+      warnings.push(`Could not read the folder ${shown} (${e.code ?? e.message}); skipped`);
+      return [] as Buffer[];
     });
-    names.sort();
-    const found = new Map<string, WalkEntry>();
+    names.sort(Buffer.compare);
+    const segments = archiveSegments(names);
+    const found = new Map<number, WalkEntry>();
+    const rawOf = (i: number): Buffer | null => {
+      const name = names[i]!;
+      if (rawDir === null && Buffer.from(segments[i]!).equals(name)) return null;
+      return Buffer.concat([rawDir ?? Buffer.from(relDir), relDir ? Buffer.from("/") : Buffer.alloc(0), name]);
+    };
     for (let i = 0; i < names.length; i += STAT_BATCH) {
       await Promise.all(
-        names.slice(i, i + STAT_BATCH).map(async (name) => {
-          const rel = relDir ? `${relDir}/${name}` : name;
-          const absPath = path.join(absDir, name);
-          if (skipped(absPath) || excluded(rel)) return;
-          const stats = await fs.lstat(absPath).catch(() => null);
+        names.slice(i, i + STAT_BATCH).map(async (name, j) => {
+          const at = i + j;
+          const rel = relDir ? `${relDir}/${segments[at]}` : segments[at]!;
+          if (excluded(rel)) return;
+          const stats = await fs.promises.lstat(Buffer.concat([base, name])).catch(() => null);
           if (!stats) return; // Gone since the listing: nothing to back up.
+          const raw = rawOf(at);
+          const make = <T extends WalkEntry["type"]>(type: T, size: number, target?: Buffer) =>
+            new Walked(type, root, rel, raw, stats.mode, size, stats.mtimeMs, stats.uid, stats.gid, stats.dev, stats.ino, target as never) as WalkEntry;
           if (stats.isSymbolicLink()) {
-            const target = await fs.readlink(absPath).catch(() => null);
-            if (target === null) warnings.push(`Could not read link ${absPath}; skipped`);
-            else found.set(name, new Walked("symlink", root, rel, stats.mode, 0, stats.mtimeMs, target));
+            const target = await fs.promises.readlink(Buffer.concat([base, name]), { encoding: "buffer" }).catch(() => null);
+            if (target === null) warnings.push(`Could not read the link ${path.join(shown, segments[at]!)}; skipped`);
+            else found.set(at, make("symlink", 0, target));
           } else if (stats.isDirectory()) {
-            if (excluded(`${rel}/`)) return;
-            found.set(name, new Walked("directory", root, rel, stats.mode, 0, stats.mtimeMs, undefined));
+            if (skipIds.has(idOf(stats)) || excluded(`${rel}/`)) return;
+            found.set(at, make("directory", 0));
           } else if (stats.isFile()) {
-            found.set(name, new Walked("file", root, rel, stats.mode, stats.size, stats.mtimeMs, undefined));
+            found.set(at, make("file", stats.size));
           } else {
-            warnings.push(`${absPath} is not a regular file (socket, FIFO or device); skipped`);
+            const kind = stats.isSocket() ? "a socket" : stats.isFIFO() ? "a FIFO (named pipe)" : "a device";
+            warnings.push(`${path.join(shown, segments[at]!)} is ${kind}, which a backup cannot hold; left out`);
           }
         }),
       );
     }
-    // Depth first, each folder's names in order: the same tree always walks the same way, with no sort
-    // of the whole list.
-    for (const name of names) {
-      const item = found.get(name);
+    // Depth first, each folder's names in byte order: the same tree always walks the same way, with no
+    // sort of the whole list.
+    for (let i = 0; i < names.length; i++) {
+      const item = found.get(i);
       if (!item) continue;
+      if (item.type === "directory") {
+        // Opened without following a link, and checked to be the folder just listed: a folder swapped
+        // for a link (or anything else) since is left out, with a warning.
+        const child = await fs.promises.open(Buffer.concat([base, names[i]!]), O_DIR).catch((e: NodeJS.ErrnoException) => e);
+        if (child instanceof Error && !["ELOOP", "ENOTDIR", "ENOENT"].includes(child.code ?? "")) {
+          // There, but not readable (permissions): the folder itself is kept, empty.
+          await store.append(toLine(item, roots));
+          warnings.push(`Could not read the folder ${item.absPath} (${child.code ?? child.message}); its content was skipped`);
+          continue;
+        }
+        const now = child instanceof Error ? null : await child.stat().catch(() => null);
+        if (child instanceof Error || !now || !sameFile(now, item)) {
+          if (!(child instanceof Error)) await child.close();
+          warnings.push(`${item.absPath} changed while being backed up (no longer the folder it was); left out`);
+          continue;
+        }
+        await store.append(toLine(item, roots));
+        try {
+          await walkDir(root, child, Buffer.concat([realDir, Buffer.from("/"), names[i]!]), item.rel, item.raw);
+        } finally {
+          await child.close();
+        }
+        continue;
+      }
       await store.append(toLine(item, roots));
       totalFileBytes += item.size;
-      if (item.type === "directory") await walkDir(root, item.rel);
+      if (item.type === "file") fileCount++;
     }
   }
 
   for (const root of roots) {
-    const rootStat = await fs.stat(root.path).catch(() => null);
-    if (!rootStat?.isDirectory()) {
+    const realPath = await fs.promises.realpath(root.path).catch(() => null);
+    const handle = realPath ? await fs.promises.open(realPath, O_DIR).catch((e: NodeJS.ErrnoException) => e) : null;
+    if (!realPath || !handle || (handle instanceof Error && handle.code === "ENOTDIR")) {
       warnings.push(`File root ${root.path} does not exist or is not a directory; skipped`);
       continue;
     }
-    await walkDir(root, "");
+    if (handle instanceof Error) {
+      warnings.push(`Could not read the file root ${root.path} (${handle.code ?? handle.message}); skipped`);
+      continue;
+    }
+    try {
+      const stats = await handle.stat();
+      root.realPath = realPath;
+      root.meta = { mode: stats.mode & 0o7777, mtimeMs: stats.mtimeMs, uid: stats.uid, gid: stats.gid };
+      await walkDir(root, handle, Buffer.from(realPath), "", null);
+    } finally {
+      await handle.close();
+    }
   }
-  return { roots, count: store.count, totalFileBytes, warnings, entries: () => readLines(store, roots) };
+  return { roots, count: store.count, fileCount, totalFileBytes, warnings, entries: () => readLines(store, roots) };
 }

@@ -6,12 +6,15 @@ import path from "node:path";
 import { promisify } from "node:util";
 import { crc32, deflateRaw, type ZlibOptions } from "node:zlib";
 import type { BackupLog } from "@/lib/backup/jobs/log";
-import { MANIFEST_NAME, type ManifestFile } from "@/lib/backup/archive/manifest";
+import { MANIFEST_NAME, type ManifestFile, type ManifestRoot, type ManifestSymlink } from "@/lib/backup/archive/manifest";
+import { isUtf8 } from "@/lib/backup/archive/entry-names";
+import { count, describeEntries, sizeWithBytes } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { ManifestWriter, type ManifestHead } from "@/lib/backup/archive/manifest-writer";
 import { readAt } from "@/lib/backup/archive/positioned-read";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
-import type { WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
+import type { WalkedRoot, WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
 
 /** Deflating these again costs time and saves nothing. */
@@ -77,10 +80,30 @@ function deflateOptions(size: number, level: number): ZlibOptions {
   return { level, windowBits, memLevel: Math.min(9, Math.max(1, windowBits - 6)) };
 }
 
+/** What every record carries: the metadata the walk saw, and the real name's bytes where the zip name is escaped. */
+function common(item: WalkEntry) {
+  return { mtime: item.mtime.toISOString(), uid: item.uid, gid: item.gid, ...(item.raw ? { raw: item.raw.toString("base64") } : {}) };
+}
+
 /** A file's line in the manifest: what it held when read, with the mode and date the walk saw. */
 function fileRecord(item: WalkEntry, size: number, sha256: string): ManifestFile {
-  return { entry: item.entry, size, sha256, mode: item.mode & 0o777, mtime: item.mtime.toISOString() };
+  return { entry: item.entry, size, sha256, mode: item.mode & 0o7777, ...common(item) };
 }
+
+function symlinkRecord(item: Extract<WalkEntry, { type: "symlink" }>): ManifestSymlink {
+  const exact = isUtf8(item.target);
+  return { entry: item.entry, target: item.target.toString("utf8"), ...(exact ? {} : { targetRaw: item.target.toString("base64") }), ...common(item) };
+}
+
+function rootRecord(root: WalkedRoot): ManifestRoot {
+  const meta = root.meta;
+  return meta
+    ? { label: root.label, path: root.path, mode: meta.mode, mtime: new Date(Math.round(meta.mtimeMs)).toISOString(), uid: meta.uid, gid: meta.gid }
+    : { label: root.label, path: root.path };
+}
+
+/** Read without following a link, and only if it is still the very file the walk saw (same device and inode). */
+const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
@@ -90,26 +113,34 @@ const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex")
  */
 async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
   if (item.type === "directory") {
-    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "directory" };
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "directory" };
     return { kind: "ready", item, meta, data: { method: 0, crc: 0, size: 0, data: Buffer.alloc(0) }, sha256: "" };
   }
   if (item.type === "symlink") {
-    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: new Date(), kind: "symlink" };
-    return { kind: "ready", item, meta, data: await compress(Buffer.from(item.target), 0, true), sha256: "" };
+    // Info-ZIP's convention: a link's data is its target, byte for byte.
+    const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "symlink" };
+    return { kind: "ready", item, meta, data: await compress(item.target, 0, true), sha256: "" };
   }
-  const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o777, mtime: item.mtime, kind: "file" };
+  const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "file" };
   let handle: fs.promises.FileHandle;
   try {
     // Non-blocking, so that a file replaced by a FIFO cannot hang the backup; it is refused below.
-    handle = await fs.promises.open(item.absPath, fs.constants.O_RDONLY | fs.constants.O_NONBLOCK);
+    handle = await fs.promises.open(item.rawAbsPath, OPEN_FLAGS);
   } catch (e) {
-    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
+    const code = (e as NodeJS.ErrnoException).code;
+    if (code === "ELOOP") return { kind: "skipped", warning: `${item.absPath} became a link while being backed up; its content was not archived` };
+    return { kind: "skipped", warning: `${item.absPath} could not be read (${code ?? String(e)}); skipped` };
   }
   try {
     const stats = await handle.stat();
     if (!stats.isFile()) {
       await handle.close();
       return { kind: "skipped", warning: `${item.absPath} is no longer a regular file; skipped` };
+    }
+    if (stats.dev !== item.dev || stats.ino !== item.ino) {
+      // Another file now answers to this path: replaced, or reached through a folder swapped for a link.
+      await handle.close();
+      return { kind: "skipped", warning: `${item.absPath} is no longer the file the backup listed (replaced, or a link was put in its path); its content was not archived` };
     }
     const store = isStored(item.entry);
     if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
@@ -183,7 +214,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
   const head: ManifestHead = {
     createdAt: new Date().toISOString(),
     backupName: req.backupName,
-    source: { hostname: os.hostname(), fileRoots: req.walk.roots },
+    source: { hostname: os.hostname(), fileRoots: req.walk.roots.map(rootRecord) },
     database: null,
   };
 
@@ -203,7 +234,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         const size = await zip.addStream(meta, dump.stream, req.level, onChunk);
         await dump.finished;
         head.database = { kind: dumper.kind, name: dumper.name, entry: dump.entry, size, sha256: hash.digest("hex") };
-        req.log.info(`Database dump: ${size} bytes`);
+        req.log.info(`Database dump: ${sizeWithBytes(size)}`);
       } finally {
         dump.stream.destroy();
         await dump.cleanup();
@@ -211,7 +242,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
-    req.log.info(`Archiving ${req.walk.count} entries from ${req.walk.roots.length} file root(s)`);
+    req.log.info(`Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`);
     for await (const prepared of readAhead(req.walk.entries(), req.level)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);
@@ -223,8 +254,8 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
         continue;
       }
       await zip.addPrepared(meta, prepared.data);
-      if (item.type === "directory") await manifest.addDirectory(item.entry);
-      else if (item.type === "symlink") manifest.symlinks.push({ entry: item.entry, target: item.target });
+      if (item.type === "directory") await manifest.addDirectory({ entry: item.entry, mode: item.mode & 0o7777, ...common(item) });
+      else if (item.type === "symlink") manifest.symlinks.push(symlinkRecord(item));
       else {
         if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
         req.onBytes(prepared.data.size);

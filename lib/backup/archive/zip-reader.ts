@@ -3,12 +3,16 @@ import yauzl, { type Entry, type ZipFile } from "yauzl";
 
 export type { Entry, ZipFile };
 
-/** Opens a zip for reading entries one at a time; yauzl refuses absolute paths, `..` and backslashes. */
+/**
+ * Opens a zip for reading entries one at a time. Names are decoded here, not by yauzl: it would refuse a
+ * backslash (a legal byte in a Linux name, which version 1 archives stored as it was) or turn it into a
+ * separator. The caller checks every name (inspect.ts): no absolute path, no `..`, only listed entries.
+ */
 export function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
     yauzl.open(
       file,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, strictFileNames: true, decodeStrings: true },
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
       (error, zip) => (error || !zip ? reject(error ?? new Error("Could not open the archive")) : resolve(zip)),
     ),
   );
@@ -19,6 +23,11 @@ export function listEntries(zip: ZipFile): Promise<Entry[]> {
   return new Promise((resolve, reject) => {
     const entries: Entry[] = [];
     zip.on("entry", (entry: Entry) => {
+      try {
+        entry.fileName = decodeName(entry);
+      } catch (error) {
+        return reject(error);
+      }
       entries.push(entry);
       zip.readEntry();
     });
@@ -26,6 +35,22 @@ export function listEntries(zip: ZipFile): Promise<Entry[]> {
     zip.once("error", reject);
     zip.readEntry();
   });
+}
+
+const utf8 = new TextDecoder("utf-8", { fatal: true });
+
+/** UTF-8 when flagged so (or plain ASCII); otherwise each byte as itself, which no manifest of ours lists. */
+function decodeName(entry: Entry): string {
+  const raw = (entry as unknown as { fileNameRaw: Buffer }).fileNameRaw;
+  const flagged = (entry.generalPurposeBitFlag & 0x800) !== 0;
+  if (flagged || !raw.some((b) => b >= 0x80)) {
+    try {
+      return utf8.decode(raw);
+    } catch {
+      throw new Error(`an entry name is not valid UTF-8 though flagged so (${raw.toString("hex")})`);
+    }
+  }
+  return raw.toString("latin1");
 }
 
 export function openEntry(zip: ZipFile, entry: Entry): Promise<Readable> {

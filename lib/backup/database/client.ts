@@ -1,56 +1,32 @@
 import { execa } from "execa";
 import type { Readable } from "node:stream";
-import { mysqlOptionValue, pgpassField, writeCredentialsFile } from "@/lib/backup/database/credentials-file";
-import type { ServerTarget } from "@/lib/backup/database/url";
+import type { ServerFields } from "@/lib/backup/database/url";
 
+/**
+ * How a client program reaches the server: arguments that select the server and the credentials file
+ * (never the password itself), its environment, and the remover of the credentials file. Each driver
+ * opens its own (an option file for MySQL, a passfile for PostgreSQL).
+ */
 export interface ClientSession {
-  /** Arguments that select the server and the credentials file; never the password itself. */
   args: string[];
   env: Record<string, string>;
+  /** How to get the client programs, for the sentence when one is missing ("apt-get install ..."). */
+  installHint: string;
   remove(): Promise<void>;
 }
 
-/**
- * Credentials for mysql/mysqldump/psql/pg_dump travel in a 0600 file (an option file for MySQL, a
- * passfile for PostgreSQL), so the password is in no program's argv and in no environment variable.
- */
-export async function openClientSession(target: ServerTarget): Promise<ClientSession> {
-  if (target.kind === "mysql") {
-    const creds = await writeCredentialsFile(
-      `[client]\nuser=${mysqlOptionValue(target.user)}\npassword=${mysqlOptionValue(target.password)}\n`,
-    );
-    const where = target.socket ? [`--socket=${target.socket}`] : [`--host=${target.host}`, `--port=${target.port}`, "--protocol=TCP"];
-    // --defaults-extra-file must come first: the MySQL clients only honour it there.
-    return { args: [`--defaults-extra-file=${creds.file}`, ...where], env: {}, remove: creds.remove };
-  }
-  const creds = await writeCredentialsFile(`*:*:*:${pgpassField(target.user)}:${pgpassField(target.password)}\n`);
-  const host = target.socket ?? target.host;
-  return {
-    args: [`--host=${host}`, `--port=${target.port}`, `--username=${target.user}`, "--no-password"],
-    env: { PGPASSFILE: creds.file, PGCONNECT_TIMEOUT: "10" },
-    remove: creds.remove,
-  };
-}
-
-const programHints: Record<string, string> = {
-  mysqldump: "apt-get install mariadb-client",
-  mysql: "apt-get install mariadb-client",
-  pg_dump: "apt-get install postgresql-client",
-  psql: "apt-get install postgresql-client",
-};
-
 /** Turns a client program's failure into what went wrong and how to fix it, in one sentence. */
 export function explainClientFailure(
-  program: string,
   programPath: string,
-  target: ServerTarget,
+  installHint: string,
+  target: ServerFields,
   failure: { code?: string; exitCode?: number; stderr: string },
 ): string {
-  const base = program.replace(/^.*\//, "");
+  const base = programPath.replace(/^.*\//, "");
   const where = target.socket ?? `${target.host}:${target.port}`;
   const stderr = failure.stderr;
   if (failure.code === "ENOENT") {
-    return `${base} was not found ("${programPath}"): install it (${programHints[base] ?? "the database client"}) or set its path in Settings.`;
+    return `${base} was not found ("${programPath}"): install it (${installHint}) or set its path in Settings.`;
   }
   if (failure.code === "EACCES") return `${base} at "${programPath}" cannot be run (permission denied): check its path in Settings.`;
   if (/Access denied; you need/i.test(stderr)) {
@@ -81,8 +57,8 @@ export function runClient(
   programPath: string,
   args: string[],
   session: ClientSession,
-  target: ServerTarget,
-  io: { stdin?: Readable; captureStdout?: boolean } = {},
+  target: ServerFields,
+  io: { stdin?: Readable } = {},
 ): ClientRun {
   const child = execa(programPath, [...session.args, ...args], {
     env: { ...session.env, LC_ALL: "C" },
@@ -97,26 +73,32 @@ export function runClient(
   child.stderr?.on("data", (chunk: Buffer) => {
     stderr = (stderr + chunk.toString("utf8")).slice(-8192);
   });
+  let inputError: unknown = null;
   if (io.stdin && child.stdin) {
+    // A failed read of the input must never look like its end: psql would commit a half-loaded
+    // --single-transaction. The client is killed first, so nothing it has read is committed.
+    io.stdin.on("error", (error) => {
+      inputError ??= error;
+      child.kill("SIGKILL");
+    });
     io.stdin.pipe(child.stdin);
     // The program may exit early (bad password); its own error explains more than EPIPE.
     child.stdin.on("error", () => {});
   }
   const done = child.then((result) => {
+    if (inputError) throw inputError;
     if (result.exitCode === 0 && !result.failed) return;
     const code = (result as { code?: string }).code ?? ((result.cause as NodeJS.ErrnoException | undefined)?.code);
-    throw new Error(explainClientFailure(programPath, programPath, target, { code, exitCode: result.exitCode, stderr }));
+    throw new Error(explainClientFailure(programPath, session.installHint, target, { code, exitCode: result.exitCode, stderr }));
   });
   // Awaited later, once the output is consumed; until then a failure must not count as unhandled.
   done.catch(() => {});
   return { stdout: child.stdout, done, pid: child.pid };
 }
 
-/** One value from a query, for size estimates and checks. */
-export async function queryScalar(clientPath: string, target: ServerTarget, sql: string): Promise<string> {
-  const session = await openClientSession(target);
+/** One value from a query, for size estimates and checks: `args` select the database and carry the SQL. */
+export async function queryScalar(clientPath: string, target: ServerFields, session: ClientSession, args: string[]): Promise<string> {
   try {
-    const args = target.kind === "mysql" ? ["-N", "-B", "-e", sql, target.database] : ["-X", "-tA", "-c", sql, `--dbname=${target.database}`];
     const run = runClient(clientPath, args, session, target);
     const chunks: Buffer[] = [];
     run.stdout?.on("data", (c: Buffer) => chunks.push(c));

@@ -1,6 +1,5 @@
-import { fromRoot, portalDatabaseFile } from "@/lib/config";
-
-interface ServerFields {
+/** The fields of a database reached over the network (or a Unix socket), as read from its URL. */
+export interface ServerFields {
   host: string;
   port: number;
   user: string;
@@ -8,46 +7,49 @@ interface ServerFields {
   database: string;
   socket: string | null;
 }
-export type SqliteTarget = { kind: "sqlite"; file: string; isPortal: boolean };
-export type MysqlTarget = ServerFields & { kind: "mysql" };
-export type PostgresTarget = ServerFields & { kind: "postgres" };
-export type ServerTarget = MysqlTarget | PostgresTarget;
-export type DatabaseTarget = SqliteTarget | ServerTarget;
+
+// Control characters would end a line in a credentials file and start a new option there.
+const CONTROL = /[\u0000-\u001f\u007f]/;
 
 /**
- * Reads the database URL to back up. An empty URL means the portal's own SQLite database.
- * `?socket=/path` connects through a Unix socket instead of host and port.
+ * Reads `scheme://user:password@host:port/database?socket=/path` for a client-server database. Every
+ * field is later handed to a client program, so each is checked here: no control characters anywhere,
+ * one database name of sensible length. Names that look like options (`--version`) are allowed: the
+ * clients receive them only in forms that cannot be read as an option.
  */
-export function parseDatabaseUrl(url: string): DatabaseTarget {
-  if (url === "") return { kind: "sqlite", file: portalDatabaseFile(), isPortal: true };
-  if (url.startsWith("file:")) {
-    const file = fromRoot(url.slice("file:".length));
-    return { kind: "sqlite", file, isPortal: file === portalDatabaseFile() };
-  }
+export function parseServerUrl(url: string, defaults: { port: number; user: string; example: string; maxNameLength: number }): ServerFields {
   let parsed: URL;
   try {
     parsed = new URL(url);
   } catch {
     throw new Error("The database URL is not a valid URL");
   }
-  const scheme = parsed.protocol.replace(/:$/, "");
-  const kind = scheme === "mysql" || scheme === "mariadb" ? "mysql" : scheme === "postgres" || scheme === "postgresql" ? "postgres" : null;
-  if (!kind) throw new Error(`Unsupported database URL scheme ${scheme}: use file:, mysql://, mariadb://, postgres:// or postgresql://`);
-  const database = decodeURIComponent(parsed.pathname.replace(/^\//, ""));
-  if (!database || database.includes("/")) throw new Error("The database URL must name one database, e.g. mysql://user:password@host:3306/shop");
-  return {
-    kind: kind as ServerTarget["kind"],
+  const decode = (value: string, what: string) => {
+    try {
+      return decodeURIComponent(value);
+    } catch {
+      throw new Error(`The ${what} in the database URL is not correctly %-encoded`);
+    }
+  };
+  const database = decode(parsed.pathname.replace(/^\//, ""), "database name");
+  if (!database || /[/\\]/.test(database)) throw new Error(`The database URL must name one database, e.g. ${defaults.example}`);
+  const fields: ServerFields = {
     host: parsed.hostname || "127.0.0.1",
-    port: Number(parsed.port) || (kind === "mysql" ? 3306 : 5432),
-    user: decodeURIComponent(parsed.username) || (kind === "mysql" ? "root" : "postgres"),
-    password: decodeURIComponent(parsed.password),
+    port: Number(parsed.port) || defaults.port,
+    user: decode(parsed.username, "user name") || defaults.user,
+    password: decode(parsed.password, "password"),
     database,
     socket: parsed.searchParams.get("socket"),
   };
+  for (const [what, value] of [["database name", fields.database], ["user name", fields.user], ["password", fields.password], ["host", fields.host], ["socket path", fields.socket ?? ""]] as const) {
+    if (CONTROL.test(value)) throw new Error(`The ${what} in the database URL contains a control character (such as a line break), which no database client accepts`);
+  }
+  if ([...database].length > defaults.maxNameLength) throw new Error(`The database name in the database URL is longer than ${defaults.maxNameLength} characters`);
+  if (fields.socket !== null && !fields.socket.startsWith("/")) throw new Error("The socket in the database URL must be an absolute path, e.g. ?socket=/run/mysqld/mysqld.sock");
+  return fields;
 }
 
-/** How a database is named to people and in manifests: never with its password. */
-export function describeTarget(target: DatabaseTarget): string {
-  if (target.kind === "sqlite") return target.file;
-  return `${target.kind} ${target.database} on ${target.socket ?? `${target.host}:${target.port}`} as ${target.user}`;
+/** How a client-server database is named to people and in manifests: never with its password. */
+export function describeServer(kind: string, target: ServerFields): string {
+  return `${kind} ${target.database} on ${target.socket ?? `${target.host}:${target.port}`} as ${target.user}`;
 }

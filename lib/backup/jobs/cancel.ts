@@ -1,9 +1,12 @@
+import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
+import { drillScratchDir } from "@/lib/backup/restore/run-drill";
 import { notFound, SafekeepError } from "@/lib/errors";
 import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import type { Settings } from "@/lib/settings";
 import { markCancelled } from "@/lib/backup/jobs/queue";
 import { stopTree } from "@/lib/backup/jobs/process-tree";
+import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
 
 
@@ -35,7 +38,9 @@ export async function cancelBackup(id: number, settings: Settings, by: string, g
     throw new SafekeepError("not_active", `Backup ${backup.fileName} is ${backup.status}; only a queued or running backup can be cancelled.`);
   }
   if (backup.pid) await stopTree(backup.pid, graceMs);
+  await removeStaleCredentials();
   if (backup.kind === "restore") await cleanUpDeadRestore(settings, backup.id);
+  if (backup.kind === "drill") await fs.rm(drillScratchDir(backup.id), { recursive: true, force: true });
   await markCancelled(backup, settings);
   return prisma.backup.findUniqueOrThrow({ where: { id } });
 }

@@ -10,6 +10,10 @@ export interface Health {
   storageBytes: number;
   freeBytes: number | null;
   recent: { id: number; createdAt: string; sizeBytes: number; seconds: number }[];
+  /** The newest restore drill that passed: when, and which backup it proved. */
+  provenRestorable: { at: string; fileName: string; drillId: number } | null;
+  /** The newest drill, when it failed: the warning the health line shows. */
+  failedDrill: { at: string; fileName: string; drillId: number } | null;
   /** Whether a scheduler is alive (its heartbeat) and when the next scheduled backup is due. */
   scheduler: SchedulerStatus;
 }
@@ -30,11 +34,19 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
     schedulerStatus(settings, now),
   ]);
   const stats = await fs.statfs(resolvedBackupDir(settings)).catch(() => null);
+  const [proven, lastDrill] = await Promise.all([
+    prisma.backup.findFirst({ where: { kind: "drill", status: "completed" }, orderBy: { id: "desc" } }),
+    prisma.backup.findFirst({ where: { kind: "drill", status: { in: ["completed", "failed"] } }, orderBy: { id: "desc" } }),
+  ]);
+  const drillFacts = (job: typeof proven) =>
+    job ? { at: (job.finishedAt ?? job.createdAt).toISOString(), fileName: job.sourceFileName ?? "", drillId: job.id } : null;
   return {
     lastSuccessAt: last?.createdAt.toISOString() ?? null,
     stale: !last || now.getTime() - last.createdAt.getTime() > allowedAgeMs(settings, now),
     storageBytes: storage._sum.sizeBytes ?? 0,
     freeBytes: stats ? stats.bavail * stats.bsize : null,
+    provenRestorable: drillFacts(proven),
+    failedDrill: lastDrill?.status === "failed" ? drillFacts(lastDrill) : null,
     scheduler,
     recent: recent.reverse().map((b) => ({
       id: b.id,

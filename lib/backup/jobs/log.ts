@@ -1,4 +1,5 @@
 import fs from "node:fs";
+import { logLines } from "@/lib/backup/jobs/log-text";
 
 export interface BackupLog {
   info(message: string): void;
@@ -6,10 +7,15 @@ export interface BackupLog {
   error(message: string): void;
 }
 
-/** Appends synchronously: a log line must survive the process being killed right after it. */
+/**
+ * Appends synchronously: a log line must survive the process being killed right after it. A message of
+ * several lines (a tool's error output) becomes several log lines, each with its time and level.
+ */
 export function openBackupLog(file: string): BackupLog {
-  const write = (level: string, message: string) =>
-    fs.appendFileSync(file, `${new Date().toISOString()} ${level} ${message}\n`, { mode: 0o600 });
+  const write = (level: string, message: string) => {
+    const at = new Date().toISOString();
+    fs.appendFileSync(file, logLines(message).map((line) => `${at} ${level} ${line}\n`).join(""), { mode: 0o600 });
+  };
   return {
     info: (m) => write("INFO ", m),
     warn: (m) => write("WARN ", m),

@@ -2,11 +2,14 @@ import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
 import { finishOwedJobs } from "@/lib/backup/jobs/run-job";
 import { reindexBackupDir } from "@/lib/backup/restore/reindex";
 import { loadSettings, type Settings } from "@/lib/settings";
+import { notifyStaleBackup } from "@/lib/notify/stale-webhooks";
 
 export interface MaintenanceReport {
   reaped: number;
   indexed: string[];
   finished: number;
+  /** What the "stale" webhooks were told this tick, if anything. */
+  staleNotice: string | null;
 }
 
 /**
@@ -19,7 +22,8 @@ export async function runMaintenance(settings?: Settings): Promise<MaintenanceRe
   const reaped = await reapStaleJobs(settings);
   const indexed = await reindexBackupDir(settings);
   const finished = await finishOwedJobs(settings);
-  return { reaped, indexed, finished };
+  const staleNotice = await notifyStaleBackup(settings).catch(() => null);
+  return { reaped, indexed, finished, staleNotice };
 }
 
 /**

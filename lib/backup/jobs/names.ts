@@ -14,6 +14,16 @@ export function restoreJobName(createdAt: Date, id: number): string {
   return `restore-${stamp(createdAt)}-${id}`;
 }
 
+/** A verify job has a log but no archive of its own either. */
+export function verifyJobName(createdAt: Date, id: number): string {
+  return `verify-${stamp(createdAt)}-${id}`;
+}
+
+/** So does a restore drill. */
+export function drillJobName(createdAt: Date, id: number): string {
+  return `drill-${stamp(createdAt)}-${id}`;
+}
+
 export const SAFETY_SUFFIX = "-safety";
 
 export function isSafetyArchive(fileName: string): boolean {

@@ -1,7 +1,7 @@
 import { appendFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
-import { archiveFileName, restoreJobName, SAFETY_SUFFIX } from "@/lib/backup/jobs/names";
+import { archiveFileName, drillJobName, restoreJobName, SAFETY_SUFFIX, verifyJobName } from "@/lib/backup/jobs/names";
 import { ensurePrivateDir, jobFiles } from "@/lib/backup/jobs/paths";
 import { WORKING_STATUSES, type JobKind } from "@/lib/backup/jobs/status";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -95,6 +95,16 @@ export function enqueueRestore(
     restoreParts: parts,
     restoreAccounts: options.restoreAccounts ?? false,
   });
+}
+
+/** A check of an archive already in the backup directory (`sourceFileName`), run as a job with its own log. */
+export function enqueueVerify(settings: Settings, requestedById: number | null, sourceFileName: string): Promise<Backup> {
+  return enqueueJob(settings, "verify", requestedById, (createdAt, id) => verifyJobName(createdAt, id), { sourceFileName });
+}
+
+/** A restore drill of `sourceFileName` into scratch places. */
+export function enqueueDrill(settings: Settings, requestedById: number | null, sourceFileName: string): Promise<Backup> {
+  return enqueueJob(settings, "drill", requestedById, (createdAt, id) => drillJobName(createdAt, id), { sourceFileName });
 }
 
 /** A safety backup runs inside a restore, under the restore's slot, so it holds none itself. */

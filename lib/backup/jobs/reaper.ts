@@ -1,9 +1,12 @@
+import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
+import { drillScratchDir } from "@/lib/backup/restore/run-drill";
 import { deathOf, HEARTBEAT_TIMEOUT_MS, markCancelled, markFailed } from "@/lib/backup/jobs/queue";
 import { isRunning } from "@/lib/backup/jobs/process-tree";
 import { ACTIVE_STATUSES } from "@/lib/backup/jobs/status";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
 import type { Settings } from "@/lib/settings";
+import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 
 /**
  * Finds jobs whose process died (killed, crashed, machine restarted) and marks them failed, so a dead
@@ -11,6 +14,8 @@ import type { Settings } from "@/lib/settings";
  * page view; the failure mail follows as the job's owed post-job steps.
  */
 export async function reapStaleJobs(settings: Settings, now = Date.now()): Promise<number> {
+  // Database passwords written for a dump tool whose process has died (killed mid-dump, crashed).
+  await removeStaleCredentials();
   const open = await prisma.backup.findMany({ where: { status: { in: ACTIVE_STATUSES } } });
   let reaped = 0;
   for (const job of open) {
@@ -28,6 +33,7 @@ export async function reapStaleJobs(settings: Settings, now = Date.now()): Promi
     if (!reason) continue;
     if (job.status === "running" && job.pid && isRunning(job.pid)) tryKill(job.pid);
     if (job.kind === "restore") reason = await explainDeadRestore(job, reason, settings);
+    if (job.kind === "drill") await fs.rm(drillScratchDir(job.id), { recursive: true, force: true });
     await markFailed(job, reason, settings);
     reaped++;
   }

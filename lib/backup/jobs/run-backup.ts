@@ -4,7 +4,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
-import { dumperFor } from "@/lib/backup/database/dumpers";
+import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
 import { openBackupLog } from "@/lib/backup/jobs/log";
@@ -15,6 +15,7 @@ import { FileSpool } from "@/lib/backup/archive/spool";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
 import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import type { BackupLog } from "@/lib/backup/jobs/log";
+import { count, sizeWithBytes } from "@/lib/backup/jobs/log-text";
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -64,7 +65,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, backedUp, progress, log);
     await progress.stop();
     await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
-    log.info(`Completed: ${result.fileCount} files, ${result.size} bytes, sha256 ${result.sha256}`);
+    log.info(`Completed: ${count(result.fileCount, "file", "files")} archived, the archive is ${sizeWithBytes(result.size)}, SHA-256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({
       where: { id, status: "running" },

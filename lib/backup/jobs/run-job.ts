@@ -2,16 +2,21 @@ import { prisma, type Backup } from "@/lib/db";
 import { openBackupLog, silentLog, type BackupLog } from "@/lib/backup/jobs/log";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { runVerify } from "@/lib/backup/jobs/run-verify";
+import { runDrill } from "@/lib/backup/restore/run-drill";
 import { POST_JOB_STEPS } from "@/lib/backup/jobs/steps";
 import type { StepRecord } from "@/lib/backup/jobs/steps/types";
 import { isActive } from "@/lib/backup/jobs/status";
 import { runRestore } from "@/lib/backup/restore/run-restore";
+import type { RootMap } from "@/lib/backup/restore/plan";
 import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 
 export interface RunJobOptions {
   settings?: Settings;
   /** Restores only; off only for disaster recovery from the CLI. */
   safetyBackup?: boolean;
+  /** Restores only: archive root label → folder, from `backup:restore --map`. */
+  rootMap?: RootMap;
 }
 
 /**
@@ -22,7 +27,14 @@ export async function runJob(id: number, options: RunJobOptions = {}): Promise<B
   const settings = options.settings ?? (await loadSettings());
   const job = await prisma.backup.findUnique({ where: { id } });
   if (!job) throw new Error(`There is no job ${id}`);
-  const ended = job.kind === "restore" ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true }, settings) : await runBackup(id, settings);
+  const ended =
+    job.kind === "restore"
+      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true, rootMap: options.rootMap }, settings)
+      : job.kind === "verify"
+        ? await runVerify(id, settings)
+        : job.kind === "drill"
+          ? await runDrill(id, settings)
+          : await runBackup(id, settings);
   return finishJob(ended, settings);
 }
 
@@ -59,7 +71,7 @@ export async function finishJob(job: Backup, settings: Settings): Promise<Backup
   const records: StepRecord[] = [];
   const save = () => prisma.backup.updateMany({ where: { id: job.id }, data: { steps: JSON.stringify(records) } }).catch(() => {});
   for (const step of POST_JOB_STEPS) {
-    if (!step.appliesTo(current)) continue;
+    if (!(await step.appliesTo(current))) continue;
     const record: StepRecord = { name: step.name, state: "running", detail: "" };
     records.push(record);
     await save();

@@ -1,3 +1,4 @@
+import os from "node:os";
 import { execa } from "execa";
 import { cliEntry, projectRoot } from "@/lib/config";
 
@@ -10,6 +11,8 @@ import { cliEntry, projectRoot } from "@/lib/config";
  * NODE_OPTIONS is ignored by a runtime other than Node; both are what `npm run backup:create` sets too.
  */
 export const WORKER_NODE_OPTIONS = "--max-semi-space-size=1";
+/** `nice` value of background jobs: 10, as `nice` gives by default. */
+export const WORKER_NICENESS = 10;
 
 export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessEnv {
   return {
@@ -41,6 +44,13 @@ export async function startDetached(runtimeBinary: string, args: string[]): Prom
     );
   });
   child.unref();
+  // Below the portal's priority (and so are the dump tools it starts: they inherit it), so a backup
+  // taking both cores never starves the pages and the progress it reports.
+  try {
+    os.setPriority(child.pid!, WORKER_NICENESS);
+  } catch {
+    // Not allowed here (some containers): the job runs at normal priority.
+  }
   // Keep listening so a later exit never surfaces as an unhandled rejection.
   void child.catch(() => {});
   return child.pid!;

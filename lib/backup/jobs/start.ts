@@ -1,6 +1,6 @@
 import { prisma, type Backup } from "@/lib/db";
 import type { Settings } from "@/lib/settings";
-import { enqueueBackup, enqueueRestore, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
+import { enqueueBackup, enqueueDrill, enqueueRestore, enqueueVerify, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
 import { startDetached } from "@/lib/backup/jobs/spawn";
 
 /** Hands a queued job to a background process; returns as soon as the process exists. */
@@ -29,4 +29,14 @@ export async function startBackgroundRestore(
   options: { restoreAccounts?: boolean } = {},
 ): Promise<Backup> {
   return handOff(await enqueueRestore(settings, requestedById, sourceFileName, parts, options), settings, "restore:run");
+}
+
+/** Queues a check of an archive in the backup directory and starts it in the background. */
+export async function startBackgroundVerify(settings: Settings, requestedById: number | null, fileName: string): Promise<Backup> {
+  return handOff(await enqueueVerify(settings, requestedById, fileName), settings, "job:run");
+}
+
+/** Queues a restore drill of an archive and starts it in the background. */
+export async function startBackgroundDrill(settings: Settings, requestedById: number | null, fileName: string): Promise<Backup> {
+  return handOff(await enqueueDrill(settings, requestedById, fileName), settings, "job:run");
 }

@@ -1,8 +1,11 @@
 /** What a job is, and where it stands: one spelling for every reader (pages, API, CLI, mail, reaper). */
-export const JOB_KINDS = ["backup", "safety", "restore"] as const;
+/** `verify` reads an archive back (one dropped in by hand is listed as not verified until one passes). */
+/** `drill` restores a backup into scratch places and compares: nothing live is touched. */
+export const JOB_KINDS = ["backup", "safety", "restore", "verify", "drill"] as const;
 export type JobKind = (typeof JOB_KINDS)[number];
 
-export const JOB_STATUSES = ["queued", "running", "cancelling", "completed", "failed", "cancelled"] as const;
+/** `unverified`: an archive found in the backup directory that no check has passed yet: not downloadable, not restorable. */
+export const JOB_STATUSES = ["queued", "running", "cancelling", "completed", "failed", "cancelled", "unverified"] as const;
 export type JobStatus = (typeof JOB_STATUSES)[number];
 
 /** Statuses of a job that still holds the one-job slot; `cancelling` lasts while its process tree is stopped. */
@@ -20,5 +23,6 @@ export function isWorking(status: string): boolean {
 
 /** How a status reads to people: a completed job that met something it could not keep says so. */
 export function statusLabel(job: { status: string; warningCount?: number }): string {
+  if (job.status === "unverified") return "not verified";
   return job.status === "completed" && (job.warningCount ?? 0) > 0 ? "completed with warnings" : job.status;
 }

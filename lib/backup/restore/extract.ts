@@ -5,8 +5,8 @@ import path from "node:path";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
-import { MANIFEST_NAME } from "@/lib/backup/archive/manifest";
-import { readEntryText, type Entry } from "@/lib/backup/archive/zip-reader";
+import { linkTarget, MANIFEST_NAME, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
+import type { Entry } from "@/lib/backup/archive/zip-reader";
 import { readWholeEntry, streamEntry, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
 
 export interface StagePlan {
@@ -17,14 +17,20 @@ export interface StagePlan {
   onBytes(count: number): void;
 }
 
-function discard(): Writable {
-  return new Writable({ write: (_chunk, _enc, done) => done() });
+/** Writes to a handle that stays open (a handle's own write stream holds it until the stream closes it). */
+function into(handle: FileHandle): Writable {
+  return new Writable({
+    highWaterMark: 1024 * 1024,
+    write(chunk: Buffer, _enc, done) {
+      (async () => {
+        for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+      })().then(() => done(), done);
+    },
+  });
 }
 
-function rootTarget(plan: StagePlan, entry: string): string | null {
-  const match = /^files\/([^/]+)\/(.+?)\/?$/.exec(entry);
-  const dir = match ? plan.fileRoots.get(match[1]!) : undefined;
-  return dir && match ? path.join(dir, ...match[2]!.split("/")) : null;
+function discard(): Writable {
+  return new Writable({ write: (_chunk, _enc, done) => done() });
 }
 
 async function ensureSpace(dir: string, bytes: number): Promise<void> {
@@ -35,67 +41,154 @@ async function ensureSpace(dir: string, bytes: number): Promise<void> {
   }
 }
 
+const asRoot = process.getuid?.() === 0;
+const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
+const DIR_FLAGS = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
+
+/** Owner (as root only: nobody else may give a file away), then mode (chown clears set-id bits), then date. */
+async function applyMeta(handle: FileHandle, meta: { mode?: number; mtime?: string; uid?: number; gid?: number }, fallbackMode?: number): Promise<void> {
+  if (asRoot && meta.uid !== undefined && meta.gid !== undefined) await handle.chown(meta.uid, meta.gid);
+  const mode = meta.mode ?? fallbackMode;
+  if (mode !== undefined) await handle.chmod(mode & 0o7777);
+  if (meta.mtime) {
+    const mtime = new Date(meta.mtime);
+    await handle.utimes(mtime, mtime);
+  }
+}
+
+/**
+ * Where a root's entries are written: every folder is made here, one level at a time, and checked with
+ * lstat to be a real folder (never a link) inside the staging root. A path is used only once the folder
+ * holding it has been checked, so nothing is ever written through a link, whatever the archive says.
+ */
+class StagingRoot {
+  private readonly checked = new Map<string, Promise<void>>();
+
+  private constructor(readonly dir: Buffer) {}
+
+  static async open(dir: string): Promise<StagingRoot> {
+    return new StagingRoot(Buffer.from(await fs.promises.realpath(dir)));
+  }
+
+  pathOf(rel: Buffer): Buffer {
+    return Buffer.concat([this.dir, Buffer.from("/"), rel]);
+  }
+
+  /** Makes (or finds) the folder `rel` (latin1 text of its bytes), each level checked to be a real folder. */
+  folder(rel: string): Promise<void> {
+    if (rel === "") return Promise.resolve();
+    let known = this.checked.get(rel);
+    if (!known) {
+      known = (async () => {
+        const cut = rel.lastIndexOf("/");
+        await this.folder(cut === -1 ? "" : rel.slice(0, cut));
+        const at = this.pathOf(Buffer.from(rel, "latin1"));
+        await fs.promises.mkdir(at, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
+          if (e.code !== "EEXIST") throw e;
+        });
+        const stats = await fs.promises.lstat(at);
+        if (!stats.isDirectory()) throw new ArchiveRejectedError(`The archive puts entries under ${Buffer.from(rel, "latin1").toString("utf8")}, which is not a folder`);
+      })();
+      this.checked.set(rel, known);
+    }
+    return known;
+  }
+
+  parentOf(rel: Buffer): Promise<void> {
+    const text = rel.toString("latin1");
+    const cut = text.lastIndexOf("/");
+    return this.folder(cut === -1 ? "" : text.slice(0, cut));
+  }
+}
+
+/** The root an entry belongs to, and its real path inside it, when that root is being written. */
+function rootOf(plan: StagePlan, roots: Map<string, StagingRoot>, record: { entry: string; raw?: string }) {
+  const label = /^files\/([^/]+)\//.exec(record.entry)?.[1];
+  const root = label ? roots.get(label) : undefined;
+  return root && label ? { root, rel: physicalPath(record, label) } : null;
+}
+
 /**
  * Reads every entry once, checking its SHA-256 and size against the manifest, and writes the chosen
- * parts into staging places only: the live database and files are not touched here. Any mismatch
- * throws ArchiveRejectedError and the caller removes the staging places.
+ * parts into staging places only: the live database and files are not touched here. Folders first, then
+ * files (each with its mode, owner and date), then links, each with its exact target: no entry is ever
+ * made after a link exists, so none can land under one. Folders get their mode, owner and date last,
+ * deepest first, once nothing more is written into them. Any mismatch throws ArchiveRejectedError and the
+ * caller removes the staging places.
  */
 export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan): Promise<void> {
-  const { manifest, entries, zip } = archive;
+  const { manifest, entries } = archive;
   const expected = new Map(manifest.files.map((f) => [f.entry, f]));
-  const links = new Map(manifest.symlinks.map((l) => [l.entry, l.target]));
-  const writeBytes = manifest.files.reduce((sum, f) => sum + (rootTarget(plan, f.entry) ? f.size : 0), 0);
+  const links = new Map(manifest.symlinks.map((l) => [l.entry, l]));
+  const roots = new Map<string, StagingRoot>();
+  for (const [label, dir] of plan.fileRoots) roots.set(label, await StagingRoot.open(dir));
+  const writeBytes = manifest.files.reduce((sum, f) => sum + (rootOf(plan, roots, f) ? f.size : 0), 0);
   for (const dir of plan.fileRoots.values()) await ensureSpace(path.dirname(dir), writeBytes);
   if (plan.databaseFile && manifest.database) await ensureSpace(path.dirname(plan.databaseFile), manifest.database.size);
 
-  // Directories first, so that files and links always have a parent, and in name order.
-  for (const name of [...manifest.directories].sort()) {
-    const dest = rootTarget(plan, name);
-    if (dest) await fs.promises.mkdir(dest, { recursive: true });
-  }
-  const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/"));
+  // Parents sort before their children.
+  const directories = manifest.directories
+    .map((d) => ({ record: d, at: rootOf(plan, roots, d) }))
+    .filter((d): d is { record: typeof d.record; at: NonNullable<typeof d.at> } => d.at !== null)
+    .sort((a, b) => Buffer.compare(a.at.rel, b.at.rel));
+  for (const { at } of directories) await at.root.folder(at.rel.toString("latin1"));
+
+  const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/") && !links.has(name));
   // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
   // inflating, hashing and writing of different entries overlap and both cores stay busy.
-  const made = new Set<string>();
-  const parentOf = async (dest: string) => {
-    const dir = path.dirname(dest);
-    if (made.has(dir)) return;
-    await fs.promises.mkdir(dir, { recursive: true });
-    made.add(dir);
-  };
   const handle = await fs.promises.open(archive.file, "r");
   try {
-    await inParallel(names, PARALLEL_ENTRIES, (name) => stageEntry(name));
+    await inParallel(names, PARALLEL_ENTRIES, (name) => stageFile(name));
+    // Links last: after this, nothing more is made inside the tree.
+    for (const link of manifest.symlinks) await stageLink(link);
   } finally {
     await handle.close();
   }
-
-  async function stageEntry(name: string): Promise<void> {
-    const entry = entries.get(name)!;
-    if (links.has(name)) {
-      const target = await readEntryText(zip, entry, 4096);
-      if (target !== links.get(name)) throw new ArchiveRejectedError(`The link ${name} does not match its manifest`);
-      const dest = rootTarget(plan, name);
-      if (dest) {
-        await parentOf(dest);
-        await fs.promises.symlink(target, dest);
-      }
-      return;
+  for (const { record, at } of directories.reverse()) {
+    const dir = await fs.promises.open(at.root.pathOf(at.rel), DIR_FLAGS);
+    try {
+      // Version 1 recorded no folder modes: what a new folder gets.
+      await applyMeta(dir, record, 0o777 & ~process.umask());
+    } finally {
+      await dir.close();
     }
+  }
+
+  async function stageLink(link: ManifestSymlink): Promise<void> {
+    const target = linkTarget(link);
+    const entry = entries.get(link.entry)!;
+    if (entry.uncompressedSize !== target.length || entry.compressedSize > 2 * 4096) throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
+    const stored = await readWholeEntry(handle, entry).catch((error: Error) => {
+      throw new ArchiveRejectedError(`${link.entry} could not be read from the archive: ${error.message}`);
+    });
+    if (!stored.equals(target)) throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
+    const at = rootOf(plan, roots, link);
+    if (!at) return;
+    await at.root.parentOf(at.rel);
+    const dest = at.root.pathOf(at.rel);
+    await fs.promises.symlink(target, dest);
+    if (asRoot && link.uid !== undefined && link.gid !== undefined) await fs.promises.lchown(dest, link.uid, link.gid);
+    if (link.mtime) await fs.promises.lutimes(dest, new Date(link.mtime), new Date(link.mtime));
+  }
+
+  async function stageFile(name: string): Promise<void> {
+    const entry = entries.get(name)!;
     const isDatabase = manifest.database?.entry === name;
     const want = isDatabase ? manifest.database! : expected.get(name)!;
-    const dest = isDatabase ? plan.databaseFile : rootTarget(plan, name);
-    if (dest) await parentOf(dest);
-    const mode = isDatabase ? 0o600 : ((want as { mode: number }).mode & 0o777) | 0o600;
-    const { size, sha256 } = await copyEntry(handle, entry, dest, mode, plan.onBytes).catch((error: Error) => {
-      throw new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
+    let dest: Buffer | string | null = isDatabase ? plan.databaseFile : null;
+    const file = isDatabase ? null : (want as ManifestFile);
+    if (file) {
+      const at = rootOf(plan, roots, file);
+      if (at) {
+        await at.root.parentOf(at.rel);
+        dest = at.root.pathOf(at.rel);
+      }
+    }
+    const { size, sha256 } = await copyEntry(handle, entry, dest, file, plan.onBytes).catch((error: Error) => {
+      throw error instanceof ArchiveRejectedError ? error : new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
     });
     if (size !== want.size || sha256 !== want.sha256) {
       throw new ArchiveRejectedError(`${name} is damaged: its content does not match the checksum in the manifest`);
-    }
-    if (dest && !isDatabase) {
-      const mtime = new Date((want as { mtime: string }).mtime);
-      await fs.promises.utimes(dest, mtime, mtime).catch(() => {});
     }
   }
 }
@@ -123,35 +216,43 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
 }
 
 /**
- * Reads one entry, hashing it, and writes it to `dest` (when given). Small entries are checked before
- * they are written; a large one streams (entry-reader stops it past its declared size) and is checked at
- * its end (the caller removes the staging place when anything fails).
+ * Reads one entry, hashing it, and writes it to `dest` (when given) as a new file, never through a link,
+ * then gives it its mode, owner and date (`meta`; none for the database dump, which stays 0600). Small
+ * entries are checked before they are written; a large one streams (entry-reader stops it past its
+ * declared size) and is checked at its end (the caller removes the staging place when anything fails).
  */
 async function copyEntry(
   archive: FileHandle,
   entry: Entry,
-  dest: string | null,
-  mode: number,
+  dest: Buffer | string | null,
+  meta: ManifestFile | null,
   onBytes: (n: number) => void,
 ): Promise<{ size: number; sha256: string }> {
-  if (entry.uncompressedSize <= WHOLE_ENTRY_MAX && entry.compressedSize <= WHOLE_ENTRY_MAX) {
-    const data = await readWholeEntry(archive, entry);
-    onBytes(data.length);
-    const sha256 = createHash("sha256").update(data).digest("hex");
-    if (dest) await fs.promises.writeFile(dest, data, { flag: "wx", mode });
-    return { size: data.length, sha256 };
+  const out = dest === null ? null : await fs.promises.open(dest, WRITE_FLAGS, 0o600);
+  try {
+    if (entry.uncompressedSize <= WHOLE_ENTRY_MAX && entry.compressedSize <= WHOLE_ENTRY_MAX) {
+      const data = await readWholeEntry(archive, entry);
+      onBytes(data.length);
+      const sha256 = createHash("sha256").update(data).digest("hex");
+      if (out) await out.writeFile(data);
+      if (out && meta) await applyMeta(out, meta);
+      return { size: data.length, sha256 };
+    }
+    const hash = createHash("sha256");
+    let size = 0;
+    const tap = new Transform({
+      transform(chunk: Buffer, _enc, done) {
+        size += chunk.length;
+        hash.update(chunk);
+        onBytes(chunk.length);
+        done(null, chunk);
+      },
+    });
+    const target = out ? into(out) : discard();
+    await pipeline(await streamEntry(archive, entry), tap, target);
+    if (out && meta) await applyMeta(out, meta);
+    return { size, sha256: hash.digest("hex") };
+  } finally {
+    await out?.close();
   }
-  const hash = createHash("sha256");
-  let size = 0;
-  const tap = new Transform({
-    transform(chunk: Buffer, _enc, done) {
-      size += chunk.length;
-      hash.update(chunk);
-      onBytes(chunk.length);
-      done(null, chunk);
-    },
-  });
-  const target = dest ? fs.createWriteStream(dest, { flags: "wx", mode, highWaterMark: 1024 * 1024 }) : discard();
-  await pipeline(await streamEntry(archive, entry), tap, target);
-  return { size, sha256: hash.digest("hex") };
 }

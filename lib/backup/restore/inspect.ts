@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import path from "node:path";
-import { MANIFEST_NAME, manifestSchema, type Manifest } from "@/lib/backup/archive/manifest";
+import { linkTarget, MANIFEST_NAME, manifestSchema, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
+import { isSafeRawPath } from "@/lib/backup/archive/entry-names";
 import { isDirectoryEntry, isSymlinkEntry, listEntries, openZip, readEntryText, type Entry, type ZipFile } from "@/lib/backup/archive/zip-reader";
 
 export class ArchiveRejectedError extends Error {}
@@ -15,18 +15,12 @@ export interface InspectedArchive {
   close(): void;
 }
 
-const SAFE_SEGMENT = /^(?!\.{1,2}$)[^/\\\0]+$/;
+// A backslash is an ordinary byte in a Linux name (`C:\fakepath\photo.jpg` from a browser upload).
+const SAFE_SEGMENT = /^(?!\.{1,2}$)[^/\0]+$/;
 
 /** A relative archive path with no way out: no `..`, no absolute part, no empty segment, no NUL. */
 export function isSafeRelativePath(rel: string): boolean {
   return rel.length > 0 && rel.split("/").every((segment) => SAFE_SEGMENT.test(segment));
-}
-
-/** Where a symlink at `entry` pointing to `target` lands, relative to its root; null when outside. */
-export function symlinkStaysInside(entryInRoot: string, target: string): boolean {
-  if (target.startsWith("/") || target.includes("\0") || target.includes("\\")) return false;
-  const resolved = path.posix.normalize(path.posix.join(path.posix.dirname(entryInRoot), target));
-  return resolved !== ".." && !resolved.startsWith("../") && !path.posix.isAbsolute(resolved);
 }
 
 export async function sha256OfFile(file: string): Promise<string> {
@@ -37,8 +31,8 @@ export async function sha256OfFile(file: string): Promise<string> {
 
 /**
  * Checks an archive's structure before anything is extracted: the manifest parses, every entry is one
- * the manifest lists (and every listed one is there, once), names cannot escape their folder, links
- * point inside their root, and declared sizes match. Contents are checked while they are read.
+ * the manifest lists (and every listed one is there, once), names cannot escape their folder, nothing
+ * lies under a link, and declared sizes match. Contents are checked while they are read.
  */
 export async function inspectArchive(file: string): Promise<InspectedArchive> {
   const zip = await openZip(file).catch((error: Error) => {
@@ -68,14 +62,30 @@ export async function inspectArchive(file: string): Promise<InspectedArchive> {
 }
 
 function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): void {
-  const labels = new Set(manifest.source.fileRoots.map((r) => r.label));
+  for (const name of entries.keys()) {
+    if (name !== MANIFEST_NAME && !isSafeRelativePath(name.replace(/\/$/, ""))) throw new ArchiveRejectedError(`Unsafe path in the archive: ${name}`);
+  }
+  const labels = new Set<string>();
+  for (const { label } of manifest.source.fileRoots) {
+    if (!SAFE_SEGMENT.test(label) || labels.has(label)) throw new ArchiveRejectedError(`The archive names a folder with an unusable label: ${label}`);
+    labels.add(label);
+  }
   const expected = new Map<string, "file" | "directory" | "symlink" | "database" | "manifest">([[MANIFEST_NAME, "manifest"]]);
-  const inRoot = (entry: string) => {
-    const match = /^files\/([^/]+)\/(.+)$/.exec(entry.replace(/\/$/, ""));
-    if (!match || !labels.has(match[1]!) || !isSafeRelativePath(match[2]!)) {
-      throw new ArchiveRejectedError(`Unsafe path in the archive: ${entry}`);
+  // Per root, every entry's real path (bytes, as latin1 text so that any byte is one character): what
+  // the restore writes, so what the checks below look at.
+  const physical = new Map<string, Map<string, "file" | "directory" | "symlink">>([...labels].map((l) => [l, new Map()]));
+  const place = (record: { entry: string; raw?: string }, kind: "file" | "directory" | "symlink") => {
+    const match = /^files\/([^/]+)\/(.+)$/.exec(record.entry.replace(/\/$/, ""));
+    if (!match || !labels.has(match[1]!) || !isSafeRelativePath(match[2]!) || (kind === "directory") !== record.entry.endsWith("/")) {
+      throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry}`);
     }
-    return match[2]!;
+    const real = physicalPath(record, match[1]!);
+    if (!isSafeRawPath(real)) throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry} (its real name)`);
+    const key = real.toString("latin1");
+    const inRoot = physical.get(match[1]!)!;
+    if (inRoot.has(key)) throw new ArchiveRejectedError(`The manifest lists ${record.entry} twice`);
+    inRoot.set(key, kind);
+    expected.set(record.entry, kind);
   };
   if (manifest.database) {
     if (!/^database\/[^/\\\0]+$/.test(manifest.database.entry) || !isSafeRelativePath(manifest.database.entry)) {
@@ -83,23 +93,27 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
     }
     expected.set(manifest.database.entry, "database");
   }
-  for (const f of manifest.files) {
-    inRoot(f.entry);
-    expected.set(f.entry, "file");
-  }
-  for (const d of manifest.directories) {
-    inRoot(d);
-    expected.set(d, "directory");
-  }
+  for (const f of manifest.files) place(f, "file");
+  for (const d of manifest.directories) place(d, "directory");
   for (const link of manifest.symlinks) {
-    const rel = inRoot(link.entry);
-    if (!symlinkStaysInside(rel, link.target)) {
-      throw new ArchiveRejectedError(`The link ${link.entry} points outside its folder (${link.target})`);
-    }
-    expected.set(link.entry, "symlink");
+    place(link, "symlink");
+    // A link may point anywhere (that is what the site had); the restore never writes through one.
+    const target = linkTarget(link);
+    if (target.length === 0 || target.length > 4095 || target.includes(0)) throw new ArchiveRejectedError(`The link ${link.entry} has an unusable target`);
   }
   if (expected.size !== manifest.files.length + manifest.directories.length + manifest.symlinks.length + (manifest.database ? 1 : 0) + 1) {
     throw new ArchiveRejectedError("The manifest lists an entry twice");
+  }
+  // Nothing may sit under a link: writing it would go wherever the link points.
+  for (const [label, inRoot] of physical) {
+    for (const key of inRoot.keys()) {
+      for (let cut = key.indexOf("/"); cut !== -1; cut = key.indexOf("/", cut + 1)) {
+        const above = inRoot.get(key.slice(0, cut));
+        if (above === "symlink" || above === "file") {
+          throw new ArchiveRejectedError(`The archive puts ${JSON.stringify(Buffer.from(key, "latin1").toString("utf8"))} under the ${above === "symlink" ? "link" : "file"} ${JSON.stringify(Buffer.from(key.slice(0, cut), "latin1").toString("utf8"))} in ${label}`);
+        }
+      }
+    }
   }
 
   for (const [name, entry] of entries) {

@@ -2,6 +2,7 @@ import fs from "node:fs/promises";
 import path from "node:path";
 import { fromRoot } from "@/lib/config";
 import { labelRoots } from "@/lib/backup/archive/walk";
+import { resolveRootTarget } from "@/lib/backup/restore/swap";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
 /** Where a restore stages a root's files before swapping them in, beside the root itself. */
@@ -29,8 +30,10 @@ export async function cleanUpDeadRestore(settings: Settings, jobId: number): Pro
   await fs.rm(stagedDatabaseFile(settings, jobId), { force: true });
   const kept: string[] = [];
   for (const root of labelRoots(settings.fileRoots.map(fromRoot))) {
-    await fs.rm(stagingDirFor(root.path, jobId, root.label), { recursive: true, force: true });
-    const aside = asideDirFor(root.path, jobId, root.label);
+    // Staged beside where the files really are (a root that is a link: beside the folder it points to).
+    const target = await resolveRootTarget(root.path).catch(() => root.path);
+    await fs.rm(stagingDirFor(target, jobId, root.label), { recursive: true, force: true });
+    const aside = asideDirFor(target, jobId, root.label);
     if (await fs.stat(aside).then(() => true, () => false)) kept.push(aside);
   }
   return kept;

@@ -1,22 +1,34 @@
 import { fromRoot } from "@/lib/config";
-import { describeTarget, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/url";
+import { describeTarget, isPortalDatabase, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/registry";
 import type { Manifest } from "@/lib/backup/archive/manifest";
 import type { RestoreParts } from "@/lib/backup/jobs/queue";
 import { labelRoots } from "@/lib/backup/archive/walk";
 import type { Settings } from "@/lib/settings";
 
 export interface RestorePlan {
-  database: { target: DatabaseTarget; description: string; fromKind: string; fromName: string; bytes: number } | null;
+  database: {
+    target: DatabaseTarget;
+    description: string;
+    /** The portal's own database: restoring it replaces the portal's own records too. */
+    isPortal: boolean;
+    fromKind: string;
+    fromName: string;
+    bytes: number;
+  } | null;
   roots: { label: string; target: string; files: number; bytes: number }[];
   problems: string[];
 }
 
+/** Archive root label → folder, given by whoever runs the restore (`backup:restore --map label=path`). */
+export type RootMap = ReadonlyMap<string, string>;
+
 /**
  * What a restore would replace, for the confirmation page, the CLI and the restore itself: the configured
- * database, and each root in the archive mapped by its label to today's root of that name (or, when
- * there is none, to where it was when the backup was made).
+ * database, and each root in the archive mapped by its label to today's root of that name, or to the
+ * folder an explicit map gives it. Where the backup was made (the manifest's `path`) is never a target:
+ * an archive is hostile input, and may name any folder on the machine.
  */
-export function planRestore(manifest: Manifest, settings: Settings, parts: RestoreParts): RestorePlan {
+export function planRestore(manifest: Manifest, settings: Settings, parts: RestoreParts, rootMap: RootMap = new Map()): RestorePlan {
   const problems: string[] = [];
   let database: RestorePlan["database"] = null;
   if (parts !== "files" && manifest.database) {
@@ -27,6 +39,7 @@ export function planRestore(manifest: Manifest, settings: Settings, parts: Resto
     database = {
       target,
       description: describeTarget(target),
+      isPortal: isPortalDatabase(target),
       fromKind: manifest.database.kind,
       fromName: manifest.database.name,
       bytes: manifest.database.size,
@@ -34,19 +47,27 @@ export function planRestore(manifest: Manifest, settings: Settings, parts: Resto
   } else if (parts === "database") {
     problems.push("This backup holds no database");
   }
-  const current = new Map(labelRoots(settings.fileRoots.map(fromRoot)).map((r) => [r.label, r.path]));
-  const roots =
-    parts === "database"
-      ? []
-      : manifest.source.fileRoots.map((root) => {
-          const files = manifest.files.filter((f) => f.entry.startsWith(`files/${root.label}/`));
-          return {
-            label: root.label,
-            target: current.get(root.label) ?? root.path,
-            files: files.length,
-            bytes: files.reduce((sum, f) => sum + f.size, 0),
-          };
-        });
-  if (parts === "files" && roots.length === 0) problems.push("This backup holds no files");
+  const configured = labelRoots(settings.fileRoots.map(fromRoot));
+  const current = new Map(configured.map((r) => [r.label, r.path]));
+  for (const label of rootMap.keys()) {
+    if (!manifest.source.fileRoots.some((r) => r.label === label)) problems.push(`--map ${label}=…: this backup holds no folder labelled ${label}`);
+  }
+  const roots: RestorePlan["roots"] = [];
+  if (parts !== "database") {
+    for (const root of manifest.source.fileRoots) {
+      const target = rootMap.get(root.label) ?? current.get(root.label);
+      if (!target) {
+        const known = configured.length ? configured.map((r) => `${r.label} (${r.path})`).join(", ") : "none";
+        problems.push(
+          `The backup holds the folder "${root.label}" (from ${root.path} when it was made), which is not one of the configured file roots (${known}): ` +
+            `add that folder to the file roots in the settings, or restore from the command line with --map ${root.label}=<folder>`,
+        );
+        continue;
+      }
+      const files = manifest.files.filter((f) => f.entry.startsWith(`files/${root.label}/`));
+      roots.push({ label: root.label, target, files: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) });
+    }
+    if (manifest.source.fileRoots.length === 0 && parts === "files") problems.push("This backup holds no files");
+  }
   return { database, roots, problems };
 }

@@ -1,7 +1,6 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
-import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { backupFileNameSchema, checksumFileName, isSafetyArchive } from "@/lib/backup/jobs/names";
 import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -11,14 +10,11 @@ async function recordedChecksum(dir: string, fileName: string): Promise<string |
   return /^[0-9a-f]{64}\b/.exec(text)?.[0] ?? null;
 }
 
-/** Archives found unreadable, by name, with the size and date they had then: not opened again until they change. */
-const rejected = new Map<string, string>();
-/** Each look opens at most this many unknown archives, so one tick stays short however many were dropped in. */
-const MAX_INSPECTED_PER_LOOK = 5;
-
 /**
- * Brings the list in line with the archives on disk: an archive without a record (dropped in by hand,
- * or made after the backup that a restored portal database came from) gets one, from its manifest.
+ * Brings the list in line with the archives on disk: an archive without a record (dropped in by hand, or
+ * copied back from elsewhere) is listed as "not verified" — never as a completed backup — until a verify
+ * job (the page's Verify button, or `backup:verify`) has read it back whole. Only names and sizes are read
+ * here: no archive is opened, so a tick stays cheap whatever was dropped in.
  */
 export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   const dir = resolvedBackupDir(settings);
@@ -28,34 +24,19 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
     (await prisma.backup.findMany({ where: { fileName: { in: names } }, select: { fileName: true } })).map((b) => b.fileName),
   );
   const added: string[] = [];
-  let inspected = 0;
   for (const name of names.filter((n) => !known.has(n))) {
-    const file = path.join(dir, name);
-    const seen = await fs.stat(file).catch(() => null);
-    if (!seen) continue;
-    const signature = `${seen.size}:${seen.mtimeMs}`;
-    if (rejected.get(name) === signature) continue;
-    if (inspected++ >= MAX_INSPECTED_PER_LOOK) break;
-    const archive = await inspectArchive(file).catch(() => null);
-    if (!archive) {
-      rejected.set(name, signature); // Not one of ours, or damaged: it stays out of the list.
-      continue;
-    }
-    archive.close();
-    const stat = await fs.stat(file);
-    const createdAt = new Date(archive.manifest.createdAt);
+    const stat = await fs.stat(path.join(dir, name)).catch(() => null);
+    if (!stat?.isFile()) continue;
     await prisma.backup.create({
       data: {
         fileName: name,
         kind: isSafetyArchive(name) ? "safety" : "backup",
-        status: "completed",
-        phase: "done",
-        percent: 100,
+        status: "unverified",
+        phase: "found",
         steps: "[]",
         sizeBytes: stat.size,
-        sha256: await recordedChecksum(dir, name),
-        createdAt,
-        finishedAt: stat.mtime,
+        createdAt: stat.mtime,
+        error: "Found in the backup directory: verify it before it can be downloaded or restored.",
       },
     });
     added.push(name);

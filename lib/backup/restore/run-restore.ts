@@ -1,13 +1,16 @@
 import fs from "node:fs/promises";
 import path from "node:path";
+import { portalDatabaseFile } from "@/lib/config";
 import { prisma, type Backup } from "@/lib/db";
 import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { verifyAndStage } from "@/lib/backup/restore/extract";
 import { ArchiveRejectedError, inspectArchive, sha256OfFile } from "@/lib/backup/restore/inspect";
 import { createSafetyBackupRecord, markFailed, type RestoreParts } from "@/lib/backup/jobs/queue";
-import { loadDatabase } from "@/lib/backup/database/loaders";
+import { isPortalDatabase, loadDatabase, vetStagedDump } from "@/lib/backup/database/registry";
 import { openBackupLog, type BackupLog } from "@/lib/backup/jobs/log";
+import { describeEntries } from "@/lib/backup/jobs/log-text";
+import { formatBytes } from "@/lib/format";
 import { checksumFileName, logFileName } from "@/lib/backup/jobs/names";
 import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
@@ -17,10 +20,15 @@ import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
 import { keepPortalState } from "@/lib/backup/restore/portal-state";
 import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore/paths";
+import type { RootMap } from "@/lib/backup/restore/plan";
+import { resolveRootTarget, swapTreeIn, undoSwap, type SwapJournal } from "@/lib/backup/restore/swap";
+import type { ManifestRoot } from "@/lib/backup/archive/manifest";
 
 export interface RestoreOptions {
   /** Off only for disaster recovery from the CLI, when there is nothing left worth keeping. */
   safetyBackup: boolean;
+  /** Archive root label → folder, for roots the configuration does not have (`backup:restore --map`). */
+  rootMap?: RootMap;
 }
 
 /** The archive a job restores: a name in the backup directory, or (from the CLI only) an absolute path. */
@@ -38,24 +46,10 @@ async function expectedChecksum(archiveFile: string, settings: Settings): Promis
   return /^[0-9a-f]{64}\b/.exec(sidecar)?.[0] ?? null;
 }
 
-/** Swaps a staged tree into place, keeping the old one beside it until the restore is over. */
-async function swapIn(target: string, staged: string, aside: string): Promise<boolean> {
-  const existed = await fs.stat(target).then(() => true, () => false);
-  if (existed) await fs.rename(target, aside);
-  try {
-    await fs.mkdir(path.dirname(target), { recursive: true });
-    await fs.rename(staged, target);
-  } catch (error) {
-    if (existed) await fs.rename(aside, target);
-    throw error;
-  }
-  return existed;
-}
-
 interface Staged {
   plan: RestorePlan;
   databaseFile: string | null;
-  roots: { target: string; staged: string; aside: string; hadOld: boolean; swapped: boolean }[];
+  roots: { label: string; target: string; staged: string; aside: string; journal: SwapJournal | null }[];
 }
 
 /**
@@ -80,6 +74,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
   const staged: Staged = { plan: { database: null, roots: [], problems: [] }, databaseFile: null, roots: [] };
   let touchedDatabase = false;
   let safety: Backup | null = null;
+  let archiveRoots = new Map<string, ManifestRoot>();
 
   try {
     const archiveFile = restoreSourcePath(settings, job.sourceFileName ?? "");
@@ -95,30 +90,35 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     log.info(expected ? `Archive SHA-256 matches the record (${actual})` : `No recorded SHA-256; archive is ${actual}`);
 
     const archive = await inspectArchive(archiveFile);
+    archiveRoots = new Map(archive.manifest.source.fileRoots.map((r) => [r.label, r]));
     try {
-      staged.plan = planRestore(archive.manifest, settings, parts);
+      staged.plan = planRestore(archive.manifest, settings, parts, options.rootMap);
       if (staged.plan.problems.length) throw new ArchiveRejectedError(staged.plan.problems.join("; "));
       progress.bytesTotal = archive.uncompressedBytes * 2;
       staged.databaseFile = staged.plan.database ? stagedDatabaseFile(settings, id) : null;
-      staged.roots = staged.plan.roots.map((root) => ({
-        target: root.target,
-        staged: stagingDirFor(root.target, id, root.label),
-        aside: asideDirFor(root.target, id, root.label),
-        hadOld: false,
-        swapped: false,
-      }));
+      const backupDir = await fs.realpath(resolvedBackupDir(settings));
+      for (const root of staged.plan.roots) {
+        const target = await resolveRootTarget(root.target);
+        if (target === backupDir || target.startsWith(backupDir + path.sep)) {
+          throw new ArchiveRejectedError(`The folder ${root.target} is the backup directory or lies inside it: it cannot be restored into`);
+        }
+        const twin = staged.roots.find((r) => r.target === target);
+        if (twin) throw new ArchiveRejectedError(`The folders ${twin.label} and ${root.label} of the backup would both be restored into ${target}`);
+        staged.roots.push({ label: root.label, target, staged: stagingDirFor(target, id, root.label), aside: asideDirFor(target, id, root.label), journal: null });
+      }
       const stageDirs = new Map<string, string>();
-      for (const [i, root] of staged.plan.roots.entries()) {
-        await fs.rm(staged.roots[i]!.staged, { recursive: true, force: true });
-        await fs.mkdir(path.dirname(staged.roots[i]!.staged), { recursive: true });
-        await fs.mkdir(staged.roots[i]!.staged, { mode: 0o700 });
-        stageDirs.set(root.label, staged.roots[i]!.staged);
+      for (const root of staged.roots) {
+        await fs.rm(root.staged, { recursive: true, force: true });
+        await fs.mkdir(path.dirname(root.staged), { recursive: true });
+        await fs.mkdir(root.staged, { mode: 0o700 });
+        stageDirs.set(root.label, root.staged);
       }
       await verifyAndStage(archive, { fileRoots: stageDirs, databaseFile: staged.databaseFile, onBytes: (n) => progress.add(n) });
     } finally {
       archive.close();
     }
-    log.info("Every entry matches the manifest");
+    log.info(`Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`);
+    if (staged.plan.database && staged.databaseFile) await vetStagedDump(staged.plan.database.target, staged.databaseFile, settings);
 
     if (options.safetyBackup) {
       progress.setPhase("safety-backup");
@@ -152,14 +152,20 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     progress.setPhase("restoring-files");
     await progress.flush();
     holdForTests("restoring-files");
+    // The backup directory is never moved or replaced, even inside a root: the safety backup is there.
+    const keep = [await fs.realpath(resolvedBackupDir(settings))];
     for (const root of staged.roots) {
-      root.hadOld = await swapIn(root.target, root.staged, root.aside);
-      root.swapped = true;
+      const meta = archiveRoots.get(root.label);
+      root.journal = await swapTreeIn(root.target, root.staged, root.aside, keep, meta);
       log.info(`Files restored into ${root.target}`);
     }
 
     progress.setPhase("finalizing");
-    for (const root of staged.roots) if (root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
+    for (const root of staged.roots) {
+      await fs.rm(root.aside, { recursive: true, force: true });
+      // Empty by now, but for a staged copy of a folder that is kept (the backup directory).
+      await fs.rm(root.staged, { recursive: true, force: true });
+    }
     if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
     await progress.stop();
     await reindexBackupDir(settings);
@@ -172,7 +178,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     await progress.stop();
     let message = describeError(error);
     log.error(message);
-    const changed = touchedDatabase || staged.roots.some((r) => r.swapped);
+    const changed = touchedDatabase || staged.roots.some((r) => r.journal);
     if (changed) message = await rollBack(message, staged, touchedDatabase, safety, settings, log, job);
     await cleanUpStaging(staged);
     job = (await prisma.backup.findUnique({ where: { id: job.id } })) ?? job;
@@ -183,16 +189,15 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
 
 /** The portal's own database keeps today's history, settings and (unless asked) accounts through a restore. */
 function keepPortalStateIfOwn(plan: RestorePlan, stagedFile: string, restoreAccounts: boolean, log: BackupLog): void {
-  const target = plan.database!.target;
-  if (target.kind !== "sqlite" || !target.isPortal) return;
-  const kept = keepPortalState(stagedFile, target.file, { restoreAccounts });
+  if (!plan.database?.isPortal) return;
+  const kept = keepPortalState(stagedFile, portalDatabaseFile(), { restoreAccounts });
   log.info(`The portal's own database: kept today's ${kept.join(", ")}${restoreAccounts ? "; accounts restored from the backup as asked" : ""}`);
 }
 
 /** The portal's own database was replaced: this job's record came back as it was a moment ago; bring it up to date. */
 async function afterDatabaseLoad(job: Backup, settings: Settings, plan: RestorePlan): Promise<Backup> {
   const target = plan.database!.target;
-  if (target.kind !== "sqlite" || !target.isPortal) return job;
+  if (!isPortalDatabase(target)) return job;
   await settleJobsAfterPortalRestore(settings, job.id);
   const existing = await prisma.backup.findUnique({ where: { id: job.id } });
   const { id, requestedById, ...rest } = job;
@@ -214,10 +219,9 @@ async function rollBack(
   job: Backup,
 ): Promise<string> {
   const problems: string[] = [];
-  for (const root of staged.roots.filter((r) => r.swapped)) {
+  for (const root of staged.roots.filter((r) => r.journal)) {
     try {
-      await fs.rm(root.target, { recursive: true, force: true });
-      if (root.hadOld) await fs.rename(root.aside, root.target);
+      await undoSwap(root.journal!);
       log.info(`Put back the previous files of ${root.target}`);
     } catch (error) {
       problems.push(`files of ${root.target}: ${describeError(error)}`);
@@ -252,10 +256,9 @@ async function rollBack(
 }
 
 async function cleanUpStaging(staged: Staged): Promise<void> {
-  for (const root of staged.roots) {
-    await fs.rm(root.staged, { recursive: true, force: true });
-    if (!root.swapped && root.hadOld) await fs.rm(root.aside, { recursive: true, force: true });
-  }
+  // A root's set-aside folder is not touched here: undoSwap empties and removes it, and after a failed
+  // undo it may hold the only copy of what was there.
+  for (const root of staged.roots) await fs.rm(root.staged, { recursive: true, force: true });
   if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
 }
 

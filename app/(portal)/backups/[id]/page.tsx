@@ -2,11 +2,13 @@ import type { Metadata } from "next";
 import Link from "next/link";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
+import { VerifyForm } from "./verify-form";
 import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { When } from "@/app/ui/when";
 import { LiveProgress } from "@/app/ui/live-progress";
+import { LiveLog } from "@/app/ui/live-log";
 
 export const metadata: Metadata = { title: "Backup" };
 
@@ -32,10 +34,14 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   const duration = backup.startedAt && backup.finishedAt
     ? formatDuration(Date.parse(backup.finishedAt) - Date.parse(backup.startedAt)) : null;
 
-  const isRestore = backup.kind === "restore";
+  // Restore and verify jobs have a log, not an archive of their own.
+  const isRestore = backup.kind === "restore" || backup.kind === "verify" || backup.kind === "drill";
   const rows: [string, React.ReactNode][] = [
     ["Status", isActive(backup.status) ? <LiveProgress initial={backup} /> : <StatusBadge status={backup.status} label={backup.statusLabel} />],
-    ...(isRestore
+    ...(backup.kind === "verify" || backup.kind === "drill"
+      ? ([[backup.kind === "drill" ? "Restore drill of" : "Verified", <code key="src" className="text-xs">{backup.sourceFileName}</code>]] as [string, React.ReactNode][])
+      : []),
+    ...(backup.kind === "restore"
       ? ([
           ["Restored from", <code key="src" className="text-xs">{backup.sourceFileName}</code>],
           ["What", backup.restoreParts === "both" ? "database and files" : backup.restoreParts],
@@ -55,7 +61,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
   return (
     <section className="space-y-4">
       <p><Link href="/backups" className="text-sm text-blue-700 underline">← Backups</Link></p>
-      <h1 className="break-all font-mono text-lg font-semibold">{isRestore ? `Restore ${backup.fileName}` : backup.fileName}</h1>
+      <h1 className="break-all font-mono text-lg font-semibold">{backup.kind === "restore" ? `Restore ${backup.fileName}` : backup.kind === "verify" ? `Verify ${backup.fileName}` : backup.kind === "drill" ? `Restore drill ${backup.fileName}` : backup.fileName}</h1>
       {backup.error && <p role="alert" className="rounded bg-red-50 px-3 py-2 text-sm text-red-800">{backup.error}</p>}
       {backup.mailError && <p className="rounded bg-amber-50 px-3 py-2 text-sm text-amber-900" data-testid="mail-error">{backup.mailError}</p>}
       <dl className="grid grid-cols-1 gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white p-4 text-sm sm:grid-cols-[10rem_1fr]">
@@ -84,6 +90,9 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
           </Link>
         )}
         {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
+        {(backup.status === "unverified" || backup.status === "completed") && (backup.kind === "backup" || backup.kind === "safety") && (
+          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} />
+        )}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
             Delete…
@@ -92,7 +101,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
       </div>
       <div>
         <h2 className="text-lg font-semibold">Log</h2>
-        <pre data-testid="backup-log" className="mt-2 max-h-96 overflow-auto rounded-lg bg-slate-900 p-3 text-xs text-slate-100">{log || "(empty)"}</pre>
+        <LiveLog id={backup.id} initial={log} active={isActive(backup.status)} />
       </div>
     </section>
   );

@@ -1,7 +1,7 @@
 import path from "node:path";
-import { openClientSession, queryScalar, runClient } from "@/lib/backup/database/client";
-import type { ServerTarget } from "@/lib/backup/database/url";
-import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
+import { runClient, type ClientSession } from "@/lib/backup/database/client";
+import type { ServerFields } from "@/lib/backup/database/url";
+import type { DatabaseDumper, DatabaseKind } from "@/lib/backup/database/dumpers/types";
 
 /** The client program that sits beside a configured dump program (mysql beside mysqldump, psql beside pg_dump). */
 export function siblingProgram(dumpProgramPath: string, name: string): string {
@@ -10,21 +10,23 @@ export function siblingProgram(dumpProgramPath: string, name: string): string {
 
 /** A dump program whose standard output is the dump, streamed straight into the archive. */
 export function clientDumper(options: {
-  target: ServerTarget;
+  kind: DatabaseKind;
+  target: ServerFields;
+  openSession(): Promise<ClientSession>;
   dumpProgram: string;
   dumpArgs: string[];
-  clientProgram: string;
-  sizeQuery: string;
+  /** The database's size in bytes, as text, for the progress bar. */
+  sizeQuery(): Promise<string>;
 }): DatabaseDumper {
   const { target } = options;
   return {
-    kind: target.kind,
+    kind: options.kind,
     name: target.database,
     async estimateBytes() {
-      return Number(await queryScalar(options.clientProgram, target, options.sizeQuery).catch(() => "0")) || 0;
+      return Number(await options.sizeQuery().catch(() => "0")) || 0;
     },
     async dump() {
-      const session = await openClientSession(target);
+      const session = await options.openSession();
       const run = runClient(options.dumpProgram, options.dumpArgs, session, target);
       return { entry: `database/${target.database}.sql`, stream: run.stdout!, finished: run.done, cleanup: session.remove };
     },

@@ -1,6 +1,8 @@
 import type { Readable } from "node:stream";
 
-export type DatabaseKind = "sqlite" | "mysql" | "postgres";
+/** "sqlite", "mysql", "postgres": the kinds the registry lists, as written into manifests. */
+export type { DatabaseKind } from "@/lib/backup/database/registry";
+import type { DatabaseKind } from "@/lib/backup/database/registry";
 
 export interface DatabaseDump {
   /** Where the dump goes inside the archive, under `database/`. */

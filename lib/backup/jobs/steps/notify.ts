@@ -6,7 +6,8 @@ import { notifyJobEnded } from "@/lib/mail/notify";
 /** Last, so the mail can tell how the other steps went. Safety backups are told within their restore's mail. */
 export const notifyStep: PostJobStep = {
   name: "notify",
-  appliesTo: (job) => job.kind !== "safety",
+  // A drill that passes is news only on the health line; one that fails is mailed like any failure.
+  appliesTo: (job) => job.kind !== "safety" && !(job.kind === "drill" && job.status === "completed"),
   async run(job, { settings, earlier }) {
     const where = await notifyJobEnded(await jobReport(job, settings, earlier), settings);
     if (where) return `Mail sent (${where})`;

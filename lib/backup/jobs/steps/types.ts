@@ -26,7 +26,8 @@ export interface StepContext {
 export interface PostJobStep {
   /** Shown on the job's page: "retention", "notify", … */
   name: string;
-  appliesTo(job: Backup): boolean;
+  /** May look things up (a step with nothing configured stays off the job's page). */
+  appliesTo(job: Backup): boolean | Promise<boolean>;
   /** Returns one sentence saying what it did; throws to say why it could not. */
   run(job: Backup, context: StepContext): Promise<string>;
 }

@@ -41,7 +41,7 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
     <section className="max-w-2xl space-y-4">
       <h1 className="text-2xl font-semibold">Restore this backup?</h1>
       <p className="text-slate-700">
-        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} />
+        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} />{" "}
         by {backup.requestedBy ?? "the command line"}.
       </p>
       <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
@@ -63,7 +63,7 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
       </div>
       <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0}
-        portalDatabase={plan.database?.target.kind === "sqlite" && plan.database.target.isPortal} />
+        portalDatabase={plan.database?.isPortal ?? false} />
       <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
     </section>
   );
