@@ -44,7 +44,9 @@ test("mail links use the address the portal was last used at, shown on the setti
 
 function storedSettingKeys(): string[] {
   const db = new Database(E2E.databaseFile, { timeout: 10_000 });
-  const rows = db.prepare(`SELECT key FROM "Setting" WHERE key NOT LIKE '%:%' AND key NOT IN ('siteOrigin', 'schedulerHeartbeat') ORDER BY key`).all() as { key: string }[];
+  const rows = db.prepare(`SELECT key FROM "Setting" WHERE key NOT LIKE '%:%' AND key NOT IN ('siteOrigin', 'schedulerHeartbeat') ORDER BY key`).all() as {
+    key: string;
+  }[];
   db.close();
   return rows.map((r) => r.key);
 }
@@ -99,15 +101,22 @@ test("npm start alone runs a due scheduled backup in a background process, and t
   delete env.APP_URL;
   execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
   execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
+    cwd: root,
+    env,
+    input: `${account.password}\n`,
+    stdio: ["pipe", "ignore", "inherit"],
   });
   const db = new Database(path.join(dir, "portal.db"), { timeout: 10_000 });
   // The daily schedule (the default, 00:00 UTC) last ran two days ago: a slot is due as the portal starts.
   db.prepare(`INSERT INTO "Setting" (key, value, updatedAt) VALUES ('scheduleState:daily', ?, ?)`).run(
-    JSON.stringify(new Date(Date.now() - 2 * 86_400_000).toISOString()), Date.now(),
+    JSON.stringify(new Date(Date.now() - 2 * 86_400_000).toISOString()),
+    Date.now(),
   );
   const server: ChildProcess = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-H", "127.0.0.1"], {
-    cwd: root, env: { ...env, PORT: String(port) }, detached: true, stdio: ["ignore", "pipe", "pipe"],
+    cwd: root,
+    env: { ...env, PORT: String(port) },
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let output = "";
   server.stdout!.on("data", (d) => (output += d));
@@ -125,14 +134,21 @@ test("npm start alone runs a due scheduled backup in a background process, and t
     const { csrfToken } = (await csrf.json()) as { csrfToken: string };
     const jar = csrf.headers.getSetCookie().map((c) => c.split(";")[0]!);
     const signedIn = await fetch(`${base}/api/auth/callback/credentials`, {
-      method: "POST", redirect: "manual",
+      method: "POST",
+      redirect: "manual",
       headers: { "Content-Type": "application/x-www-form-urlencoded", cookie: jar.join("; ") },
       body: new URLSearchParams({ csrfToken, email: account.email, password: account.password, json: "true" }),
     });
     expect(((await signedIn.json()) as { url: string }).url.startsWith(base)).toBe(true);
-    const session = signedIn.headers.getSetCookie().find((c) => c.startsWith("next-auth.session-token="))!.split(";")[0]!;
+    const session = signedIn.headers
+      .getSetCookie()
+      .find((c) => c.startsWith("next-auth.session-token="))!
+      .split(";")[0]!;
     const html = await (await fetch(`${base}/backups`, { headers: { cookie: session } })).text();
-    const line = html.match(/data-testid="scheduler"[^>]*>(.*?)<\/p>/)?.[1]?.replace(/<[^>]+>/g, "").replace(/<!-- -->/g, "");
+    const line = html
+      .match(/data-testid="scheduler"[^>]*>(.*?)<\/p>/)?.[1]
+      ?.replace(/<[^>]+>/g, "")
+      .replace(/<!-- -->/g, "");
     expect(line).toMatch(/^scheduler: running in the portal, next backup \d{4}-\d\d-\d\d 00:00 UTC$/);
   } finally {
     db.close();

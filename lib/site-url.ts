@@ -25,7 +25,10 @@ export function configureAuthOrigin(env: Record<string, string | undefined> = pr
   else env.AUTH_TRUST_HOST ??= "true";
 }
 
-const hostSchema = z.string().max(300).regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/);
+const hostSchema = z
+  .string()
+  .max(300)
+  .regex(/^([A-Za-z0-9.-]+|\[[0-9A-Fa-f:.]+\])(:\d{1,5})?$/);
 
 /** The origin a request came to, from the headers Next.js sets (x-forwarded-*, else Host); null when odd. */
 export function requestOrigin(headers: { get(name: string): string | null }): string | null {

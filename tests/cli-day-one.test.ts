@@ -1,5 +1,4 @@
 import { spawnSync } from "node:child_process";
-import fs from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
@@ -58,7 +57,10 @@ describe("backup:create on the command line", () => {
     const out = run.stdout;
     expect(out).toContain(`\r${ESC}2K`);
     const frames = out.split(`\r${ESC}2K`).map((f) => f.trim());
-    expect(frames.some((f) => /^archiving\s+\[#*-*\]\s+\d+%\s+[\d.]+ (B|KB|MB) \/ [\d.]+ MB\s+[\d.]+ (KB|MB)\/s\s+\d+:\d\d left$/.test(f)), frames.join("\n")).toBe(true);
+    expect(
+      frames.some((f) => /^archiving\s+\[#*-*\]\s+\d+%\s+[\d.]+ (B|KB|MB) \/ [\d.]+ MB\s+[\d.]+ (KB|MB)\/s\s+\d+:\d\d left$/.test(f)),
+      frames.join("\n"),
+    ).toBe(true);
     expect(frames.some((f) => /^checking the archive\s+\[/.test(f))).toBe(true);
     expect(out).toMatch(/Completed: safekeep-.*\.zip, [\d.]+ MB in [\d.]+ s/);
   });
@@ -70,7 +72,10 @@ describe("backup:create on the command line", () => {
     expect(terminal.status).toBe(0);
     const frames = terminal.stdout.split(`\r${ESC}2K`).map((f) => f.trim());
     // A restore's bytes flow while it checks the archive and stages it; swapping the folders in is renames.
-    expect(frames.some((f) => /^checking the archive\s+\[#*-*\]\s+\d+%/.test(f)), frames.join("\n")).toBe(true);
+    expect(
+      frames.some((f) => /^checking the archive\s+\[#*-*\]\s+\d+%/.test(f)),
+      frames.join("\n"),
+    ).toBe(true);
     expect(terminal.stdout).toMatch(/Restore completed\./);
 
     const piped = cli(["backup:restore", name, "--only", "files", "--yes", "--no-safety-backup"]);

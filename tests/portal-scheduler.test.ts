@@ -20,7 +20,15 @@ describe("the scheduler inside the portal", () => {
   beforeEach(async () => {
     await freshSite();
     makeFileTree(testRoot("site"));
-    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", runtimeBinary: process.execPath, scheduleDaily: "0 0 * * *", scheduleWeekly: "", scheduleTimezone: "UTC" });
+    await configure({
+      fileRoots: ["site"],
+      databaseUrl: "",
+      backupDir: "var/backup",
+      runtimeBinary: process.execPath,
+      scheduleDaily: "0 0 * * *",
+      scheduleWeekly: "",
+      scheduleTimezone: "UTC",
+    });
     await prisma.setting.deleteMany({ where: { key: "schedulerHeartbeat" } });
     await dueYesterday();
   });
@@ -34,7 +42,10 @@ describe("the scheduler inside the portal", () => {
     expect(job!.pid).not.toBe(process.pid);
     const done = await waitFor(readBackup(job!.id), (b) => !isOpen(b.status));
     expect(done.status).toBe("completed");
-    await waitFor(() => alive(done.pid!), (a) => !a);
+    await waitFor(
+      () => alive(done.pid!),
+      (a) => !a,
+    );
   });
 
   it("and a command-line scheduler looking at the same moment run the slot once between them", async () => {
@@ -63,7 +74,10 @@ describe("the scheduler inside the portal", () => {
 
     const stop = startPortalScheduler({ env: {}, intervalMs: 60_000, log: (l) => lines.push(l) });
     try {
-      const status = await waitFor(() => schedulerStatus(settings), (s) => s.state === "running");
+      const status = await waitFor(
+        () => schedulerStatus(settings),
+        (s) => s.state === "running",
+      );
       expect(status).toMatchObject({ where: "portal", sentence: "running in the portal" });
       expect(new Date(status.nextRunAt!).getUTCHours()).toBe(0);
       expect(new Date(status.nextRunAt!).getTime()).toBeGreaterThan(Date.now());

@@ -39,7 +39,9 @@ export async function backupCreate(args: string[]): Promise<number> {
   });
   const { settings, overridden } = oneOffSettings(await loadSettings(), values);
   if (passwordOnCommandLine(values)) {
-    console.error("Note: a password in --database-url is visible to other users of this machine (ps) while this runs; BACKUP_DATABASE_URL keeps it out of sight.");
+    console.error(
+      "Note: a password in --database-url is visible to other users of this machine (ps) while this runs; BACKUP_DATABASE_URL keeps it out of sight.",
+    );
   }
   const source = await describeSource(settings, overridden);
   let queued: Backup;

@@ -3,7 +3,11 @@ import path from "node:path";
 
 export type Located = { found: true; path: string } | { found: false; problem: string };
 
-const isFile = (p: string) => fs.stat(p).then((s) => s.isFile(), () => false);
+const isFile = (p: string) =>
+  fs.stat(p).then(
+    (s) => s.isFile(),
+    () => false,
+  );
 
 /**
  * An archive named on the command line: a path as given, or a bare file name as `backup:list` prints it,
@@ -14,9 +18,7 @@ export async function locateArchive(given: string): Promise<Located> {
   const asGiven = path.resolve(given);
   if (await isFile(asGiven)) return { found: true, path: asGiven };
   if (given.includes("/") || given.includes(path.sep)) return { found: false, problem: `no such file: ${asGiven}` };
-  const dir = await import("@/lib/settings")
-    .then(async ({ loadSettings, resolvedBackupDir }) => resolvedBackupDir(await loadSettings()))
-    .catch(() => null);
+  const dir = await import("@/lib/settings").then(async ({ loadSettings, resolvedBackupDir }) => resolvedBackupDir(await loadSettings())).catch(() => null);
   if (!dir) return { found: false, problem: `no such file: ${asGiven} (and the backup directory is unknown: the portal's database cannot be read)` };
   const inBackupDir = path.join(dir, given);
   if (await isFile(inBackupDir)) return { found: true, path: inBackupDir };

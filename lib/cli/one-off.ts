@@ -10,7 +10,11 @@ export interface OneOffOptions {
 }
 
 /** `--files a,b --files c`: repeated, comma-separated, or both. */
-const list = (values: string[] | undefined) => values?.flatMap((v) => v.split(",")).map((s) => s.trim()).filter(Boolean);
+const list = (values: string[] | undefined) =>
+  values
+    ?.flatMap((v) => v.split(","))
+    .map((s) => s.trim())
+    .filter(Boolean);
 
 /**
  * The settings for one run with the command line's overrides on top; nothing is saved. A value the
