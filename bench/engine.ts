@@ -62,7 +62,9 @@ async function archive() {
     msPerWrite = (performance.now() - t) / 50;
   }
   if (progress) bytes = progress.bytesDone;
-  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs, writes, msPerWrite }));
+  console.log(
+    JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs, writes, msPerWrite }),
+  );
 }
 
 async function dump() {

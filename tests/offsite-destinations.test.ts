@@ -15,7 +15,12 @@ afterAll(async () => {
 describe("offsite destinations", () => {
   it("Check lists, writes, reads back and deletes a probe on a real S3 server, leaving the bucket as it was", async () => {
     const checks = await checkDestination(s3.destination({ prefix: "site-a/" }));
-    expect(checks.map((c) => [c.step, c.ok])).toEqual([["list", true], ["write", true], ["read", true], ["delete", true]]);
+    expect(checks.map((c) => [c.step, c.ok])).toEqual([
+      ["list", true],
+      ["write", true],
+      ["read", true],
+      ["delete", true],
+    ]);
     expect(checks[2]!.message).toMatch(/same bytes/);
     const again = await checkDestination(s3.destination({ prefix: "site-a/" }));
     expect(again[0]!.message).toMatch(/: 0 object\(s\)/);
@@ -43,7 +48,15 @@ describe("offsite destinations", () => {
       BACKUP_S3_FORCE_PATH_STYLE: "true",
       BACKUP_S3_REMOTE_ONLY: "false",
     });
-    expect(env).toMatchObject({ id: "env", endpoint: s3.endpoint, region: "eu-west-1", bucket: "backups", prefix: "prod/site/", forcePathStyle: true, remoteOnly: false });
+    expect(env).toMatchObject({
+      id: "env",
+      endpoint: s3.endpoint,
+      region: "eu-west-1",
+      bucket: "backups",
+      prefix: "prod/site/",
+      forcePathStyle: true,
+      remoteOnly: false,
+    });
     expect(environmentDestination({})).toBeNull();
     expect(() => environmentDestination({ BACKUP_S3_BUCKET: "Bad Bucket!", AWS_ACCESS_KEY_ID: "a", AWS_SECRET_ACCESS_KEY: "b" })).toThrow(/bucket/);
 

@@ -60,7 +60,11 @@ describe("retention per destination", () => {
 
     const preview = await pruneDestination(destination, { dryRun: true, now });
     expect(preview.map((p) => p.fileName)).toEqual([names[3], names[4], names[6]]);
-    expect(preview[0]).toMatchObject({ url: `s3://backups/site/${names[3]}`, reason: "beyond the newest 3", createdAt: new Date(now.getTime() - 3 * DAY).toISOString().replace(/\.\d+Z$/, ".000Z") });
+    expect(preview[0]).toMatchObject({
+      url: `s3://backups/site/${names[3]}`,
+      reason: "beyond the newest 3",
+      createdAt: new Date(now.getTime() - 3 * DAY).toISOString().replace(/\.\d+Z$/, ".000Z"),
+    });
     // The dry run deleted nothing.
     expect((await listRemoteBackups(destination)).length).toBe(7);
 

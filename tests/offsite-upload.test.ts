@@ -139,8 +139,14 @@ describe("offsite copy as a post-job step", () => {
     expect(step).toMatchObject({ state: "done" });
     expect(step.detail).toContain(`s3://backups/prod/${ended.fileName}`);
     expect(view.steps.map((s) => s.name)).toEqual(["retention", "offsite", "notify"]);
-    expect(view.offsite).toMatchObject({ state: "stored", label: null, copies: [{ destinationId: "main", state: "stored", url: `s3://backups/prod/${ended.fileName}` }] });
-    expect(fs.readFileSync(testRoot("var/backup", ended.fileName.replace(/\.zip$/, ".log")), "utf8")).toContain(`Copied to s3://backups/prod/${ended.fileName}`);
+    expect(view.offsite).toMatchObject({
+      state: "stored",
+      label: null,
+      copies: [{ destinationId: "main", state: "stored", url: `s3://backups/prod/${ended.fileName}` }],
+    });
+    expect(fs.readFileSync(testRoot("var/backup", ended.fileName.replace(/\.zip$/, ".log")), "utf8")).toContain(
+      `Copied to s3://backups/prod/${ended.fileName}`,
+    );
     expect(await downloadedSha(s3.destination(), `prod/${ended.fileName}`)).toBe(ended.sha256);
   });
 
@@ -158,7 +164,9 @@ describe("offsite copy as a post-job step", () => {
     expect(restore.status).toBe("completed");
     expect(fs.readFileSync(testRoot("site/index.html"))).toEqual(original);
     expect(fs.existsSync(testRoot("var/backup", ended.fileName))).toBe(true);
-    expect(fs.readFileSync(testRoot("var/backup", restore.fileName + ".log"), "utf8")).toContain(`fetched from s3://backups/prod/${ended.fileName}, SHA-256 checked`);
+    expect(fs.readFileSync(testRoot("var/backup", restore.fileName + ".log"), "utf8")).toContain(
+      `fetched from s3://backups/prod/${ended.fileName}, SHA-256 checked`,
+    );
   });
 
   it("an unreachable destination leaves the backup completed with 'offsite copy failed' on the list and the job; a push later copies it", async () => {

@@ -46,7 +46,9 @@ async function main(argv: string[]): Promise<number> {
   const commands: Record<string, (args: string[]) => Promise<number>> = {
     "backup:create": async (args) => (await import("@/lib/cli/backup-create")).backupCreate(args),
     "backup:list": async (args) =>
-      args.includes("--remote") ? (await import("@/lib/cli/offsite-commands")).backupListRemote(args) : (await import("@/lib/cli/backup-commands")).backupList(args),
+      args.includes("--remote")
+        ? (await import("@/lib/cli/offsite-commands")).backupListRemote(args)
+        : (await import("@/lib/cli/backup-commands")).backupList(args),
     "backup:push": async (args) => (await import("@/lib/cli/offsite-commands")).backupPush(args),
     "backup:prune": async (args) => (await import("@/lib/cli/offsite-commands")).backupPrune(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),

@@ -21,7 +21,8 @@ export async function backupPush(args: string[]): Promise<number> {
 async function pickDestinations(id: string | undefined): Promise<Destination[]> {
   const all = await listDestinations();
   const chosen = id ? all.filter((d) => d.id === id) : all;
-  if (!chosen.length) throw new Error(id ? `No destination "${id}"` : "No offsite destination: add one on Settings, or set BACKUP_S3_BUCKET and the AWS_* variables");
+  if (!chosen.length)
+    throw new Error(id ? `No destination "${id}"` : "No offsite destination: add one on Settings, or set BACKUP_S3_BUCKET and the AWS_* variables");
   return chosen;
 }
 
@@ -32,11 +33,20 @@ export async function backupListRemote(args: string[]): Promise<number> {
   for (const destination of await pickDestinations(values.destination)) {
     const backups = await listRemoteBackups(destination);
     if (values.json) {
-      out.push(...backups.map((b) => ({ destination: destination.id, url: s3Url(destination, b.fileName), fileName: b.fileName, sizeBytes: b.sizeBytes, lastModified: b.lastModified?.toISOString() ?? null })));
+      out.push(
+        ...backups.map((b) => ({
+          destination: destination.id,
+          url: s3Url(destination, b.fileName),
+          fileName: b.fileName,
+          sizeBytes: b.sizeBytes,
+          lastModified: b.lastModified?.toISOString() ?? null,
+        })),
+      );
       continue;
     }
     console.log(`${destination.name} (s3://${destination.bucket}/${destination.prefix}): ${backups.length} backup(s)`);
-    for (const b of backups) console.log(`  ${b.lastModified?.toISOString() ?? "?".padEnd(24)}  ${formatBytes(b.sizeBytes).padStart(10)}  ${s3Url(destination, b.fileName)}`);
+    for (const b of backups)
+      console.log(`  ${b.lastModified?.toISOString() ?? "?".padEnd(24)}  ${formatBytes(b.sizeBytes).padStart(10)}  ${s3Url(destination, b.fileName)}`);
   }
   if (values.json) console.log(JSON.stringify(out));
   return 0;
@@ -53,7 +63,13 @@ export async function backupRestoreRemote(args: string[], restoreLocal: (args: s
     args,
     allowPositionals: true,
     tokens: true,
-    options: { latest: { type: "boolean" }, destination: { type: "string" }, only: { type: "string" }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
+    options: {
+      latest: { type: "boolean" },
+      destination: { type: "string" },
+      only: { type: "string" },
+      yes: { type: "boolean" },
+      "no-safety-backup": { type: "boolean" },
+    },
   });
   let destination: Destination;
   let key: string;
@@ -76,7 +92,9 @@ export async function backupRestoreRemote(args: string[], restoreLocal: (args: s
   const fetched = await downloadVerified(destination, key, dir);
   console.log(`Fetched ${path.basename(fetched.file)} (${formatBytes(fetched.sizeBytes)}), SHA-256 checked: ${fetched.sha256}`);
   // The rest of the options pass through unchanged to the local restore.
-  const passOn = tokens!.filter((t) => t.kind === "option" && !["latest", "destination"].includes(t.name)).flatMap((t) => (t.kind === "option" ? [t.rawName, ...(t.value !== undefined ? [t.value] : [])] : []));
+  const passOn = tokens!
+    .filter((t) => t.kind === "option" && !["latest", "destination"].includes(t.name))
+    .flatMap((t) => (t.kind === "option" ? [t.rawName, ...(t.value !== undefined ? [t.value] : [])] : []));
   return restoreLocal([path.basename(fetched.file), ...passOn]);
 }
 

@@ -195,7 +195,10 @@ export async function backupDrill(args: string[]): Promise<number> {
   }
   const done = await runJob(job.id, { settings });
   const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
-  if (values.json) console.log(JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }));
+  if (values.json)
+    console.log(
+      JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }),
+    );
   else if (done.status === "completed") console.log(`${name}: ${proof?.replace(/^.*INFO\s+/, "") ?? "proven restorable"}`);
   else console.error(done.error);
   return done.status === "completed" ? 0 : 1;

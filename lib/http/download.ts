@@ -33,8 +33,7 @@ function headersFor(backup: Backup, size: number, range: RangeRequest): Record<s
 }
 
 const missing = () => jsonError(404, "not_found", "The backup's file is missing from the backup directory");
-const unsatisfiable = (size: number) =>
-  new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" } });
+const unsatisfiable = (size: number) => new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" } });
 
 /**
  * HEAD: the headers a GET would send, from the file's metadata only. The file is not opened, nothing is

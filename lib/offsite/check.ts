@@ -31,10 +31,13 @@ export async function checkDestination(destination: Destination): Promise<Destin
     }
   };
   try {
-    if (!(await attempt("list", "list objects", async () => {
-      const listed = await client.send(new ListObjectsV2Command({ Bucket: destination.bucket, Prefix: destination.prefix, MaxKeys: 5 }));
-      return `Listed ${where}${destination.prefix ? ` under "${destination.prefix}"` : ""}: ${listed.KeyCount ?? 0}${listed.IsTruncated ? "+" : ""} object(s).`;
-    }))) return results;
+    if (
+      !(await attempt("list", "list objects", async () => {
+        const listed = await client.send(new ListObjectsV2Command({ Bucket: destination.bucket, Prefix: destination.prefix, MaxKeys: 5 }));
+        return `Listed ${where}${destination.prefix ? ` under "${destination.prefix}"` : ""}: ${listed.KeyCount ?? 0}${listed.IsTruncated ? "+" : ""} object(s).`;
+      }))
+    )
+      return results;
     const wrote = await attempt("write", "write objects", async () => {
       await client.send(new PutObjectCommand({ Bucket: destination.bucket, Key: key, Body: body, ContentLength: body.length }));
       return `Wrote a 1 KB probe object (${key}).`;

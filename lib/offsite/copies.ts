@@ -34,7 +34,10 @@ export function readUploadState(upload: string | null): UploadState | null {
   }
 }
 
-export async function markCopy(id: number, data: { state?: CopyState; upload?: UploadState | null; error?: string | null; sizeBytes?: number; sha256?: string; bucket?: string; key?: string }) {
+export async function markCopy(
+  id: number,
+  data: { state?: CopyState; upload?: UploadState | null; error?: string | null; sizeBytes?: number; sha256?: string; bucket?: string; key?: string },
+) {
   const { upload, ...rest } = data;
   await prisma.offsiteCopy.update({
     where: { id },
@@ -43,7 +46,9 @@ export async function markCopy(id: number, data: { state?: CopyState; upload?: U
 }
 
 export async function copiesOf(fileNames: string[]): Promise<Map<string, CopyView[]>> {
-  const rows = fileNames.length ? await prisma.offsiteCopy.findMany({ where: { fileName: { in: fileNames }, state: { not: "deleted" } }, orderBy: { destinationId: "asc" } }) : [];
+  const rows = fileNames.length
+    ? await prisma.offsiteCopy.findMany({ where: { fileName: { in: fileNames }, state: { not: "deleted" } }, orderBy: { destinationId: "asc" } })
+    : [];
   const byName = new Map<string, CopyView[]>();
   for (const row of rows) {
     const list = byName.get(row.fileName) ?? [];

@@ -12,7 +12,12 @@ export const DESTINATION_KEY_PREFIX = "offsite.destination.";
 export const ENV_DESTINATION_ID = "env";
 const MASK = "********";
 
-const oneLine = (max: number) => z.string().trim().max(max).regex(/^[^\0\r\n]*$/, "Must be a single line");
+const oneLine = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max)
+    .regex(/^[^\0\r\n]*$/, "Must be a single line");
 
 /** Where a copy goes. `secretAccessKey` is in clear only in memory, on the server. */
 export const destinationSchema = z.object({
@@ -21,7 +26,9 @@ export const destinationSchema = z.object({
   endpoint: oneLine(500).refine((v) => v === "" || isHttpUrl(v), {
     message: "An http:// or https:// address without a user name or path (empty means AWS S3)",
   }),
-  region: oneLine(64).regex(/^[A-Za-z0-9-]*$/, "Letters, digits and - only").transform((v) => v || "us-east-1"),
+  region: oneLine(64)
+    .regex(/^[A-Za-z0-9-]*$/, "Letters, digits and - only")
+    .transform((v) => v || "us-east-1"),
   bucket: z
     .string()
     .trim()
@@ -46,7 +53,9 @@ export type DestinationView = Omit<Destination, "secretAccessKey"> & { secretAcc
 function isHttpUrl(value: string): boolean {
   try {
     const url = new URL(value);
-    return (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password && (url.pathname === "/" || url.pathname === "") && !url.search;
+    return (
+      (url.protocol === "http:" || url.protocol === "https:") && !url.username && !url.password && (url.pathname === "/" || url.pathname === "") && !url.search
+    );
   } catch {
     return false;
   }

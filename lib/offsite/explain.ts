@@ -70,7 +70,8 @@ export function explainS3Error(raw: unknown, destination: Destination, doing = "
   }
   if (status === 404) return `There is no bucket "${destination.bucket}" at ${where} (or no such object): check the bucket name and the path-style setting.`;
   if (status === 403) return `${where} refused the request (403): check the access key, the secret and the key's permissions on "${destination.bucket}".`;
-  if (status === 301 || status === 307) return `The bucket "${destination.bucket}" is in another region or needs another endpoint: check the region and endpoint.`;
+  if (status === 301 || status === 307)
+    return `The bucket "${destination.bucket}" is in another region or needs another endpoint: check the region and endpoint.`;
   const said = (error.message ?? "").replace(/\s+/g, " ").slice(0, 200);
   return `${where} could not ${doing}: ${name || `HTTP ${status ?? "?"}`}${said && said !== name ? ` (${said})` : ""}.`;
 }

@@ -71,7 +71,12 @@ export async function listRemoteBackups(destination: Destination, client: S3Clie
  * SHA-256 equals the one stored with the object (and the size is right) gives it its name and writes the
  * checksum file beside it. A copy that does not match is removed and nothing else is touched.
  */
-export async function downloadVerified(destination: Destination, key: string, dir: string, onProgress?: (done: number, total: number) => void): Promise<{ file: string; sha256: string; sizeBytes: number }> {
+export async function downloadVerified(
+  destination: Destination,
+  key: string,
+  dir: string,
+  onProgress?: (done: number, total: number) => void,
+): Promise<{ file: string; sha256: string; sizeBytes: number }> {
   const fileName = path.posix.basename(key);
   backupFileNameSchema.parse(fileName);
   await ensurePrivateDir(dir);
@@ -86,7 +91,8 @@ export async function downloadVerified(destination: Destination, key: string, di
       throw new Error(explainS3Error(error, destination, "read the backup"));
     }
     const expected = got.Metadata?.sha256;
-    if (!expected || !/^[0-9a-f]{64}$/.test(expected)) throw new Error(`s3://${destination.bucket}/${key} carries no SHA-256: it was not stored by Safekeep, or its metadata was lost`);
+    if (!expected || !/^[0-9a-f]{64}$/.test(expected))
+      throw new Error(`s3://${destination.bucket}/${key} carries no SHA-256: it was not stored by Safekeep, or its metadata was lost`);
     const total = got.ContentLength ?? 0;
     const hash = createHash("sha256");
     let done = 0;
@@ -101,7 +107,9 @@ export async function downloadVerified(destination: Destination, key: string, di
     await pipeline(got.Body as Readable, counter, fs.createWriteStream(partial, { mode: 0o600 }));
     const actual = hash.digest("hex");
     if (actual !== expected || (total && done !== total)) {
-      throw new Error(`The copy at s3://${destination.bucket}/${key} is damaged: its SHA-256 is ${actual}, not the ${expected} stored with it. Nothing was restored.`);
+      throw new Error(
+        `The copy at s3://${destination.bucket}/${key} is damaged: its SHA-256 is ${actual}, not the ${expected} stored with it. Nothing was restored.`,
+      );
     }
     fs.renameSync(partial, target);
     fs.writeFileSync(path.join(dir, checksumFileName(fileName)), `${actual}  ${fileName}\n`, { mode: 0o600 });

@@ -143,7 +143,10 @@ export async function uploadFile(options: UploadOptions): Promise<UploadOutcome>
       bytesSent = size;
       options.onProgress?.(size, size);
     } else {
-      let state = options.resume && options.resume.key === key && options.resume.size === size && options.resume.partSize === partSize ? { ...options.resume, parts: [...options.resume.parts] } : null;
+      let state =
+        options.resume && options.resume.key === key && options.resume.size === size && options.resume.partSize === partSize
+          ? { ...options.resume, parts: [...options.resume.parts] }
+          : null;
       let held: StoredPart[] | null = state ? await withRetries(attempts, backoffMs, () => serverParts(client, bucket, state!)) : null;
       if (!state || !held) {
         const created = await withRetries(attempts, backoffMs, () =>
@@ -177,7 +180,8 @@ export async function uploadFile(options: UploadOptions): Promise<UploadOutcome>
             );
             const tag = sent.ETag ?? "";
             // Servers answer the part's MD5 as its ETag unless encryption changes it; a different MD5 is damage in transit.
-            if (/^[0-9a-f]{32}$/.test(unquote(tag)) && unquote(tag) !== md5) throw Object.assign(new Error(`part ${partNumber} arrived damaged`), { name: "PartMismatch" });
+            if (/^[0-9a-f]{32}$/.test(unquote(tag)) && unquote(tag) !== md5)
+              throw Object.assign(new Error(`part ${partNumber} arrived damaged`), { name: "PartMismatch" });
             return tag;
           });
           current.parts.push({ PartNumber: partNumber, ETag: etag });

@@ -30,7 +30,9 @@ export async function pruneDestination(destination: Destination, options: { dryR
   try {
     const remote = await listRemoteBackups(destination, client);
     const pinned = new Set(
-      (await prisma.backup.findMany({ where: { fileName: { in: remote.map((r) => r.fileName) }, pinned: true }, select: { fileName: true } }).catch(() => [])).map((b) => b.fileName),
+      (
+        await prisma.backup.findMany({ where: { fileName: { in: remote.map((r) => r.fileName) }, pinned: true }, select: { fileName: true } }).catch(() => [])
+      ).map((b) => b.fileName),
     );
     const candidates = remote.filter((r) => !pinned.has(r.fileName)).map((r) => ({ ...r, createdAt: createdAtOf(r.fileName, r.lastModified) }));
     const { remove } = decideRetention(candidates, { keepLast: destination.keepLast, gfs: destination.gfs }, options.now);

@@ -5,7 +5,6 @@ import path from "node:path";
 import S3rver from "s3rver";
 import type { Destination } from "@/lib/offsite/destinations";
 
-
 export interface TestS3 {
   endpoint: string;
   port: number;

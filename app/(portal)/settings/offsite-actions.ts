@@ -27,5 +27,9 @@ export const removeDestinationAction = adminAction(idOnly, async ({ id }, caller
 export const checkDestinationAction = adminAction(idOnly, async ({ id }, caller) => {
   const checks = await checkOffsiteDestination(id, caller);
   const ok = checks.length === 4 && checks.every((c) => c.ok);
-  return { ok, message: ok ? "The destination works: list, write, read and delete all succeeded" : checks.find((c) => !c.ok)?.message ?? "Check failed", checks };
+  return {
+    ok,
+    message: ok ? "The destination works: list, write, read and delete all succeeded" : (checks.find((c) => !c.ok)?.message ?? "Check failed"),
+    checks,
+  };
 });

@@ -10,10 +10,14 @@ export async function OffsiteRetentionPreview() {
       <h3 className="font-medium">What retention would delete next</h3>
       {preview.map((p) => (
         <div key={p.destination} className="mt-1 text-sm">
-          <p className="text-slate-700">{p.destination}: {p.error ?? (p.items.length ? `${p.items.length} backup(s)` : "nothing")}</p>
+          <p className="text-slate-700">
+            {p.destination}: {p.error ?? (p.items.length ? `${p.items.length} backup(s)` : "nothing")}
+          </p>
           <ul className="ml-4 list-disc">
             {p.items.map((i) => (
-              <li key={i.url}><code className="text-xs">{i.url}</code> — {i.createdAt.slice(0, 16).replace("T", " ")} UTC, {formatBytes(i.sizeBytes)} ({i.reason})</li>
+              <li key={i.url}>
+                <code className="text-xs">{i.url}</code> — {i.createdAt.slice(0, 16).replace("T", " ")} UTC, {formatBytes(i.sizeBytes)} ({i.reason})
+              </li>
             ))}
           </ul>
         </div>

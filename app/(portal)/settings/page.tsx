@@ -17,7 +17,9 @@ export default async function SettingsPage() {
   return (
     <section className="max-w-2xl">
       <h1 className="text-2xl font-semibold">Settings</h1>
-      <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; only what you change here is saved, and each field says where its value comes from.</p>
+      <p className="mt-1 text-sm text-slate-600">
+        Environment variables give the defaults; only what you change here is saved, and each field says where its value comes from.
+      </p>
       <SettingsForm
         values={formValuesFromSettings(settings)}
         nextDaily={nextDaily}
@@ -27,8 +29,11 @@ export default async function SettingsPage() {
         sources={sources}
       />
       <TestMailPanel />
-      <WebhooksPanel webhooks={await listWebhooks()} kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
-        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))} />
+      <WebhooksPanel
+        webhooks={await listWebhooks()}
+        kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
+        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))}
+      />
       <ChecksPanel />
       <OffsitePanel />
     </section>

@@ -25,7 +25,10 @@ export class ProgressReporter {
   private timer: NodeJS.Timeout | null = null;
   private flushing: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly backupId: number, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly backupId: number,
+    private readonly intervalMs = 1000,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
@@ -54,9 +57,7 @@ export class ProgressReporter {
       percent: this.percent(),
       heartbeatAt: new Date(),
     };
-    this.flushing = this.flushing
-      .then(() => prisma.backup.update({ where: { id: this.backupId }, data }))
-      .catch(() => {});
+    this.flushing = this.flushing.then(() => prisma.backup.update({ where: { id: this.backupId }, data })).catch(() => {});
     return this.flushing;
   }
 

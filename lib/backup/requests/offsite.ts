@@ -25,8 +25,15 @@ import {
 export type { DestinationCheck, DestinationView };
 export { listDestinationViews };
 
-const checkbox = z.string().optional().transform((v) => v === "on");
-const text = z.string().max(1000).optional().transform((v) => v ?? "");
+const checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === "on");
+const text = z
+  .string()
+  .max(1000)
+  .optional()
+  .transform((v) => v ?? "");
 
 /** The destination form as posted (every field a string); `destinationSchema` judges the values. */
 export const destinationFormSchema = z.object({
@@ -60,7 +67,10 @@ export async function saveOffsiteDestination(form: DestinationForm, { actor }: C
     return { ok: false, message: "The destination is not valid; nothing was saved.", errors: z.flattenError(parsed.error).fieldErrors };
   }
   await saveDestination(parsed.data);
-  await recordAudit(actor, stored ? "offsite.destination.update" : "offsite.destination.create", parsed.data.id, { bucket: parsed.data.bucket, endpoint: parsed.data.endpoint });
+  await recordAudit(actor, stored ? "offsite.destination.update" : "offsite.destination.create", parsed.data.id, {
+    bucket: parsed.data.bucket,
+    endpoint: parsed.data.endpoint,
+  });
   return { ok: true, message: `Saved destination "${parsed.data.name}"` };
 }
 
@@ -81,7 +91,10 @@ export async function checkOffsiteDestination(id: string, { actor }: Caller): Pr
 
 /** Where a backup's copies live: the local archive (present or not) and each offsite copy with its state. */
 export async function backupCopies(fileName: string, settings: Settings) {
-  const local = await fs.access(jobFiles(resolvedBackupDir(settings), fileName).archive).then(() => true, () => false);
+  const local = await fs.access(jobFiles(resolvedBackupDir(settings), fileName).archive).then(
+    () => true,
+    () => false,
+  );
   return { local, offsite: (await copiesOf([fileName])).get(fileName) ?? [] };
 }
 

@@ -48,7 +48,10 @@ export function keepPortalState(stagedFile: string, liveFile: string, options: K
     db.transaction(() => {
       for (const table of tables) {
         const live = new Set(columns(db, "live", table));
-        const shared = columns(db, "main", table).filter((c) => live.has(c)).map((c) => `"${c}"`).join(", ");
+        const shared = columns(db, "main", table)
+          .filter((c) => live.has(c))
+          .map((c) => `"${c}"`)
+          .join(", ");
         db.exec(`DELETE FROM main."${table}"`);
         if (shared) db.exec(`INSERT INTO main."${table}" (${shared}) SELECT ${shared} FROM live."${table}"`);
       }

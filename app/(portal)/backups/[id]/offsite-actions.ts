@@ -6,8 +6,17 @@ import { backupAction, type ActionState } from "@/lib/auth/action";
 import { pushOffsite } from "@/lib/backup";
 
 /** Copy offsite again: starts `backup:push <id>` in the background, resuming a half-done upload. */
-export const pushOffsiteAction = backupAction(z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }), async ({ id }, caller): Promise<ActionState> => {
-  const message = await pushOffsite(id, caller);
-  revalidatePath(`/backups/${id}`);
-  return { ok: true, message };
-});
+export const pushOffsiteAction = backupAction(
+  z.object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31),
+  }),
+  async ({ id }, caller): Promise<ActionState> => {
+    const message = await pushOffsite(id, caller);
+    revalidatePath(`/backups/${id}`);
+    return { ok: true, message };
+  },
+);

@@ -12,7 +12,11 @@ export function PushForm({ id }: { id: number }) {
       <button type="submit" disabled={pending} className="rounded border border-slate-300 px-3 py-1 text-sm hover:bg-slate-100 disabled:opacity-60">
         {pending ? "Starting…" : "Copy offsite again"}
       </button>
-      {result && <span role={result.ok ? "status" : "alert"} className={`text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>{result.message}</span>}
+      {result && (
+        <span role={result.ok ? "status" : "alert"} className={`text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>
+          {result.message}
+        </span>
+      )}
     </form>
   );
 }

@@ -20,7 +20,10 @@ export const offsiteUploadStep: PostJobStep = {
       for (const destination of destinations) {
         const pruned = await pruneDestination(destination, { dryRun: false }).catch((error: Error) => error);
         if (pruned instanceof Error) lines.push(`Retention in ${destination.name} failed: ${pruned.message}`);
-        else if (pruned.length) lines.push(`Retention deleted ${pruned.length} old cop${pruned.length === 1 ? "y" : "ies"} in ${destination.name}: ${pruned.map((p) => p.fileName).join(", ")}`);
+        else if (pruned.length)
+          lines.push(
+            `Retention deleted ${pruned.length} old cop${pruned.length === 1 ? "y" : "ies"} in ${destination.name}: ${pruned.map((p) => p.fileName).join(", ")}`,
+          );
       }
       lines.forEach((line, i) => i >= report.lines.length && log.info(line));
     }
