@@ -1,7 +1,7 @@
-import { appendFileSync } from "node:fs";
 import fs from "node:fs/promises";
 import { prisma, type Backup } from "@/lib/db";
 import { archiveFileName, drillJobName, restoreJobName, SAFETY_SUFFIX, verifyJobName } from "@/lib/backup/jobs/names";
+import { openBackupLog } from "@/lib/backup/jobs/log";
 import { ensurePrivateDir, jobFiles } from "@/lib/backup/jobs/paths";
 import { WORKING_STATUSES, type JobKind } from "@/lib/backup/jobs/status";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -125,10 +125,10 @@ async function removeLeftovers(backup: Backup, dir: string, alsoArchive: boolean
   for (const file of alsoArchive ? [...files.partials, files.archive] : files.partials) await fs.rm(file, { force: true });
 }
 
-/** For lines written by whoever ends a job that is not its own (canceller, reaper). */
-export function appendToJobLog(dir: string, backup: Backup, level: "INFO " | "WARN " | "ERROR", message: string): void {
+/** For lines written by whoever ends a job that is not its own (canceller, reaper): the same writer as the job's. */
+function appendToJobLog(dir: string, backup: Backup, level: "warn" | "error", message: string): void {
   try {
-    appendFileSync(jobFiles(dir, backup.fileName).log, `${new Date().toISOString()} ${level} ${message}\n`, { mode: 0o600 });
+    openBackupLog(jobFiles(dir, backup.fileName).log)[level](message);
   } catch {
     // The directory itself may be what failed.
   }
@@ -148,7 +148,7 @@ export async function markCancelled(backup: Backup, settings: Settings): Promise
   await removeLeftovers(backup, dir, true);
   // A job cancelled before its worker ran has no log yet, maybe not even a directory: its log says why.
   await ensurePrivateDir(dir).catch(() => {});
-  appendToJobLog(dir, backup, "WARN ", `${backup.error ?? "Cancelled"}; partial files removed.`);
+  appendToJobLog(dir, backup, "warn", `${backup.error ?? "Cancelled"}; partial files removed.`);
 }
 
 /**
@@ -162,5 +162,5 @@ export async function markFailed(backup: Backup, message: string, settings: Sett
     data: { status: "failed", error: message, exclusiveSlot: null, finishedAt: new Date() },
   });
   await removeLeftovers(backup, dir, false);
-  appendToJobLog(dir, backup, "ERROR", message);
+  appendToJobLog(dir, backup, "error", message);
 }
