@@ -8,7 +8,9 @@ export default async function NotFound() {
     <main className="mx-auto max-w-lg p-8 text-center">
       <h1 className="text-2xl font-semibold">Not found</h1>
       <p className="mt-2 text-slate-600">There is nothing here.</p>
-      <Link href="/" className="mt-4 inline-block text-blue-700 underline">Home</Link>
+      <Link href="/" className="mt-4 inline-block text-blue-700 underline">
+        Home
+      </Link>
     </main>
   );
 }

@@ -8,6 +8,7 @@ import { emptyWalk, walkRoots } from "@/lib/backup/archive/walk";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { verifyAndStage } from "@/lib/backup/restore/extract";
+import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import { dumperFor } from "@/lib/backup/database/registry";
 
 const quiet = { info() {}, warn() {}, error() {} };
@@ -61,7 +62,9 @@ async function archive() {
     msPerWrite = (performance.now() - t) / 50;
   }
   if (progress) bytes = progress.bytesDone;
-  console.log(JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs, writes, msPerWrite }));
+  console.log(
+    JSON.stringify({ inputBytes: bytes, totalFileBytes: walk.totalFileBytes, size: result.size, files: result.fileCount, elapsedMs, writes, msPerWrite }),
+  );
 }
 
 async function dump() {
@@ -99,10 +102,16 @@ async function extract() {
   console.log(JSON.stringify({ inputBytes: bytes }));
 }
 
-const commands: Record<string, () => Promise<void>> = { archive, dump, extract };
+/** What a backup does after writing its archive (verify after write): read it back whole, write nothing. */
+async function verify() {
+  const { bytes } = await verifyWrittenArchive(arg("archive"), () => {});
+  console.log(JSON.stringify({ inputBytes: bytes }));
+}
+
+const commands: Record<string, () => Promise<void>> = { archive, dump, extract, verify };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  console.error("usage: engine.mjs archive|dump|extract ...");
+  console.error("usage: engine.mjs archive|dump|extract|verify ...");
   process.exit(2);
 }
 command().then(

@@ -27,7 +27,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "extract", "dump", "progress", "full", "download", "list"];
+const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -252,10 +252,19 @@ function benchFiles(siteBytes) {
   const tgz = path.join(out, "site.tgz");
   for (const level of [6, 1]) {
     const jobs = [
-      { label: `ours level ${level}`, fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level ${level}`), before: fresh(ours) },
-      { label: `zip -r -${level}`, fn: () => measure(`cd ${sh(path.dirname(site))} && zip -q -r -${level} ${sh(theirs)} ${sh(path.basename(site))}`), before: fresh(theirs) },
+      {
+        label: `ours level ${level}`,
+        fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level ${level}`),
+        before: fresh(ours),
+      },
+      {
+        label: `zip -r -${level}`,
+        fn: () => measure(`cd ${sh(path.dirname(site))} && zip -q -r -${level} ${sh(theirs)} ${sh(path.basename(site))}`),
+        before: fresh(theirs),
+      },
     ];
-    if (level === 1) jobs.push({ label: "tar | pigz -1", fn: () => measure(`tar -cf - -C ${sh(path.dirname(site))} ${sh(path.basename(site))} | pigz -1 > ${sh(tgz)}`) });
+    if (level === 1)
+      jobs.push({ label: "tar | pigz -1", fn: () => measure(`tar -cf - -C ${sh(path.dirname(site))} ${sh(path.basename(site))} | pigz -1 > ${sh(tgz)}`) });
     const [a, b, c = null] = interleaved(...jobs);
     compare(`files archive, level ${level}`, siteBytes, a, b, `zip -r -${level}`, 1.0, c ? { label: "tar | pigz -1", result: c } : null);
     rows.at(-1).oursArchiveMb = +(fs.statSync(ours).size / 1048576).toFixed(1);
@@ -264,6 +273,35 @@ function benchFiles(siteBytes) {
   const test = spawnSync("unzip", ["-tq", ours], { encoding: "utf8" });
   console.log(`  unzip -t on our archive: ${test.status === 0 ? "clean" : `FAILED ${test.stdout}`}`);
   return ours;
+}
+
+/**
+ * Verify after write: a backup reads its archive back before it is called completed. Priced as a share of
+ * writing that archive (level 6), the two taking turns; the read comes from the page cache, as in a backup.
+ */
+function benchVerify(siteBytes) {
+  console.log("Verify after write:");
+  const archive = path.join(out, "verify.zip");
+  const [write, read] = interleaved(
+    {
+      label: "write (ours level 6)",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(archive)} --level 6`),
+      before: fresh(archive),
+    },
+    { label: "read back (verify)", fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} verify --archive ${sh(archive)}`) },
+  );
+  fresh(archive)();
+  const share = read.seconds / write.seconds;
+  rows.push({
+    name: "verify after write",
+    inputMb: +(siteBytes / 1024 / 1024).toFixed(1),
+    costPercent: +(share * 100).toFixed(1),
+    note: `read back in ${read.seconds.toFixed(2)} s against ${write.seconds.toFixed(2)} s to write (level 6), peak RSS ${read.rssMb.toFixed(0)} MB`,
+    target: "< 15%",
+    met: share < 0.15,
+    oursSeconds: read.runs,
+    theirsSeconds: write.runs,
+  });
 }
 
 function benchExtract(archive, siteBytes) {
@@ -276,7 +314,11 @@ function benchExtract(archive, siteBytes) {
     execFileSync("sync");
   };
   const [a, b] = interleaved(
-    { label: "ours (verify and stage)", fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`), before },
+    {
+      label: "ours (verify and stage)",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`),
+      before,
+    },
     { label: "unzip", fn: () => measure(`unzip -q ${sh(zipFile)} -d ${sh(dest)}`), before },
   );
   fresh(dest)();
@@ -290,7 +332,11 @@ function benchDump(dbBytes) {
   const theirs = path.join(out, "dump.sql.gz");
   const args = "--single-transaction --quick --routines --triggers --events --hex-blob --no-tablespaces --default-character-set=utf8mb4 --skip-dump-date";
   const [a, b] = interleaved(
-    { label: "ours level 1", fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`), before: fresh(ours) },
+    {
+      label: "ours level 1",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`),
+      before: fresh(ours),
+    },
     { label: "mysqldump | gzip -1", fn: () => measure(`mysqldump -h 127.0.0.1 -u root ${args} ${dbName} | gzip -1 > ${sh(theirs)}`) },
   );
   const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
@@ -335,12 +381,17 @@ async function benchProgress(siteBytes) {
   const { default: Database } = await import("better-sqlite3");
   const db = new Database(path.join(portalDir, "portal.db"));
   const id = db
-    .prepare(`INSERT INTO "Backup" (fileName, kind, status, phase, percent, bytesDone, bytesTotal, createdAt) VALUES (?, 'backup', 'running', 'starting', 0, 0, 0, ?)`)
+    .prepare(
+      `INSERT INTO "Backup" (fileName, kind, status, phase, percent, bytesDone, bytesTotal, createdAt) VALUES (?, 'backup', 'running', 'starting', 0, 0, 0, ?)`,
+    )
     .run(`bench-progress-${Date.now()}.zip`, new Date().toISOString()).lastInsertRowid;
   const ours = path.join(out, "progress.zip");
   const run = (progress) => {
     fresh(ours)();
-    const r = measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level 6${progress ? ` --progress-id ${id}` : ""}`, portalEnv());
+    const r = measure(
+      `MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(site)} --out ${sh(ours)} --level 6${progress ? ` --progress-id ${id}` : ""}`,
+      portalEnv(),
+    );
     return JSON.parse(r.stdout.trim().split("\n").at(-1));
   };
   const without = [];
@@ -360,7 +411,9 @@ async function benchProgress(siteBytes) {
   const cost = (last.writes * last.msPerWrite) / last.elapsedMs;
   const abDifference = (median(withIt) - median(without)) / median(without);
   const accurate = last.inputBytes === last.totalFileBytes && row.bytesDone === last.totalFileBytes;
-  console.log(`  ${last.writes} writes × ${last.msPerWrite.toFixed(2)} ms in ${(last.elapsedMs / 1000).toFixed(1)} s = ${(cost * 100).toFixed(2)}%; A/B without ${median(without).toFixed(0)} ms, with ${median(withIt).toFixed(0)} ms (${(abDifference * 100).toFixed(1)}%); counted ${row.bytesDone} of ${row.bytesTotal} bytes`);
+  console.log(
+    `  ${last.writes} writes × ${last.msPerWrite.toFixed(2)} ms in ${(last.elapsedMs / 1000).toFixed(1)} s = ${(cost * 100).toFixed(2)}%; A/B without ${median(without).toFixed(0)} ms, with ${median(withIt).toFixed(0)} ms (${(abDifference * 100).toFixed(1)}%); counted ${row.bytesDone} of ${row.bytesTotal} bytes`,
+  );
   rows.push({
     name: "progress reporting",
     inputMb: +(siteBytes / 1048576).toFixed(1),
@@ -429,7 +482,9 @@ async function benchDownloadAndList(archive) {
   await withPortal(async (base, cookie) => {
     if (!skip.has("download")) {
       console.log(`Download of a ${(bytes / 1048576).toFixed(0)} MB backup over loopback (curl):`);
-      const headers = execFileSync("curl", ["-s", "-D", "-", "-o", "/dev/null", "-H", `cookie: ${cookie}`, `${base}/api/v1/backups/download/${fileName}`], { encoding: "utf8" });
+      const headers = execFileSync("curl", ["-s", "-D", "-", "-o", "/dev/null", "-H", `cookie: ${cookie}`, `${base}/api/v1/backups/download/${fileName}`], {
+        encoding: "utf8",
+      });
       const hasLength = /^content-length:/im.test(headers);
       const plain = plainServer(archive);
       await new Promise((r) => plain.stdout.once("data", r));
@@ -470,7 +525,11 @@ async function benchList(base, cookie) {
   console.log("Backups list page with 10,000 records (signed in, sequential requests):");
   const times = [];
   // Warm-up; the first request may meet a keep-alive socket the server closed while the rows went in.
-  for (let i = 0; i < 10; i++) await fetch(`${base}/backups`, { headers: { cookie } }).then((r) => r.text(), () => null);
+  for (let i = 0; i < 10; i++)
+    await fetch(`${base}/backups`, { headers: { cookie } }).then(
+      (r) => r.text(),
+      () => null,
+    );
   for (let i = 0; i < 200; i++) {
     const t0 = performance.now();
     const r = await fetch(`${base}/backups`, { headers: { cookie }, redirect: "manual" });
@@ -487,10 +546,7 @@ async function benchList(base, cookie) {
 // ---------- report ----------
 
 function table() {
-  const lines = [
-    `| Measurement | Input | Ours | Reference tool | Ratio (target) | Our peak RSS |`,
-    `|---|---|---|---|---|---|`,
-  ];
+  const lines = [`| Measurement | Input | Ours | Reference tool | Ratio (target) | Our peak RSS |`, `|---|---|---|---|---|---|`];
   for (const r of rows) {
     if (r.failed) {
       lines.push(`| ${r.name} | – | FAILED: ${r.failed} | – | – | – |`);
@@ -508,7 +564,9 @@ function table() {
     const ratio = r.ratio == null ? "–" : `${r.ratio}× (≥ ${r.target}${r.met ? "" : ", NOT met"})`;
     const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB vs ${r.theirsArchiveMb} MB)` : "";
     const note = r.note ? ` ${r.note}` : "";
-    lines.push(`| ${r.name} | ${r.inputMb} MB | ${r.oursMbps} MB/s${size} | ${ref}${note} | ${ratio} | ${r.oursPeakRssMb == null ? "–" : `${r.oursPeakRssMb} MB`} |`);
+    lines.push(
+      `| ${r.name} | ${r.inputMb} MB | ${r.oursMbps} MB/s${size} | ${ref}${note} | ${ratio} | ${r.oursPeakRssMb == null ? "–" : `${r.oursPeakRssMb} MB`} |`,
+    );
   }
   // A pipe inside a cell would split it.
   return lines.map((l) => l.replace(/ \| (?=pigz|gzip)/g, " \\| ")).join("\n");
@@ -526,6 +584,7 @@ async function main() {
     if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
     // Extraction reads the archives the files measurement writes.
     const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
+    if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (["progress", "full", "download", "list"].some((job) => !skip.has(job))) {

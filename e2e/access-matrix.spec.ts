@@ -21,7 +21,9 @@ test.beforeAll(async () => {
   await waitUntilNoJobRuns();
   expect((await contexts.admin.post("/api/v1/backups")).status()).toBe(202);
   await waitUntilNoJobRuns();
-  backup = backupRows().filter((b) => b.status === "completed").at(-1)!;
+  backup = backupRows()
+    .filter((b) => b.status === "completed")
+    .at(-1)!;
   expect(backup).toBeDefined();
 });
 
@@ -91,7 +93,9 @@ for (const enabled of [false, true]) {
         else expect(del).toMatchObject({ ok: false, status: 404, message: "That backup no longer exists" });
 
         const restore = await callAction(contexts[who], `/backups/${backup.id}/restore`, "startRestoreAction", {
-          id: String(backup.id), parts: "both", confirm: "wrong.zip",
+          id: String(backup.id),
+          parts: "both",
+          confirm: "wrong.zip",
         });
         expect(restore).toMatchObject({ ok: false, status: denied ?? 422 });
 

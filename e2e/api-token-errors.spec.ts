@@ -37,8 +37,7 @@ async function tokenFromPage(browser: Browser, who: "admin" | "user", name: stri
   return token;
 }
 
-const bearer = (token: string) =>
-  playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
+const bearer = (token: string) => playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
 
 let completed: { id: number; fileName: string };
 let admin: APIRequestContext;
@@ -50,7 +49,9 @@ test.beforeAll(async () => {
   admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin });
   expect((await admin.post("/api/v1/backups")).status()).toBe(202);
   await waitUntilNoJobRuns();
-  completed = backupRows().filter((b) => b.status === "completed").at(-1)!;
+  completed = backupRows()
+    .filter((b) => b.status === "completed")
+    .at(-1)!;
 });
 
 test.afterAll(async () => {
@@ -109,7 +110,9 @@ test("a token whose user lost access gets 403, a disabled module 404, a revoked 
   expect(tokenRows().find((t) => t.id === mine.id)?.revokedAt).not.toBeNull();
 
   // Both acts audited, by name; the secret is in no table, only its hash.
-  const audit = query<{ action: string; target: string; actorEmail: string }>(`SELECT action, target, actorEmail FROM "AuditEvent" WHERE action LIKE 'token.%'`);
+  const audit = query<{ action: string; target: string; actorEmail: string }>(
+    `SELECT action, target, actorEmail FROM "AuditEvent" WHERE action LIKE 'token.%'`,
+  );
   expect(audit).toContainEqual(expect.objectContaining({ action: "token.create", actorEmail: E2E.admin.email }));
   expect(audit).toContainEqual({ action: "token.revoke", target: "admin's script", actorEmail: E2E.admin.email });
   const dump = JSON.stringify([query(`SELECT * FROM "AuditEvent"`), query(`SELECT * FROM "ApiToken"`)]);
@@ -162,9 +165,22 @@ test("file names that try to leave the backup directory get a JSON 4xx through a
   setSettings({ enableBackupModule: true });
   const token = await tokenFromPage(browser, "admin", "traversal");
   const before = backupRows();
-  const names = ["..%2f..%2fportal.db", "%2e%2e%2fportal.db", "%2e%2e%2f%2e%2e%2fportal.db", "..%5cportal.db", "..\\portal.db", "a%00.zip", "x".repeat(300) + ".zip", "-rf.zip", "portal.db"];
+  const names = [
+    "..%2f..%2fportal.db",
+    "%2e%2e%2fportal.db",
+    "%2e%2e%2f%2e%2e%2fportal.db",
+    "..%5cportal.db",
+    "..\\portal.db",
+    "a%00.zip",
+    "x".repeat(300) + ".zip",
+    "-rf.zip",
+    "portal.db",
+  ];
   for (const name of names) {
-    for (const [method, prefix] of [["GET", "/api/v1/backups/download/"], ["DELETE", "/api/v1/backups/"]] as const) {
+    for (const [method, prefix] of [
+      ["GET", "/api/v1/backups/download/"],
+      ["DELETE", "/api/v1/backups/"],
+    ] as const) {
       const label = `${method} ${prefix}${name.slice(0, 40)}`;
       let { status, body, location } = await raw(method, prefix + name, token);
       if (status >= 300 && status < 400) {

@@ -15,8 +15,7 @@ async function makeToken(browser: Browser, who: "admin" | "user", name: string):
   return token;
 }
 
-const withToken = (token: string) =>
-  playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
+const withToken = (token: string) => playwrightRequest.newContext({ baseURL: E2E.baseURL, extraHTTPHeaders: { Authorization: `Bearer ${token}` } });
 
 test.describe.configure({ mode: "serial" });
 

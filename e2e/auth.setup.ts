@@ -4,7 +4,10 @@ import { E2E, signIn, stateFile } from "./helpers";
 
 setup("sign in as the admin and as a plain user", async ({ browser }) => {
   fs.mkdirSync(E2E.stateDir, { recursive: true });
-  for (const [who, account] of [["admin", E2E.admin], ["user", E2E.user]] as const) {
+  for (const [who, account] of [
+    ["admin", E2E.admin],
+    ["user", E2E.user],
+  ] as const) {
     const context = await browser.newContext();
     const page = await context.newPage();
     await signIn(page, account);

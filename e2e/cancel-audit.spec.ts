@@ -79,7 +79,9 @@ test.describe("audit trail", () => {
     // Acts not made elsewhere in this file: download, delete, a settings change.
     expect((await admin.post("/api/v1/backups")).status()).toBe(202);
     await waitUntilNoJobRuns();
-    const done = backupRows().filter((b) => b.status === "completed").at(-1)!;
+    const done = backupRows()
+      .filter((b) => b.status === "completed")
+      .at(-1)!;
     expect((await admin.get(`/api/v1/backups/download/${done.fileName}`)).status()).toBe(200);
     expect((await admin.delete(`/api/v1/backups/${done.fileName}`)).status()).toBe(204);
 

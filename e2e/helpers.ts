@@ -8,7 +8,11 @@ import { E2E } from "./env.cjs";
 export { E2E };
 
 /** Raw HTTP, so that `..` and odd bytes reach the server as sent, not normalised by a URL parser. */
-export function rawRequest(method: string, rawPath: string, headers: http.OutgoingHttpHeaders): Promise<{ status: number; body: string; location?: string; headers: http.IncomingHttpHeaders }> {
+export function rawRequest(
+  method: string,
+  rawPath: string,
+  headers: http.OutgoingHttpHeaders,
+): Promise<{ status: number; body: string; location?: string; headers: http.IncomingHttpHeaders }> {
   return new Promise((resolve, reject) => {
     const req = http.request({ host: "127.0.0.1", port: E2E.port, method, path: rawPath, headers }, (res) => {
       let body = "";

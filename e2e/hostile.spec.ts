@@ -46,7 +46,9 @@ test.beforeAll(async () => {
   await waitUntilNoJobRuns();
   expect((await contexts.admin.post("/api/v1/backups")).status()).toBe(202);
   await waitUntilNoJobRuns();
-  completed = backupRows().filter((b) => b.status === "completed").at(-1)!;
+  completed = backupRows()
+    .filter((b) => b.status === "completed")
+    .at(-1)!;
   fs.writeFileSync(canary, "CANARY outside the backup directory");
   fs.writeFileSync(stray, "STRAY file the portal never made");
 });
@@ -87,7 +89,15 @@ for (const caller of Object.keys(refused) as Caller[]) {
   });
 
   test(`${caller}: every page is refused`, async () => {
-    const pages = ["/backups", `/backups/${completed.id}`, `/backups/${completed.id}/delete`, `/backups/${completed.id}/cancel`, `/backups/${completed.id}/restore`, "/settings", "/audit"];
+    const pages = [
+      "/backups",
+      `/backups/${completed.id}`,
+      `/backups/${completed.id}/delete`,
+      `/backups/${completed.id}/cancel`,
+      `/backups/${completed.id}/restore`,
+      "/settings",
+      "/audit",
+    ];
     for (const p of pages) {
       const response = await contexts[caller].get(p, { maxRedirects: 0 });
       if (caller === "user") {

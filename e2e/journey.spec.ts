@@ -36,10 +36,16 @@ test("an admin enables the module, backs up, watches it, downloads it and delete
   await page.screenshot({ path: `${shots}/backups-running.png`, fullPage: true });
   const seen = new Set<number>();
   await expect
-    .poll(async () => {
-      if (await bar.count()) seen.add(Number(await bar.getAttribute("aria-valuenow")));
-      return row.getByTestId("status").textContent().catch(() => null);
-    }, { timeout: 120_000, intervals: [200] })
+    .poll(
+      async () => {
+        if (await bar.count()) seen.add(Number(await bar.getAttribute("aria-valuenow")));
+        return row
+          .getByTestId("status")
+          .textContent()
+          .catch(() => null);
+      },
+      { timeout: 120_000, intervals: [200] },
+    )
     .toBe("completed");
   expect(seen.size).toBeGreaterThan(0);
   await page.screenshot({ path: `${shots}/backups.png`, fullPage: true });
@@ -62,9 +68,9 @@ test("an admin enables the module, backs up, watches it, downloads it and delete
   expect(listing).toContain("files/storage/uploads/media/video-11.bin");
   const out = path.join(E2E.dataDir, "unzipped");
   execFileSync("unzip", ["-q", "-o", saved, "-d", out]);
-  expect(fs.readFileSync(path.join(out, "files/storage/uploads/media/video-3.bin")).equals(
-    fs.readFileSync(path.join(E2E.storageDir, "uploads/media/video-3.bin")),
-  )).toBe(true);
+  expect(
+    fs.readFileSync(path.join(out, "files/storage/uploads/media/video-3.bin")).equals(fs.readFileSync(path.join(E2E.storageDir, "uploads/media/video-3.bin"))),
+  ).toBe(true);
 
   // Delete goes through a confirmation page.
   await page.getByRole("link", { name: "Delete…" }).click();

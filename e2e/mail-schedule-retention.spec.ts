@@ -31,7 +31,10 @@ function db() {
 /** Completed backups of kind "backup" (not restores, not safety backups), oldest first. */
 function completedBackups(): { id: number; fileName: string }[] {
   const conn = db();
-  const rows = conn.prepare(`SELECT id, fileName FROM "Backup" WHERE kind = 'backup' AND status = 'completed' ORDER BY id`).all() as { id: number; fileName: string }[];
+  const rows = conn.prepare(`SELECT id, fileName FROM "Backup" WHERE kind = 'backup' AND status = 'completed' ORDER BY id`).all() as {
+    id: number;
+    fileName: string;
+  }[];
   conn.close();
   return rows;
 }
@@ -172,7 +175,13 @@ test("a pinned backup survives retention; the oldest unpinned ones beyond the li
   const newest = await createBackupInPortal(page);
   expect(newest.status).toBe("completed");
   // Retention runs in the worker once the backup is marked completed: wait for it.
-  await expect.poll(() => completedBackups().map((b) => b.id).sort()).toEqual([toPin.id, newest.id].sort());
+  await expect
+    .poll(() =>
+      completedBackups()
+        .map((b) => b.id)
+        .sort(),
+    )
+    .toEqual([toPin.id, newest.id].sort());
   const left = backupRows().map((b) => b.id);
   for (const other of others) expect(left).not.toContain(other.id);
 

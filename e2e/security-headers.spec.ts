@@ -2,7 +2,13 @@ import { test, expect, request as playwrightRequest } from "@playwright/test";
 import { backupRows, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns, sameOrigin } from "./helpers";
 
 function directives(csp: string): Map<string, string> {
-  return new Map(csp.split(";").map((d) => d.trim()).filter(Boolean).map((d) => [d.split(/\s+/)[0]!, d] as [string, string]));
+  return new Map(
+    csp
+      .split(";")
+      .map((d) => d.trim())
+      .filter(Boolean)
+      .map((d) => [d.split(/\s+/)[0]!, d] as [string, string]),
+  );
 }
 
 function expectCommonHeaders(headers: Record<string, string>, label: string) {
@@ -24,7 +30,13 @@ test.describe("security headers", () => {
     const admin = await playwrightRequest.newContext({ baseURL: E2E.baseURL, storageState: stateFile("admin"), extraHTTPHeaders: sameOrigin });
     const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
     const nonces = new Set<string>();
-    for (const [context, path] of [[anonymous, "/signin"], [admin, "/backups"], [admin, "/settings"], [admin, "/audit"], [anonymous, "/no-such-page"]] as const) {
+    for (const [context, path] of [
+      [anonymous, "/signin"],
+      [admin, "/backups"],
+      [admin, "/settings"],
+      [admin, "/audit"],
+      [anonymous, "/no-such-page"],
+    ] as const) {
       const response = await context.get(path, { maxRedirects: 0 });
       const headers = response.headers();
       expectCommonHeaders(headers, path);
@@ -52,7 +64,9 @@ test.describe("security headers", () => {
     await waitUntilNoJobRuns();
     expect((await admin.post("/api/v1/backups")).status()).toBe(202);
     await waitUntilNoJobRuns();
-    const done = backupRows().filter((b) => b.status === "completed").at(-1)!;
+    const done = backupRows()
+      .filter((b) => b.status === "completed")
+      .at(-1)!;
     for (const [context, path, status] of [
       [anonymous, "/api/v1/backups", 401],
       [admin, "/api/v1/backups", 200],
@@ -107,7 +121,10 @@ test.describe("session cookie", () => {
       form: { csrfToken, email: E2E.user.email, password: E2E.user.password, json: "true" },
       maxRedirects: 0,
     });
-    const cookies = response.headersArray().filter((h) => h.name.toLowerCase() === "set-cookie").map((h) => h.value);
+    const cookies = response
+      .headersArray()
+      .filter((h) => h.name.toLowerCase() === "set-cookie")
+      .map((h) => h.value);
     const session = cookies.find((c) => c.startsWith("next-auth.session-token="));
     expect(session, cookies.join("\n")).toBeDefined();
     expect(session).toMatch(/;\s*HttpOnly/i);

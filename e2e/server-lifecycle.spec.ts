@@ -32,7 +32,10 @@ function instance(name: string, extra: Record<string, string> = {}) {
   };
   execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
   execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
+    cwd: root,
+    env,
+    input: `${account.password}\n`,
+    stdio: ["pipe", "ignore", "inherit"],
   });
   return { dir, env, db: path.join(dir, "portal.db") };
 }
@@ -47,7 +50,10 @@ function startServer(env: NodeJS.ProcessEnv): Server {
   // Its own process group, so that killing it cannot touch the test runner; the backup worker it starts
   // is detached into a group of its own too.
   const child = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root, env, detached: true, stdio: ["ignore", "pipe", "pipe"],
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ["ignore", "pipe", "pipe"],
   });
   let out = "";
   child.stdout!.on("data", (d) => (out += d));
@@ -57,10 +63,18 @@ function startServer(env: NodeJS.ProcessEnv): Server {
 }
 
 async function untilReady(server: Server) {
-  await expect.poll(async () => {
-    if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
-    return fetch(`${base}/signin`).then((r) => r.status, () => 0);
-  }, { timeout: 60_000 }).toBe(200);
+  await expect
+    .poll(
+      async () => {
+        if (server.child.exitCode !== null) throw new Error(`server exited: ${server.output()}`);
+        return fetch(`${base}/signin`).then(
+          (r) => r.status,
+          () => 0,
+        );
+      },
+      { timeout: 60_000 },
+    )
+    .toBe(200);
 }
 
 function kill(server: Server) {
@@ -99,7 +113,12 @@ test("the portal refuses to start with a backup directory inside public/, and sa
   kill(server);
   expect(code).toBe(1);
   expect(server.output()).toMatch(/Safekeep refuses to start: BACKUP_DIR=public\/backups is inside public\//);
-  expect(await fetch(`${base}/signin`).then((r) => r.status, () => "refused")).toBe("refused");
+  expect(
+    await fetch(`${base}/signin`).then(
+      (r) => r.status,
+      () => "refused",
+    ),
+  ).toBe("refused");
 });
 
 test("behind HTTPS the session cookie is Secure (and __Secure- prefixed), HttpOnly and SameSite", async () => {
@@ -123,7 +142,12 @@ test("the portal restarted while a backup runs: the backup keeps going and the p
   for (let i = 0; i < 40; i++) fs.writeFileSync(path.join(dir, "storage", `blob-${i}.bin`), randomBytes(6_000_000));
   const readJob = (id: number) => {
     const conn = new Database(db, { readonly: true, timeout: 10_000 });
-    const row = conn.prepare(`SELECT status, phase, bytesDone, pid FROM "Backup" WHERE id = ?`).get(id) as { status: string; phase: string; bytesDone: number; pid: number };
+    const row = conn.prepare(`SELECT status, phase, bytesDone, pid FROM "Backup" WHERE id = ?`).get(id) as {
+      status: string;
+      phase: string;
+      bytesDone: number;
+      pid: number;
+    };
     conn.close();
     return row;
   };

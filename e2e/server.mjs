@@ -22,14 +22,26 @@ const env = {
   BACKUP_RUNTIME_BINARY: process.execPath,
 };
 // No NEXTAUTH_URL or APP_URL: the portal must work on whatever port it is started on (issue 13).
-for (const key of ["NEXTAUTH_URL", "APP_URL", "BACKUP_MODULE_ENABLED", "BACKUP_ACCESS", "BACKUP_DATABASE_URL", "BACKUP_EXCLUDE", "BACKUP_NAME", "BACKUP_DELETE_AFTER_DOWNLOAD"]) {
+for (const key of [
+  "NEXTAUTH_URL",
+  "APP_URL",
+  "BACKUP_MODULE_ENABLED",
+  "BACKUP_ACCESS",
+  "BACKUP_DATABASE_URL",
+  "BACKUP_EXCLUDE",
+  "BACKUP_NAME",
+  "BACKUP_DELETE_AFTER_DOWNLOAD",
+]) {
   delete env[key];
 }
 
 execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "inherit" });
 for (const account of [E2E.admin, E2E.user]) {
   execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", account.role, "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "inherit", "inherit"],
+    cwd: root,
+    env,
+    input: `${account.password}\n`,
+    stdio: ["pipe", "inherit", "inherit"],
   });
 }
 
@@ -45,7 +57,9 @@ for (let i = 0; i < 12; i++) write(`uploads/media/video-${i}.bin`, randomBytes(6
 fs.mkdirSync(path.join(E2E.storageDir, "cache/empty"), { recursive: true });
 
 const server = spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(E2E.port), "-H", "127.0.0.1"], {
-  cwd: root, env, stdio: "inherit",
+  cwd: root,
+  env,
+  stdio: "inherit",
 });
 for (const signal of ["SIGINT", "SIGTERM"]) process.on(signal, () => server.kill(signal));
 server.on("exit", (code) => process.exit(code ?? 0));

@@ -20,9 +20,11 @@ function cookieOf(who: "admin" | "user"): string {
 
 function auditCount(action: string, target?: string): number {
   const db = new Database(E2E.databaseFile, { readonly: true, timeout: 10_000 });
-  const row = (target === undefined
-    ? db.prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE action = ?`).get(action)
-    : db.prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE action = ? AND target = ?`).get(action, target)) as { n: number };
+  const row = (
+    target === undefined
+      ? db.prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE action = ?`).get(action)
+      : db.prepare(`SELECT count(*) AS n FROM "AuditEvent" WHERE action = ? AND target = ?`).get(action, target)
+  ) as { n: number };
   db.close();
   return row.n;
 }
@@ -33,7 +35,9 @@ async function freshBackup(): Promise<{ id: number; fileName: string; file: stri
   const started = await rawRequest("POST", "/api/v1/backups", { cookie: cookieOf("admin"), origin: E2E.baseURL, "sec-fetch-site": "same-origin" });
   expect(started.status, started.body).toBe(202);
   await waitUntilNoJobRuns();
-  const row = backupRows().filter((b) => b.status === "completed").at(-1)!;
+  const row = backupRows()
+    .filter((b) => b.status === "completed")
+    .at(-1)!;
   return { ...row, file: path.join(E2E.backupDir, row.fileName) };
 }
 
@@ -161,11 +165,18 @@ test.describe("delete after download", () => {
       await other.close();
     }
     // From the portal's own page (same origin), the download goes ahead.
+    const onDisk = fs.readFileSync(backup.file);
     const context = await browser.newContext({ storageState: stateFile("admin"), acceptDownloads: true });
     const tab = await context.newPage();
     await tab.goto(`/backups/${backup.id}`);
-    const [download] = await Promise.all([tab.waitForEvent("download"), tab.getByRole("link", { name: /download/i }).first().click()]);
-    expect(fs.readFileSync((await download.path())!).equals(fs.readFileSync(backup.file))).toBe(true);
+    const [download] = await Promise.all([
+      tab.waitForEvent("download"),
+      tab
+        .getByRole("link", { name: /download/i })
+        .first()
+        .click(),
+    ]);
+    expect(fs.readFileSync((await download.path())!).equals(onDisk)).toBe(true);
     await context.close();
     await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
   });
@@ -291,7 +302,9 @@ test("a forged X-Forwarded-For neither reaches the audit trail nor dodges the si
   const email = `nobody-${Date.now()}@e2e.test`;
   const lastFailure = () => {
     const db = new Database(E2E.databaseFile, { readonly: true, timeout: 10_000 });
-    const row = db.prepare(`SELECT ip FROM "AuditEvent" WHERE action = 'sign-in.failed' AND actorEmail = ? ORDER BY id DESC LIMIT 1`).get(email) as { ip: string | null };
+    const row = db.prepare(`SELECT ip FROM "AuditEvent" WHERE action = 'sign-in.failed' AND actorEmail = ? ORDER BY id DESC LIMIT 1`).get(email) as {
+      ip: string | null;
+    };
     db.close();
     return row?.ip;
   };

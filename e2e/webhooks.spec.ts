@@ -102,7 +102,11 @@ test("an admin adds a signed webhook, tests it, and a backup tells it; the secre
   // Only an admin changes webhooks, even by calling the action directly.
   const userContext = await browser.newContext({ storageState: stateFile("user") });
   const refused = await callAction(userContext.request, "/settings", "saveWebhookAction", {
-    kind: "slack", url: receiver.url("/intruder"), event_failed: "on", name: "", secret: "",
+    kind: "slack",
+    url: receiver.url("/intruder"),
+    event_failed: "on",
+    name: "",
+    secret: "",
   });
   await userContext.close();
   expect(refused.ok).toBe(false);

@@ -3,11 +3,20 @@ import { prisma } from "@/lib/db";
 
 export const AUDIT_PAGE_SIZE = 50;
 
-const day = z.string().regex(/^\d{4}-\d{2}-\d{2}$/).refine((v) => !Number.isNaN(Date.parse(v)));
+const day = z
+  .string()
+  .regex(/^\d{4}-\d{2}-\d{2}$/)
+  .refine((v) => !Number.isNaN(Date.parse(v)));
 
 /** The audit page's filters, from the query string: anything malformed is dropped rather than refused. */
 export const auditFilterSchema = z.object({
-  action: z.string().trim().max(100).regex(/^[a-z.-]*$/).optional().catch(undefined),
+  action: z
+    .string()
+    .trim()
+    .max(100)
+    .regex(/^[a-z.-]*$/)
+    .optional()
+    .catch(undefined),
   actor: z.string().trim().max(200).optional().catch(undefined),
   from: day.optional().catch(undefined),
   to: day.optional().catch(undefined),

@@ -42,6 +42,8 @@ export function openSecret(stored: string): string {
   try {
     return Buffer.concat([decipher.update(raw.subarray(28)), decipher.final()]).toString("utf8");
   } catch {
-    throw new Error("A stored secret cannot be opened with this installation's key (SAFEKEEP_SECRETS_KEY in .env): restore .env from your records or enter the secret again");
+    throw new Error(
+      "A stored secret cannot be opened with this installation's key (SAFEKEEP_SECRETS_KEY in .env): restore .env from your records or enter the secret again",
+    );
   }
 }

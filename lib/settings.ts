@@ -29,7 +29,16 @@ const commandPath = z
   .max(500, "Too long")
   .regex(/^[^\0\r\n]+$/, "Must be a single line");
 
-const pathList = z.array(z.string().trim().min(1).max(1000).regex(/^[^\0\r\n]+$/)).max(100);
+const pathList = z
+  .array(
+    z
+      .string()
+      .trim()
+      .min(1)
+      .max(1000)
+      .regex(/^[^\0\r\n]+$/),
+  )
+  .max(100);
 
 export const databaseUrlSchema = z
   .string()
@@ -59,13 +68,26 @@ const settingsFields = z.object({
   drillScratchDatabase: z.boolean(),
   compression: z.enum(["fast", "balanced", "small"]),
   maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
-  smtpHost: z.string().trim().max(300).regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
+  smtpHost: z
+    .string()
+    .trim()
+    .max(300)
+    .regex(/^[A-Za-z0-9.:\[\]-]*$/, "A host name or address"),
   smtpPort: z.coerce.number().int().min(1).max(65535),
   smtpSecure: z.boolean(),
   smtpUser: z.string().trim().max(300),
   smtpPassword: z.string().max(300),
   mailFrom: z.string().trim().max(300),
-  notifyEmails: z.array(z.string().trim().toLowerCase().max(200).regex(/^[^\s@]+@[^\s@]+$/, "Not an email address")).max(50),
+  notifyEmails: z
+    .array(
+      z
+        .string()
+        .trim()
+        .toLowerCase()
+        .max(200)
+        .regex(/^[^\s@]+@[^\s@]+$/, "Not an email address"),
+    )
+    .max(50),
   scheduleDaily: z.string().trim().max(100),
   scheduleWeekly: z.string().trim().max(100),
   scheduleTimezone: z.string().trim().max(100),
@@ -89,7 +111,10 @@ export function isInsidePublic(dir: string): boolean {
 
 function listFromEnv(value: string | undefined, fallback: string[]): string[] {
   if (value === undefined) return fallback;
-  return value.split(/[,\n]/).map((s) => s.trim()).filter(Boolean);
+  return value
+    .split(/[,\n]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
 }
 
 /** Environment variables give the defaults; the settings page stores overrides on top. */

@@ -16,7 +16,9 @@ export async function startupProblems(env: Record<string, string | undefined> = 
   if (stored) {
     const value = JSON.parse(stored.value) as unknown;
     if (typeof value === "string" && isInsidePublic(value)) {
-      problems.push(`The stored backup directory ${value} is inside public/, where anyone could download the backups: change it in the database or remove the setting.`);
+      problems.push(
+        `The stored backup directory ${value} is inside public/, where anyone could download the backups: change it in the database or remove the setting.`,
+      );
     }
   }
   return problems;

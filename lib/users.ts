@@ -9,7 +9,12 @@ export type RoleName = (typeof roleNames)[number];
 
 export const newUserSchema = z.object({
   // Loose on purpose: admin@localhost is a fine address for a portal on one machine.
-  email: z.string().trim().toLowerCase().max(200).regex(/^[^\s@]+@[^\s@]+$/, "Not an email address"),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(200)
+    .regex(/^[^\s@]+@[^\s@]+$/, "Not an email address"),
   name: z.string().trim().max(100).optional(),
   role: z.enum(roleNames),
   password: z.string().min(12, "At least 12 characters").max(200),
@@ -65,5 +70,4 @@ export async function verifyCredentials(email: string, password: string): Promis
 }
 
 // A hash of a random password, used only to spend the same time on unknown accounts.
-const DUMMY_HASH =
-  "$argon2id$v=19$m=65536,p=4,t=3$htSXT3ZIUH5Ar5m1c4P1hQ$jI2J308QdCiqznkDdQ2OrmHz8AtgwbV0cSFK5SZme+g";
+const DUMMY_HASH = "$argon2id$v=19$m=65536,p=4,t=3$htSXT3ZIUH5Ar5m1c4P1hQ$jI2J308QdCiqznkDdQ2OrmHz8AtgwbV0cSFK5SZme+g";

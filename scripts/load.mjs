@@ -193,7 +193,11 @@ async function main() {
       requestsPerSecond: Math.round(result.requests.average),
       latencyMs: { p50: result.latency.p50, p99: result.latency.p99, max: result.latency.max },
       errors: { total: errors, connectionErrors: result.errors, timeouts: result.timeouts, non2xx: result.non2xx },
-      downloads: { completed: dl.reduce((n, d) => n + d.completed, 0), bytes: dl.reduce((n, d) => n + d.bytes, 0), errors: dl.reduce((n, d) => n + d.errors, 0) },
+      downloads: {
+        completed: dl.reduce((n, d) => n + d.completed, 0),
+        bytes: dl.reduce((n, d) => n + d.bytes, 0),
+        errors: dl.reduce((n, d) => n + d.errors, 0),
+      },
       backup: { unloadedSeconds: baseline.seconds, loadedSeconds: loaded.seconds, slowdown: loaded.seconds / baseline.seconds },
       serverMemory: { peakBeforeLoad: peakBefore, peakResident: peak, highWaterMark: memoryOf(server.pid).hwm },
     };
@@ -201,9 +205,13 @@ async function main() {
     console.log(`  requests          ${report.requests} in ${report.durationSeconds} s: ${report.requestsPerSecond} req/s`);
     console.log(`  latency           p50 ${report.latencyMs.p50} ms, p99 ${report.latencyMs.p99} ms, max ${report.latencyMs.max} ms`);
     console.log(`  errors            ${errors} (connection ${result.errors}, timeouts ${result.timeouts}, non-2xx ${result.non2xx})`);
-    console.log(`  downloads         ${fmtMb(report.downloads.bytes)} streamed by 2 clients (${report.downloads.completed} whole files), ${report.downloads.errors} errors`);
+    console.log(
+      `  downloads         ${fmtMb(report.downloads.bytes)} streamed by 2 clients (${report.downloads.completed} whole files), ${report.downloads.errors} errors`,
+    );
     console.log(`  backup            ${baseline.seconds.toFixed(1)} s unloaded, ${loaded.seconds.toFixed(1)} s loaded: ×${report.backup.slowdown.toFixed(2)}`);
-    console.log(`  server memory     peak ${fmtMb(peak)} resident (${fmtMb(peakBefore)} before the load; kernel high-water mark ${fmtMb(report.serverMemory.highWaterMark)})`);
+    console.log(
+      `  server memory     peak ${fmtMb(peak)} resident (${fmtMb(peakBefore)} before the load; kernel high-water mark ${fmtMb(report.serverMemory.highWaterMark)})`,
+    );
     console.log(`\n${JSON.stringify(report)}`);
   } finally {
     clearInterval(sampler);

@@ -11,20 +11,32 @@ const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
 export function prepareWithAdmin(env, account) {
   execFileSync(process.execPath, ["scripts/prepare-db.mjs"], { cwd: root, env, stdio: "ignore" });
   execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "admin", "--password-stdin"], {
-    cwd: root, env, input: `${account.password}\n`, stdio: ["pipe", "ignore", "inherit"],
+    cwd: root,
+    env,
+    input: `${account.password}\n`,
+    stdio: ["pipe", "ignore", "inherit"],
   });
 }
 
 /** `next start` in its own process group (kill it with process.kill(-child.pid)). */
 export function startPortal(env, port) {
   return spawn(process.execPath, [path.join(root, "node_modules/next/dist/bin/next"), "start", "-p", String(port), "-H", "127.0.0.1"], {
-    cwd: root, env, detached: true, stdio: ["ignore", "ignore", "inherit"],
+    cwd: root,
+    env,
+    detached: true,
+    stdio: ["ignore", "ignore", "inherit"],
   });
 }
 
 export async function untilUp(base) {
   for (let i = 0; i < 600; i++) {
-    if ((await fetch(`${base}/signin`).then((r) => r.status, () => 0)) === 200) return;
+    if (
+      (await fetch(`${base}/signin`).then(
+        (r) => r.status,
+        () => 0,
+      )) === 200
+    )
+      return;
     await sleep(200);
   }
   throw new Error(`the portal at ${base} did not start`);

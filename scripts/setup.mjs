@@ -34,7 +34,8 @@ if (!/^SAFEKEEP_SECRETS_KEY=/m.test(existing) && !process.env.SAFEKEEP_SECRETS_K
 // set, is the public address). An earlier set-up wrote this line, which broke every other port: drop it.
 const WRITTEN_BEFORE = /^NEXTAUTH_URL=http:\/\/localhost:3000\r?\n?/m;
 const kept = existing.replace(WRITTEN_BEFORE, "");
-if (kept !== existing) console.log("Removed NEXTAUTH_URL=http://localhost:3000 from .env (the portal now works on any port; set APP_URL for the public address)");
+if (kept !== existing)
+  console.log("Removed NEXTAUTH_URL=http://localhost:3000 from .env (the portal now works on any port; set APP_URL for the public address)");
 if (additions.length || kept !== existing) {
   const body = kept + (additions.length ? (kept && !kept.endsWith("\n") ? "\n" : "") + additions.join("\n") + "\n" : "");
   fs.writeFileSync(envFile, body, { mode: 0o600 });

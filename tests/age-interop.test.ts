@@ -4,9 +4,7 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import {
-  AgeEncryptor, generateIdentity, newAgeFile, openAgeFile, parseIdentityFile, parseRecipient, recipientOf, writeHeader,
-} from "@/lib/backup/crypto/age";
+import { AgeEncryptor, generateIdentity, newAgeFile, openAgeFile, parseIdentityFile, parseRecipient, recipientOf, writeHeader } from "@/lib/backup/crypto/age";
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "safekeep-age-"));
 const at = (name: string) => path.join(work, name);
@@ -17,7 +15,7 @@ function encryptWithUs(plain: Buffer, to: Parameters<typeof newAgeFile>[0], file
   const header = logN ? writeHeader(fileKey, to, logN) : writeHeader(fileKey, to);
   const enc = new AgeEncryptor(fileKey);
   const out: Buffer[] = [header, enc.payloadNonce];
-  for (let i = 0; i < plain.length; ) {
+  for (let i = 0; i < plain.length;) {
     const n = Math.min(plain.length - i, 1 + ((i * 7919) % 100_000));
     out.push(...enc.push(plain.subarray(i, i + n)));
     i += n;
@@ -63,7 +61,12 @@ describe("age v1, written by us and read by the age tool, and the other way roun
     expect((await decryptWithUs(at(`them-${size}.age`), { identities })).equals(plain)).toBe(true);
     const handle = await fs.promises.open(at(`them-${size}.age`), "r");
     const reader = await openAgeFile(handle, { identities });
-    for (const [from, length] of [[0, 10], [65_530, 20], [size - 5, 100], [Math.floor(size / 3), 70_000]] as const) {
+    for (const [from, length] of [
+      [0, 10],
+      [65_530, 20],
+      [size - 5, 100],
+      [Math.floor(size / 3), 70_000],
+    ] as const) {
       const start = Math.max(0, from);
       expect((await reader.read(length, start)).equals(plain.subarray(start, start + length))).toBe(true);
     }

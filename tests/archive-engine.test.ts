@@ -101,7 +101,15 @@ describe("the archive engine", () => {
     const entries: WalkEntry[] = [];
     for await (const entry of walk.entries()) entries.push(entry);
     expect(entries.map((e) => e.entry.slice("files/site/".length))).toEqual([
-      ".hidden/", ".hidden/.env", "a-b.txt", "app/", "app/src/", "app/src/main.ts", "app/src/old.tmp", "b.txt", "etc-link",
+      ".hidden/",
+      ".hidden/.env",
+      "a-b.txt",
+      "app/",
+      "app/src/",
+      "app/src/main.ts",
+      "app/src/old.tmp",
+      "b.txt",
+      "etc-link",
     ]);
     expect(entries.find((e) => e.entry.endsWith("etc-link"))).toMatchObject({ type: "symlink", target: Buffer.from("/etc") });
     expect(walk.count).toBe(entries.length);

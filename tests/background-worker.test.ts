@@ -6,7 +6,6 @@ import { loadSettings } from "@/lib/settings";
 import { clearSiteAndVar, configure, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
 import { alive, readBackup, waitFor } from "./helpers/wait";
 
-
 describe("the background process", () => {
   beforeEach(clearSiteAndVar);
 
@@ -32,7 +31,10 @@ describe("the background process", () => {
     expect(fs.statSync(testRoot("var/backup", done.fileName)).size).toBe(done.sizeBytes);
     expect(seen.size).toBeGreaterThan(1);
     // After marking the job completed the worker applies retention and sends the mail, then exits.
-    await waitFor(() => alive(started.pid!), (a) => !a);
+    await waitFor(
+      () => alive(started.pid!),
+      (a) => !a,
+    );
   });
 
   it("marks a backup failed and removes the partial archive when its process is killed", async () => {
@@ -45,10 +47,24 @@ describe("the background process", () => {
     const partial = fs.readdirSync(testRoot("var/backup")).filter((f) => f.endsWith(".part"));
     expect(partial.length).toBeGreaterThan(0);
     process.kill(running.pid!, "SIGKILL");
-    await waitFor(async () => { try { process.kill(running.pid!, 0); return false; } catch { return true; } }, Boolean, 5000)
-      .catch(() => undefined);
+    await waitFor(
+      async () => {
+        try {
+          process.kill(running.pid!, 0);
+          return false;
+        } catch {
+          return true;
+        }
+      },
+      Boolean,
+      5000,
+    ).catch(() => undefined);
 
-    await waitFor(() => reapStaleJobs(settings).then(() => readBackup(started.id)()), (b) => b.status === "failed", 10_000);
+    await waitFor(
+      () => reapStaleJobs(settings).then(() => readBackup(started.id)()),
+      (b) => b.status === "failed",
+      10_000,
+    );
     const failed = await readBackup(started.id)();
     expect(failed.error).toMatch(/stopped unexpectedly/);
     expect(failed.exclusiveSlot).toBeNull();
@@ -60,7 +76,10 @@ describe("the background process", () => {
     const next = await startBackgroundBackup(settings, null);
     const done = await waitFor(readBackup(next.id), (b) => b.status !== "queued" && b.status !== "running");
     expect(done.status).toBe("completed");
-    await waitFor(() => alive(next.pid!), (a) => !a);
+    await waitFor(
+      () => alive(next.pid!),
+      (a) => !a,
+    );
   });
 
   it("fails at once with a clear message when the runtime binary does not exist", async () => {

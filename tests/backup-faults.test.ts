@@ -80,7 +80,7 @@ describe("a backup of a site that misbehaves", () => {
   });
 
   it("skips a file replaced by a FIFO without hanging on it", async () => {
-    writeSite({ "keep.txt": "kept\n", "pipe": "a file for now\n" });
+    writeSite({ "keep.txt": "kept\n", pipe: "a file for now\n" });
     const { outFile, warnings } = await archiveAfter(() => {
       fs.rmSync(testRoot("site/pipe"));
       execFileSync("mkfifo", [testRoot("site/pipe")]);

@@ -20,11 +20,7 @@ const archivesAndParts = () => backupDirFiles().filter((f) => f.endsWith(".zip")
 function wrapperRuntime(pidFile: string): string {
   const file = testRoot("bin/node-wrapper.sh");
   fs.mkdirSync(path.dirname(file), { recursive: true });
-  fs.writeFileSync(
-    file,
-    `#!/bin/sh\n(trap '' TERM; exec sleep 300) &\necho $! > '${pidFile}'\n'${process.execPath}' "$@"\n`,
-    { mode: 0o755 },
-  );
+  fs.writeFileSync(file, `#!/bin/sh\n(trap '' TERM; exec sleep 300) &\necho $! > '${pidFile}'\n'${process.execPath}' "$@"\n`, { mode: 0o755 });
   return file;
 }
 

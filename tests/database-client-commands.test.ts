@@ -10,8 +10,16 @@ import { runRestore } from "@/lib/backup/restore/run-restore";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, testRoot } from "./helpers/fixtures";
 import {
-  createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, mariaDbFingerprint, mysqlQuery, pgQuery,
-  postgresFingerprint, type TestDatabase, useFilledDatabase,
+  createMariaDb,
+  createPostgresDb,
+  fillMariaDb,
+  fillPostgresDb,
+  mariaDbFingerprint,
+  mysqlQuery,
+  pgQuery,
+  postgresFingerprint,
+  type TestDatabase,
+  useFilledDatabase,
 } from "./helpers/databases";
 
 /** A dump containing client commands, or client-command look-alikes, must never make the client run anything. */
@@ -90,13 +98,14 @@ function oldClientBin(kind: "mysql" | "psql"): { mysqldumpPath: string; pgDumpPa
   const real = (p: string) => execFileSync("sh", ["-c", `command -v ${p}`], { encoding: "utf8" }).trim();
   fs.symlinkSync(real("mysqldump"), path.join(bin, "mysqldump"));
   fs.symlinkSync(real("pg_dump"), path.join(bin, "pg_dump"));
-  const client = kind === "mysql"
-    ? `#!/bin/sh
+  const client =
+    kind === "mysql"
+      ? `#!/bin/sh
 if [ "$1" = "--help" ]; then ${real("mysql")} --help | grep -v -- "sandbox"; exit 0; fi
 for a in "$@"; do [ "$a" = "--sandbox" ] && { echo "unknown option --sandbox" >&2; exit 7; }; done
 exec ${real("mysql")} "$@"
 `
-    : `#!/bin/sh
+      : `#!/bin/sh
 if [ "$1" = "--version" ]; then echo "psql (PostgreSQL) 15.13"; exit 0; fi
 exec ${real("psql")} "$@"
 `;
@@ -124,8 +133,7 @@ interface Kind {
  * New clients guard themselves when the dump says so (mysqldump's first line turns the sandbox on,
  * pg_dump's \restrict); a hostile dump leaves those lines out.
  */
-const withoutOwnGuards = (sql: string) =>
-  sql.replace(/^\/\*M!999999\\- enable the sandbox mode \*\/.*\n/m, "").replace(/^\\(un)?restrict .*\n/gm, "");
+const withoutOwnGuards = (sql: string) => sql.replace(/^\/\*M!999999\\- enable the sandbox mode \*\/.*\n/m, "").replace(/^\\(un)?restrict .*\n/gm, "");
 
 const kinds: Kind[] = [
   {
@@ -155,7 +163,8 @@ DELIMITER ;
 `,
       });
     },
-    lookAlikesRestored: (db) => mysqlQuery("SELECT COUNT(*) FROM information_schema.routines WHERE routine_name = 'look_alike' AND routine_schema = DATABASE()", db.name),
+    lookAlikesRestored: (db) =>
+      mysqlQuery("SELECT COUNT(*) FROM information_schema.routines WHERE routine_name = 'look_alike' AND routine_schema = DATABASE()", db.name),
   },
   {
     kind: "PostgreSQL",
@@ -208,7 +217,11 @@ describe.each(kinds)("client commands in a $kind dump", (k) => {
     const job = await restore(archive);
     expect(fs.existsSync(file), `${label}: the command ran`).toBe(false);
     expect(job.status, label).toBe("failed");
-    expect(job.error, label).toMatch(new RegExp(`contains a ${k.client} client command on line \\d+ \\(.*touch .*\\); a restore never runs client commands, so it was refused and nothing was loaded`));
+    expect(job.error, label).toMatch(
+      new RegExp(
+        `contains a ${k.client} client command on line \\d+ \\(.*touch .*\\); a restore never runs client commands, so it was refused and nothing was loaded`,
+      ),
+    );
     // Refused before anything changed: no safety backup was needed, the data is as it was.
     expect(job.safetyFileName, label).toBeNull();
     expect(k.fingerprint(db), label).toEqual(before);
@@ -224,14 +237,22 @@ describe.each(kinds)("client commands in a $kind dump", (k) => {
     }
     // As the dump's very first line, too.
     const first = marker(`${k.client}-first`);
-    await expectRefusedUnrun(craftArchive(backupName, "crafted-first.zip", (sql) => `\\! touch ${first}\n${sql}`), first, "first line");
+    await expectRefusedUnrun(
+      craftArchive(backupName, "crafted-first.zip", (sql) => `\\! touch ${first}\n${sql}`),
+      first,
+      "first line",
+    );
   });
 
   it(`with a ${k.client} too old to refuse commands itself: a crafted dump is still refused, a clean one still restores`, async () => {
     await configure({ databaseUrl: db.url, fileRoots: ["site"], backupDir: "var/backup", ...oldClientBin(k.client) });
     const file = marker(`${k.client}-old`);
     const attack = k.attacks(file)[0]!;
-    await expectRefusedUnrun(craftArchive(backupName, "crafted-old.zip", (sql) => inject(withoutOwnGuards(sql), attack.after, attack.lines)), file, "old client");
+    await expectRefusedUnrun(
+      craftArchive(backupName, "crafted-old.zip", (sql) => inject(withoutOwnGuards(sql), attack.after, attack.lines)),
+      file,
+      "old client",
+    );
 
     const job = await restore(backupName);
     expect(job.error).toBeNull();
@@ -243,7 +264,9 @@ describe.each(kinds)("client commands in a $kind dump", (k) => {
     k.lookAlikes(db, file);
     const withLookAlikes = k.fingerprint(db);
     const backup = await backUp();
-    const dump = execFileSync("unzip", ["-p", testRoot("var/backup", backup.fileName), `database/${db.name}.sql`], { maxBuffer: 256 * 1024 * 1024 }).toString("utf8");
+    const dump = execFileSync("unzip", ["-p", testRoot("var/backup", backup.fileName), `database/${db.name}.sql`], { maxBuffer: 256 * 1024 * 1024 }).toString(
+      "utf8",
+    );
     // The look-alike really starts a line of the dump.
     expect(dump).toMatch(new RegExp(`^\\\\! touch ${file}`, "m"));
     k.vandalise(db);

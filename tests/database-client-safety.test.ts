@@ -85,7 +85,11 @@ describe("database names that look like options or connection strings", () => {
   });
 
   it("a line break in the URL's user, password or name is refused with a sentence, before any client runs", async () => {
-    for (const url of ["mysql://root%0Apager%3D%2Fbin%2Fsh@127.0.0.1:3306/test", "postgres://postgres:pw%0A*@127.0.0.1:5432/postgres", "mysql://root@127.0.0.1:3306/te%0Ast"]) {
+    for (const url of [
+      "mysql://root%0Apager%3D%2Fbin%2Fsh@127.0.0.1:3306/test",
+      "postgres://postgres:pw%0A*@127.0.0.1:5432/postgres",
+      "mysql://root@127.0.0.1:3306/te%0Ast",
+    ]) {
       await configure({ databaseUrl: url, fileRoots: ["site"], backupDir: "var/backup" });
       const backup = await backUp();
       expect(backup.status, url).toBe("failed");
@@ -104,17 +108,25 @@ describe("database credentials files", () => {
     fakeBin = fs.mkdtempSync(path.join(testRoot(), "fakebin-"));
     fs.symlinkSync(real("mysql"), path.join(fakeBin, "mysql"));
     fs.symlinkSync(real("psql"), path.join(fakeBin, "psql"));
-    fs.writeFileSync(path.join(fakeBin, "mysqldump"), `#!/bin/sh
+    fs.writeFileSync(
+      path.join(fakeBin, "mysqldump"),
+      `#!/bin/sh
 file="\${1#--defaults-extra-file=}"
 printf '%s\\n%s\\n%s\\n' "$file" "$(stat -c %a "$file")" "$(stat -c %a "$(dirname "$file")")" > "${fakeBin}/mysqldump.seen"
 exec ${real("mysqldump")} "$@"
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
     // pg_dump that never finishes: the job is killed or cancelled while it "dumps".
-    fs.writeFileSync(path.join(fakeBin, "pg_dump"), `#!/bin/sh
+    fs.writeFileSync(
+      path.join(fakeBin, "pg_dump"),
+      `#!/bin/sh
 printf '%s\\n%s\\n%s\\n%s\\n' "$PGPASSFILE" "$(stat -c %a "$PGPASSFILE")" "$(stat -c %a "$(dirname "$PGPASSFILE")")" "$$" > "${fakeBin}/pg_dump.seen.tmp"
 mv "${fakeBin}/pg_dump.seen.tmp" "${fakeBin}/pg_dump.seen"
 exec sleep 120
-`, { mode: 0o755 });
+`,
+      { mode: 0o755 },
+    );
   });
   afterAll(() => db?.drop());
   beforeEach(async () => {
@@ -139,10 +151,20 @@ exec sleep 120
   });
 
   async function pgDumpRunning() {
-    await configure({ databaseUrl: "postgres://postgres@127.0.0.1:5432/postgres", fileRoots: ["site"], backupDir: "var/backup", pgDumpPath: path.join(fakeBin, "pg_dump"), runtimeBinary: process.execPath });
+    await configure({
+      databaseUrl: "postgres://postgres@127.0.0.1:5432/postgres",
+      fileRoots: ["site"],
+      backupDir: "var/backup",
+      pgDumpPath: path.join(fakeBin, "pg_dump"),
+      runtimeBinary: process.execPath,
+    });
     const settings = await loadSettings();
     const started = await startBackgroundBackup(settings, null);
-    const text = await waitFor(() => (fs.existsSync(path.join(fakeBin, "pg_dump.seen")) ? fs.readFileSync(path.join(fakeBin, "pg_dump.seen"), "utf8") : ""), Boolean, 30_000);
+    const text = await waitFor(
+      () => (fs.existsSync(path.join(fakeBin, "pg_dump.seen")) ? fs.readFileSync(path.join(fakeBin, "pg_dump.seen"), "utf8") : ""),
+      Boolean,
+      30_000,
+    );
     const [file, fileMode, dirMode, dumpPid] = text.trim().split("\n");
     expect(path.dirname(file!)).toBe(credentialsDir());
     expect([fileMode, dirMode]).toEqual(["600", "700"]);
@@ -155,14 +177,18 @@ exec sleep 120
     const { settings, job, file, dumpPid } = await pgDumpRunning();
     process.kill(job.pid!, "SIGKILL");
     process.kill(dumpPid, "SIGKILL");
-    await waitFor(() => {
-      try {
-        process.kill(job.pid!, 0);
-        return fs.readFileSync(`/proc/${job.pid}/stat`, "utf8").includes(") Z");
-      } catch {
-        return true;
-      }
-    }, Boolean, 10_000);
+    await waitFor(
+      () => {
+        try {
+          process.kill(job.pid!, 0);
+          return fs.readFileSync(`/proc/${job.pid}/stat`, "utf8").includes(") Z");
+        } catch {
+          return true;
+        }
+      },
+      Boolean,
+      10_000,
+    );
     expect(fs.existsSync(file)).toBe(true);
     await reapStaleJobs(settings);
     expect(fs.existsSync(file)).toBe(false);

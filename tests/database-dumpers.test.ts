@@ -39,8 +39,7 @@ async function backUpWatchingArgv(program: string) {
   return { backup, seen };
 }
 
-const entryText = (archive: string, entry: string) =>
-  execFileSync("unzip", ["-p", archive, entry], { maxBuffer: 512 * 1024 * 1024 }).toString("utf8");
+const entryText = (archive: string, entry: string) => execFileSync("unzip", ["-p", archive, entry], { maxBuffer: 512 * 1024 * 1024 }).toString("utf8");
 
 describe.each([
   { kind: "MariaDB", program: "mysqldump", create: createMariaDb, fill: (db: TestDatabase) => fillMariaDb(db.name, 200_000) },

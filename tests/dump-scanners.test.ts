@@ -36,8 +36,14 @@ function differential(client: "psql" | "mysql", cases: Case[]) {
     const text = sql(marker);
     const run =
       client === "psql"
-        ? spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"], { input: text, encoding: "utf8" })
-        : spawnSync("mysql", ["-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "--default-character-set=utf8mb4", "test"], { input: text, encoding: "utf8" });
+        ? spawnSync("psql", ["-X", "-q", "-v", "ON_ERROR_STOP=1", "--single-transaction", "-h", "127.0.0.1", "-U", "postgres", "-d", "postgres"], {
+            input: text,
+            encoding: "utf8",
+          })
+        : spawnSync("mysql", ["-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "--default-character-set=utf8mb4", "test"], {
+            input: text,
+            encoding: "utf8",
+          });
     const ran = fs.existsSync(marker);
     const findings = scan(client === "psql" ? new PsqlDumpScanner() : new MysqlDumpScanner(), text);
     const reported = findings.some((f) => f.severity === "command");

@@ -88,13 +88,19 @@ function randomTree(root: string, seed: number): void {
       const kind = r.int(0, 9);
       const ascii = () => Array.from({ length: r.int(1, 10) }, () => r.pick([..."abcdefghijklmnopqrstuvwxyzABC0123456789._- "])).join("");
       const made =
-        kind <= 3 ? b(ascii())
-        : kind === 4 ? b(`ünï ${ascii()} 🌍`)
-        : kind === 5 ? Buffer.concat([b(ascii()), Buffer.from([r.int(0x80, 0xff)]), b(ascii())])
-        : kind === 6 ? b(`C:\\fakepath\\${ascii()}.jpg`)
-        : kind === 7 ? b(`line\nbreak\t${ascii()}`)
-        : kind === 8 ? b(`${ascii()}%E9~2`)
-        : Buffer.from(Array.from({ length: r.int(1, 12) }, () => r.pick([r.int(1, 0x2e), r.int(0x30, 0xff)])));
+        kind <= 3
+          ? b(ascii())
+          : kind === 4
+            ? b(`ünï ${ascii()} 🌍`)
+            : kind === 5
+              ? Buffer.concat([b(ascii()), Buffer.from([r.int(0x80, 0xff)]), b(ascii())])
+              : kind === 6
+                ? b(`C:\\fakepath\\${ascii()}.jpg`)
+                : kind === 7
+                  ? b(`line\nbreak\t${ascii()}`)
+                  : kind === 8
+                    ? b(`${ascii()}%E9~2`)
+                    : Buffer.from(Array.from({ length: r.int(1, 12) }, () => r.pick([r.int(1, 0x2e), r.int(0x30, 0xff)])));
       const key = made.toString("hex");
       if (made.equals(b(".")) || made.equals(b("..")) || used.has(key)) continue;
       used.add(key);
@@ -314,8 +320,15 @@ describe("each case of issue 11, backed up, verified and restored", () => {
       const walk = await walkRoots([testRoot("site")], []);
       const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "warn-")), "a.zip");
       const result = await writeBackupArchive({
-        partFile: `${out}.part`, outFile: out, backupName: "t", walk, database: null, level: 6,
-        log: { info() {}, warn() {}, error() {} }, onBytes() {}, onPhase() {},
+        partFile: `${out}.part`,
+        outFile: out,
+        backupName: "t",
+        walk,
+        database: null,
+        level: 6,
+        log: { info() {}, warn() {}, error() {} },
+        onBytes() {},
+        onPhase() {},
       });
       const warnings = result.warnings.join("\n");
       expect(warnings).toMatch(/app\.sock is a socket, which a backup cannot hold/);
@@ -332,18 +345,25 @@ describe("each case of issue 11, backed up, verified and restored", () => {
     await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup" });
     fs.mkdirSync(testRoot("var/backup"), { recursive: true });
     const name = "safekeep-20260101-000000-999.zip";
-    await craftArchive(testRoot("var/backup", name), [
-      { name: "files/site/docs/", kind: "directory" },
-      { name: "files/site/docs/C:\\fakepath\\photo.jpg", kind: "file", data: "jpeg bytes" },
-      { name: "files/site/index.html", kind: "file", data: "<h1>v1</h1>" },
-      { name: "files/site/storage", kind: "symlink", data: "/srv/app/storage" },
-    ], craftedManifest({
-      formatVersion: 1,
-      roots: [{ label: "site", path: "/old/place/site" }],
-      directories: ["files/site/docs/"],
-      files: [{ entry: "files/site/docs/C:\\fakepath\\photo.jpg", data: "jpeg bytes" }, { entry: "files/site/index.html", data: "<h1>v1</h1>" }],
-      symlinks: [{ entry: "files/site/storage", target: "/srv/app/storage" }],
-    }));
+    await craftArchive(
+      testRoot("var/backup", name),
+      [
+        { name: "files/site/docs/", kind: "directory" },
+        { name: "files/site/docs/C:\\fakepath\\photo.jpg", kind: "file", data: "jpeg bytes" },
+        { name: "files/site/index.html", kind: "file", data: "<h1>v1</h1>" },
+        { name: "files/site/storage", kind: "symlink", data: "/srv/app/storage" },
+      ],
+      craftedManifest({
+        formatVersion: 1,
+        roots: [{ label: "site", path: "/old/place/site" }],
+        directories: ["files/site/docs/"],
+        files: [
+          { entry: "files/site/docs/C:\\fakepath\\photo.jpg", data: "jpeg bytes" },
+          { entry: "files/site/index.html", data: "<h1>v1</h1>" },
+        ],
+        symlinks: [{ entry: "files/site/storage", target: "/srv/app/storage" }],
+      }),
+    );
     expect(cli(["backup:verify", testRoot("var/backup", name)]).status).toBe(0);
     const job = await restore(name);
     expect(job.error).toBeNull();

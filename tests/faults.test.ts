@@ -30,7 +30,11 @@ function makeBigSqlite(file: string, megabytes: number) {
 async function killAndExpectReaped(id: number, pid: number) {
   const settings = await loadSettings();
   process.kill(pid, "SIGKILL");
-  const failed = await waitFor(() => reapStaleJobs(settings).then(readBackup(id)), (b) => b.status === "failed", 10_000);
+  const failed = await waitFor(
+    () => reapStaleJobs(settings).then(readBackup(id)),
+    (b) => b.status === "failed",
+    10_000,
+  );
   expect(failed.error).toMatch(/background process stopped unexpectedly/);
   expect(failed.exclusiveSlot).toBeNull();
   expect(leftovers(testRoot("var/backup"))).toEqual([]);
@@ -121,7 +125,12 @@ describe("two requests at once", () => {
       );
       return { child, done };
     });
-    const portal = withPortal ? await enqueueBackup(await loadSettings(), null).then(() => null, (e: Error) => e.message) : undefined;
+    const portal = withPortal
+      ? await enqueueBackup(await loadSettings(), null).then(
+          () => null,
+          (e: Error) => e.message,
+        )
+      : undefined;
     // The one that won is held in finalizing (a CLI) or queued (the portal): stop it once it is there.
     const portalWon = portal === null;
     // Every loser must have tried (and ended) while the winner still holds the slot: only then stop the

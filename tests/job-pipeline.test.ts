@@ -94,7 +94,10 @@ describe("the job pipeline", () => {
 
     const view = (await getJob(second.id))!;
     expect(view.status).toBe("completed");
-    expect(view.steps.map((s) => [s.name, s.state])).toEqual([["retention", "done"], ["notify", "failed"]]);
+    expect(view.steps.map((s) => [s.name, s.state])).toEqual([
+      ["retention", "done"],
+      ["notify", "failed"],
+    ]);
     expect(view.steps[0]!.detail).toContain(first.fileName);
     expect(view.steps[1]!.detail).toMatch(/could not be sent/);
     expect(view.steps[1]!.detail).not.toContain("smtp-pipeline-pw");
@@ -115,6 +118,10 @@ describe("background jobs", () => {
     const niceness = Number(stat.slice(stat.lastIndexOf(")") + 2).split(" ")[16]);
     expect(niceness).toBe(10);
     const { waitFor } = await import("./helpers/wait");
-    await waitFor(() => prisma.backup.findUniqueOrThrow({ where: { id: job.id } }), (b) => b.status === "completed" || b.status === "failed", 60_000);
+    await waitFor(
+      () => prisma.backup.findUniqueOrThrow({ where: { id: job.id } }),
+      (b) => b.status === "completed" || b.status === "failed",
+      60_000,
+    );
   });
 });

@@ -60,7 +60,16 @@ describe("mails from the command line", () => {
   });
 
   it("schedule:run --once starts the missed run once, mails it, and does not run it again", async () => {
-    await configure({ ...smtp(), notifyEmails: WATCHERS, fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", scheduleDaily: "0 0 * * *", scheduleWeekly: "", scheduleTimezone: "UTC" });
+    await configure({
+      ...smtp(),
+      notifyEmails: WATCHERS,
+      fileRoots: ["site"],
+      databaseUrl: "",
+      backupDir: "var/backup",
+      scheduleDaily: "0 0 * * *",
+      scheduleWeekly: "",
+      scheduleTimezone: "UTC",
+    });
     // The scheduler last looked three days ago: three daily slots were missed while it was down.
     const threeDaysAgo = new Date(Date.now() - 3 * 24 * 3600_000).toISOString();
     await prisma.setting.create({ data: { key: "scheduleState:daily", value: JSON.stringify(threeDaysAgo) } });

@@ -20,9 +20,7 @@ describe("no secret in a mail", () => {
       "connection to host=db user=app password=******** dbname=shop failed",
     );
     expect(redactSecrets("Access denied (using password: YES)")).toBe("Access denied (using password: YES)");
-    expect(redactSecrets(`it was ${SMTP_PASSWORD} and ${encodeURIComponent(DB_PASSWORD)}`, [SMTP_PASSWORD, DB_PASSWORD])).toBe(
-      "it was ******** and ********",
-    );
+    expect(redactSecrets(`it was ${SMTP_PASSWORD} and ${encodeURIComponent(DB_PASSWORD)}`, [SMTP_PASSWORD, DB_PASSWORD])).toBe("it was ******** and ********");
   });
 
   beforeEach(() => freshSite());

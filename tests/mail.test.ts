@@ -32,7 +32,14 @@ describe("notification mails", () => {
     makeFileTree(testRoot("site"));
   });
 
-  const smtp = () => ({ smtpHost: "127.0.0.1", smtpPort: port, smtpSecure: false, smtpUser: "mailer", smtpPassword: SMTP_PASSWORD, mailFrom: "Safekeep <safekeep@example.test>" });
+  const smtp = () => ({
+    smtpHost: "127.0.0.1",
+    smtpPort: port,
+    smtpSecure: false,
+    smtpUser: "mailer",
+    smtpPassword: SMTP_PASSWORD,
+    mailFrom: "Safekeep <safekeep@example.test>",
+  });
 
   async function backUpAs(userId: number | null) {
     const settings = await loadSettings();
@@ -60,7 +67,9 @@ describe("notification mails", () => {
   it("tells the admins a run nobody asked for failed, with the error and the log, and no password", async () => {
     const admin = await makeUser("admin");
     await configure({
-      ...smtp(), fileRoots: ["site"], backupDir: "var/backup",
+      ...smtp(),
+      fileRoots: ["site"],
+      backupDir: "var/backup",
       databaseUrl: `mysql://app:${DB_PASSWORD}@127.0.0.1:1/shop`,
     });
     const done = await backUpAs(null);

@@ -5,9 +5,9 @@ import { openApiDocument } from "@/lib/api/openapi";
 import { parseRange } from "@/lib/http/range";
 
 function routeFiles(dir: string): string[] {
-  return fs.readdirSync(dir, { withFileTypes: true }).flatMap((e) =>
-    e.isDirectory() ? routeFiles(path.join(dir, e.name)) : e.name === "route.ts" ? [path.join(dir, e.name)] : [],
-  );
+  return fs
+    .readdirSync(dir, { withFileTypes: true })
+    .flatMap((e) => (e.isDirectory() ? routeFiles(path.join(dir, e.name)) : e.name === "route.ts" ? [path.join(dir, e.name)] : []));
 }
 
 describe("the OpenAPI document", () => {
@@ -19,7 +19,9 @@ describe("the OpenAPI document", () => {
     for (const file of files) {
       const route = "/" + path.relative(root, path.dirname(file)).replace(/\[(\w+)\]/g, "{$1}");
       expect(paths, route).toHaveProperty([route]);
-      const methods = [...fs.readFileSync(file, "utf8").matchAll(/export (?:const|async function|function) (GET|POST|DELETE|PUT|PATCH)\b/g)].map((m) => m[1]!.toLowerCase());
+      const methods = [...fs.readFileSync(file, "utf8").matchAll(/export (?:const|async function|function) (GET|POST|DELETE|PUT|PATCH)\b/g)].map((m) =>
+        m[1]!.toLowerCase(),
+      );
       expect(methods.length, route).toBeGreaterThan(0);
       for (const method of methods) expect(paths[route], `${method} ${route}`).toHaveProperty([method]);
     }

@@ -36,7 +36,9 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
   async function expectRefused(name: string, entries: CraftedEntry[], manifest: unknown, message: RegExp) {
     await craftArchive(testRoot("var/backup", name), entries, manifest);
     const site = snapshotTree(testRoot("site"));
-    const portal = Object.keys(everything(testRoot())).filter((p) => !p.startsWith("var/")).sort();
+    const portal = Object.keys(everything(testRoot()))
+      .filter((p) => !p.startsWith("var/"))
+      .sort();
     const tmp = fs.readdirSync(os.tmpdir()).sort();
 
     const verified = cli(["backup:verify", testRoot("var/backup", name)]);
@@ -50,7 +52,11 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
     expect(job.safetyFileName).toBeNull();
     expect(snapshotTree(testRoot("site"))).toEqual(site);
     // Nothing new anywhere in the portal's folder (outside var/) or in /tmp.
-    expect(Object.keys(everything(testRoot())).filter((p) => !p.startsWith("var/")).sort()).toEqual(portal);
+    expect(
+      Object.keys(everything(testRoot()))
+        .filter((p) => !p.startsWith("var/"))
+        .sort(),
+    ).toEqual(portal);
     expect(fs.readdirSync(os.tmpdir()).filter((n) => n.includes("pwned"))).toEqual(tmp.filter((n) => n.includes("pwned")));
     expect(everything(testRoot("outside"))).toEqual({ "keep.txt": expect.any(String) });
   }
@@ -63,12 +69,20 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
       { name: "files/site/a/b/outside/pwned.txt", kind: "file", data: "pwned" },
     ];
     // Format 1, which the previous portal accepted too: this is the archive that escaped there.
-    await expectRefused("chained.zip", entries, craftedManifest({
-      formatVersion: 1,
-      roots: [{ label: "site", path: testRoot("site") }],
-      symlinks: [{ entry: "files/site/a", target: "." }, { entry: "files/site/a/b", target: ".." }],
-      files: [{ entry: "files/site/a/b/outside/pwned.txt", data: "pwned" }],
-    }), /under the link "a"/);
+    await expectRefused(
+      "chained.zip",
+      entries,
+      craftedManifest({
+        formatVersion: 1,
+        roots: [{ label: "site", path: testRoot("site") }],
+        symlinks: [
+          { entry: "files/site/a", target: "." },
+          { entry: "files/site/a/b", target: ".." },
+        ],
+        files: [{ entry: "files/site/a/b/outside/pwned.txt", data: "pwned" }],
+      }),
+      /under the link "a"/,
+    );
   });
 
   it("refuses an entry whose real name (in the manifest) puts it under a link, however innocent its zip name", async () => {
@@ -76,11 +90,16 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
       { name: "files/site/door", kind: "symlink", data: testRoot("outside") },
       { name: "files/site/innocent.txt", kind: "file", data: "pwned" },
     ];
-    await expectRefused("raw-under-link.zip", entries, craftedManifest({
-      roots: [{ label: "site", path: testRoot("site") }],
-      symlinks: [{ entry: "files/site/door", target: testRoot("outside") }],
-      files: [{ entry: "files/site/innocent.txt", data: "pwned", raw: Buffer.from("door/keep.txt") }],
-    }), /under the link "door"/);
+    await expectRefused(
+      "raw-under-link.zip",
+      entries,
+      craftedManifest({
+        roots: [{ label: "site", path: testRoot("site") }],
+        symlinks: [{ entry: "files/site/door", target: testRoot("outside") }],
+        files: [{ entry: "files/site/innocent.txt", data: "pwned", raw: Buffer.from("door/keep.txt") }],
+      }),
+      /under the link "door"/,
+    );
   });
 
   it("refuses a folder entry under a link that points to an existing folder outside", async () => {
@@ -88,19 +107,29 @@ describe("a hostile archive cannot write outside the folder it restores", () => 
       { name: "files/site/up", kind: "symlink", data: "../outside" },
       { name: "files/site/up/made-by-archive/", kind: "directory" },
     ];
-    await expectRefused("dir-under-link.zip", entries, craftedManifest({
-      formatVersion: 1,
-      roots: [{ label: "site", path: testRoot("site") }],
-      symlinks: [{ entry: "files/site/up", target: "../outside" }],
-      directories: ["files/site/up/made-by-archive/"],
-    }), /under the link "up"/);
+    await expectRefused(
+      "dir-under-link.zip",
+      entries,
+      craftedManifest({
+        formatVersion: 1,
+        roots: [{ label: "site", path: testRoot("site") }],
+        symlinks: [{ entry: "files/site/up", target: "../outside" }],
+        directories: ["files/site/up/made-by-archive/"],
+      }),
+      /under the link "up"/,
+    );
   });
 
   it("refuses a real name that climbs out (..) of its root", async () => {
-    await expectRefused("raw-dotdot.zip", [{ name: "files/site/x.txt", kind: "file", data: "pwned" }], craftedManifest({
-      roots: [{ label: "site", path: testRoot("site") }],
-      files: [{ entry: "files/site/x.txt", data: "pwned", raw: Buffer.from("../outside/keep.txt") }],
-    }), /Unsafe path in the archive: files\/site\/x\.txt \(its real name\)/);
+    await expectRefused(
+      "raw-dotdot.zip",
+      [{ name: "files/site/x.txt", kind: "file", data: "pwned" }],
+      craftedManifest({
+        roots: [{ label: "site", path: testRoot("site") }],
+        files: [{ entry: "files/site/x.txt", data: "pwned", raw: Buffer.from("../outside/keep.txt") }],
+      }),
+      /Unsafe path in the archive: files\/site\/x\.txt \(its real name\)/,
+    );
   });
 });
 
@@ -110,15 +139,21 @@ describe("staging checks every folder it writes into", () => {
     fs.mkdirSync(testRoot("outside"), { recursive: true });
     fs.mkdirSync(testRoot("var/backup"), { recursive: true });
     const file = testRoot("var/backup", "plain.zip");
-    await craftArchive(file, [
-      { name: "files/site/a/", kind: "directory" },
-      { name: "files/site/a/x.txt", kind: "file", data: "pwned" },
-    ], craftedManifest({ roots: [{ label: "site", path: "/x" }], directories: ["files/site/a/"], files: [{ entry: "files/site/a/x.txt", data: "pwned" }] }));
+    await craftArchive(
+      file,
+      [
+        { name: "files/site/a/", kind: "directory" },
+        { name: "files/site/a/x.txt", kind: "file", data: "pwned" },
+      ],
+      craftedManifest({ roots: [{ label: "site", path: "/x" }], directories: ["files/site/a/"], files: [{ entry: "files/site/a/x.txt", data: "pwned" }] }),
+    );
     const staging = fs.mkdtempSync(path.join(os.tmpdir(), "staging-"));
     fs.symlinkSync(testRoot("outside"), path.join(staging, "a"));
     const archive = await inspectArchive(file);
     try {
-      await expect(verifyAndStage(archive, { fileRoots: new Map([["site", staging]]), databaseFile: null, onBytes() {} })).rejects.toThrow(/under a, which is not a folder/);
+      await expect(verifyAndStage(archive, { fileRoots: new Map([["site", staging]]), databaseFile: null, onBytes() {} })).rejects.toThrow(
+        /under a, which is not a folder/,
+      );
     } finally {
       archive.close();
     }
@@ -139,11 +174,15 @@ describe("restore targets come from the configuration, never from the archive", 
   });
 
   const archiveFor = (name: string) =>
-    craftArchive(testRoot("var/backup", name), [{ name: "files/victim/new.txt", kind: "file", data: "from the archive" }], craftedManifest({
-      // The manifest says where the folder was: the victim's folder. It must not matter.
-      roots: [{ label: "victim", path: testRoot("victim") }],
-      files: [{ entry: "files/victim/new.txt", data: "from the archive" }],
-    }));
+    craftArchive(
+      testRoot("var/backup", name),
+      [{ name: "files/victim/new.txt", kind: "file", data: "from the archive" }],
+      craftedManifest({
+        // The manifest says where the folder was: the victim's folder. It must not matter.
+        roots: [{ label: "victim", path: testRoot("victim") }],
+        files: [{ entry: "files/victim/new.txt", data: "from the archive" }],
+      }),
+    );
 
   it("refuses a root label the portal does not have, with a sentence that says what to do, and touches nothing", async () => {
     await archiveFor("foreign-root.zip");
@@ -152,7 +191,9 @@ describe("restore targets come from the configuration, never from the archive", 
     const settings = await loadSettings();
     const job = await runRestore((await enqueueRestore(settings, null, "foreign-root.zip", "both")).id, { safetyBackup: true }, settings);
     expect(job.status).toBe("failed");
-    expect(job.error).toMatch(/The backup holds the folder "victim" \(from .*victim when it was made\), which is not one of the configured file roots \(site .*\): add that folder to the file roots in the settings, or restore from the command line with --map victim=<folder>/);
+    expect(job.error).toMatch(
+      /The backup holds the folder "victim" \(from .*victim when it was made\), which is not one of the configured file roots \(site .*\): add that folder to the file roots in the settings, or restore from the command line with --map victim=<folder>/,
+    );
     expect(snapshotTree(testRoot("victim"))).toEqual(victim);
     expect(snapshotTree(testRoot("site"))).toEqual(site);
 
@@ -165,7 +206,16 @@ describe("restore targets come from the configuration, never from the archive", 
   it("restores such a root where --map says, and only there", async () => {
     await archiveFor("mapped-root.zip");
     const victim = snapshotTree(testRoot("victim"));
-    const done = cli(["backup:restore", testRoot("var/backup", "mapped-root.zip"), "--only", "files", "--map", `victim=${testRoot("mapped")}`, "--yes", "--no-safety-backup"]);
+    const done = cli([
+      "backup:restore",
+      testRoot("var/backup", "mapped-root.zip"),
+      "--only",
+      "files",
+      "--map",
+      `victim=${testRoot("mapped")}`,
+      "--yes",
+      "--no-safety-backup",
+    ]);
     expect(done.stderr).toBe("");
     expect(done.status).toBe(0);
     expect(done.stdout).toContain(`replaces the folder ${testRoot("mapped")} with 1 files`);
@@ -173,15 +223,34 @@ describe("restore targets come from the configuration, never from the archive", 
     expect(snapshotTree(testRoot("victim"))).toEqual(victim);
 
     // Two folders of the backup into one place: refused, nothing touched.
-    await craftArchive(testRoot("var/backup", "two-roots.zip"), [
-      { name: "files/site/index.html", kind: "file", data: "from the archive" },
-      { name: "files/victim/new.txt", kind: "file", data: "from the archive" },
-    ], craftedManifest({
-      roots: [{ label: "site", path: "/a" }, { label: "victim", path: "/b" }],
-      files: [{ entry: "files/site/index.html", data: "from the archive" }, { entry: "files/victim/new.txt", data: "from the archive" }],
-    }));
+    await craftArchive(
+      testRoot("var/backup", "two-roots.zip"),
+      [
+        { name: "files/site/index.html", kind: "file", data: "from the archive" },
+        { name: "files/victim/new.txt", kind: "file", data: "from the archive" },
+      ],
+      craftedManifest({
+        roots: [
+          { label: "site", path: "/a" },
+          { label: "victim", path: "/b" },
+        ],
+        files: [
+          { entry: "files/site/index.html", data: "from the archive" },
+          { entry: "files/victim/new.txt", data: "from the archive" },
+        ],
+      }),
+    );
     const site = snapshotTree(testRoot("site"));
-    const twice = cli(["backup:restore", testRoot("var/backup", "two-roots.zip"), "--only", "files", "--map", `victim=${testRoot("site")}`, "--yes", "--no-safety-backup"]);
+    const twice = cli([
+      "backup:restore",
+      testRoot("var/backup", "two-roots.zip"),
+      "--only",
+      "files",
+      "--map",
+      `victim=${testRoot("site")}`,
+      "--yes",
+      "--no-safety-backup",
+    ]);
     expect(twice.status).toBe(1);
     expect(twice.stderr).toMatch(/The folders site and victim of the backup would both be restored into .*site/);
     expect(snapshotTree(testRoot("site"))).toEqual(site);
@@ -209,7 +278,12 @@ describe("a folder swapped for a link while a backup runs", () => {
     let archived = 0;
     let swapped: number | null = null;
     const result = await writeBackupArchive({
-      partFile: `${out}.part`, outFile: out, backupName: "t", walk, database: null, level: 0,
+      partFile: `${out}.part`,
+      outFile: out,
+      backupName: "t",
+      walk,
+      database: null,
+      level: 0,
       log: { info() {}, warn() {}, error() {} },
       onBytes(n) {
         archived += n;
@@ -259,8 +333,15 @@ describe("a folder flipping between itself and a link, from another process, for
         const walk = await walkRoots([testRoot("site")], []);
         const out = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "flip-")), "a.zip");
         const result = await writeBackupArchive({
-          partFile: `${out}.part`, outFile: out, backupName: "t", walk, database: null, level: 0,
-          log: { info() {}, warn() {}, error() {} }, onBytes() {}, onPhase() {},
+          partFile: `${out}.part`,
+          outFile: out,
+          backupName: "t",
+          walk,
+          database: null,
+          level: 0,
+          log: { info() {}, warn() {}, error() {} },
+          onBytes() {},
+          onPhase() {},
         });
         expect(fs.readFileSync(out).includes(Buffer.from("TOP-SECRET")), `round ${round}: ${result.warnings.join("; ")}`).toBe(false);
         if (result.warnings.length) sawLink++;

@@ -6,9 +6,7 @@ import { enqueueBackup, enqueueDrill } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeSqliteDatabase, makeUser, testRoot } from "./helpers/fixtures";
-import {
-  createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, mysqlQuery, pgQuery, type TestDatabase, useFilledDatabase,
-} from "./helpers/databases";
+import { createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, mysqlQuery, pgQuery, type TestDatabase, useFilledDatabase } from "./helpers/databases";
 import { snapshotTree } from "./helpers/trees";
 
 async function backUp() {
@@ -43,7 +41,9 @@ describe("restore drills", () => {
     const job = await drill(backup.fileName);
     expect(job.error).toBeNull();
     expect(job.status).toBe("completed");
-    expect(drillLog(job)).toMatch(/Proven restorable: \d+ files \(.+\), \d+ folders and \d+ links came back, each matching its SHA-256; the database loaded into a scratch copy .*: 1 tables, 1,234 rows/);
+    expect(drillLog(job)).toMatch(
+      /Proven restorable: \d+ files \(.+\), \d+ folders and \d+ links came back, each matching its SHA-256; the database loaded into a scratch copy .*: 1 tables, 1,234 rows/,
+    );
     const health = await backupHealth(await loadSettings());
     expect(health.provenRestorable).toMatchObject({ fileName: backup.fileName, drillId: job.id });
     expect(health.failedDrill).toBeNull();
@@ -64,8 +64,14 @@ describe("restore drills", () => {
 
   it("run on their schedule, once per slot, from the scheduler", async () => {
     await configure({
-      fileRoots: ["site"], databaseUrl: "file:db/app.db", backupDir: "var/backup", smtpHost: "",
-      scheduleDaily: "", scheduleWeekly: "", drillSchedule: "0 3 * * 1", scheduleTimezone: "UTC",
+      fileRoots: ["site"],
+      databaseUrl: "file:db/app.db",
+      backupDir: "var/backup",
+      smtpHost: "",
+      scheduleDaily: "",
+      scheduleWeekly: "",
+      drillSchedule: "0 3 * * 1",
+      scheduleTimezone: "UTC",
     });
     const backup = await backUp();
     const { tick } = await import("@/lib/schedule/runner");

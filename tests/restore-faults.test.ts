@@ -44,7 +44,11 @@ describe("a restore that is stopped", () => {
     const { job, settings } = await restoreHeldAt("restoring-files");
     expect(job.phase).toBe("restoring-files");
     process.kill(job.pid!, "SIGKILL");
-    const failed = await waitFor(() => reapStaleJobs(settings).then(() => readBackup(job.id)()), (b) => b.status === "failed", 20_000);
+    const failed = await waitFor(
+      () => reapStaleJobs(settings).then(() => readBackup(job.id)()),
+      (b) => b.status === "failed",
+      20_000,
+    );
     expect(failed.safetyFileName).toMatch(/-safety-/);
     expect(failed.error).toContain("stopped while replacing data (restoring-files)");
     expect(failed.error).toContain(`Restore the safety backup ${failed.safetyFileName}`);

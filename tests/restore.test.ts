@@ -12,8 +12,16 @@ import { runRestore } from "@/lib/backup/restore/run-restore";
 import { loadSettings } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeSqliteDatabase, resetBackups, testRoot } from "./helpers/fixtures";
 import {
-  createMariaDb, createPostgresDb, fillMariaDb, fillPostgresDb, mariaDbFingerprint, mysqlQuery, pgQuery,
-  postgresFingerprint, type TestDatabase, useFilledDatabase,
+  createMariaDb,
+  createPostgresDb,
+  fillMariaDb,
+  fillPostgresDb,
+  mariaDbFingerprint,
+  mysqlQuery,
+  pgQuery,
+  postgresFingerprint,
+  type TestDatabase,
+  useFilledDatabase,
 } from "./helpers/databases";
 import { snapshotTree } from "./helpers/trees";
 
@@ -218,10 +226,23 @@ describe("refusing bad archives, with nothing written", () => {
 
   it("refuses crafted archives: zip-slip, a file under a link, an unlisted entry, a lying manifest, no manifest", async () => {
     const manifest = (files: { entry: string; data: string }[], extra: Record<string, unknown> = {}) => ({
-      formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
-      source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] }, database: null,
-      files: files.map((f) => ({ entry: f.entry, size: Buffer.byteLength(f.data), sha256: createHash("sha256").update(f.data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
-      directories: [], symlinks: [], warnings: [], ...extra,
+      formatVersion: 1,
+      app: "safekeep",
+      createdAt: new Date().toISOString(),
+      backupName: "evil",
+      source: { hostname: "x", fileRoots: [{ label: "site", path: "/tmp/site" }] },
+      database: null,
+      files: files.map((f) => ({
+        entry: f.entry,
+        size: Buffer.byteLength(f.data),
+        sha256: createHash("sha256").update(f.data).digest("hex"),
+        mode: 0o644,
+        mtime: new Date().toISOString(),
+      })),
+      directories: [],
+      symlinks: [],
+      warnings: [],
+      ...extra,
     });
     const cases: { name: string; build: string; message: RegExp }[] = [
       { name: "slip.zip", build: "slip", message: /unsafe|Unsafe/ },
@@ -234,14 +255,20 @@ describe("refusing bad archives, with nothing written", () => {
     for (const c of cases) {
       const py = {
         slip: [["files/site/../../../" + path.basename(outside), "pwned"]],
-        unlisted: [["files/site/ok.txt", "ok"], ["files/site/extra.txt", "extra"]],
+        unlisted: [
+          ["files/site/ok.txt", "ok"],
+          ["files/site/extra.txt", "extra"],
+        ],
         "link-out": [["files/site/escape/" + path.basename(outside), "pwned"]],
         lying: [["files/site/ok.txt", "not what the manifest says"]],
         "no-manifest": [["files/site/ok.txt", "ok"]],
       }[c.build]!;
-      const listed = c.build === "unlisted" ? [{ entry: "files/site/ok.txt", data: "ok" }]
-        : c.build === "lying" ? [{ entry: "files/site/ok.txt", data: "the truth" }]
-        : py.map(([entry, data]) => ({ entry: entry!, data: data! }));
+      const listed =
+        c.build === "unlisted"
+          ? [{ entry: "files/site/ok.txt", data: "ok" }]
+          : c.build === "lying"
+            ? [{ entry: "files/site/ok.txt", data: "the truth" }]
+            : py.map(([entry, data]) => ({ entry: entry!, data: data! }));
       // A link may point anywhere (a site's links do); what is refused is an entry that would be written through it.
       const extra = c.build === "link-out" ? { symlinks: [{ entry: "files/site/escape", target: path.dirname(outside) }] } : {};
       const script = `
@@ -257,8 +284,15 @@ with zipfile.ZipFile(out, "w") as z:
     if manifest != "none":
         z.writestr("manifest.json", manifest)
 `;
-      execFileSync("python3", ["-c", script, testRoot("var/backup", c.name),
-        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)), JSON.stringify(py), c.build === "link-out" ? "yes" : "no", path.dirname(outside)]);
+      execFileSync("python3", [
+        "-c",
+        script,
+        testRoot("var/backup", c.name),
+        c.build === "no-manifest" ? "none" : JSON.stringify(manifest(listed, extra)),
+        JSON.stringify(py),
+        c.build === "link-out" ? "yes" : "no",
+        path.dirname(outside),
+      ]);
       await expectRefused(c.name, c.message);
     }
     expect(fs.existsSync(outside)).toBe(false);
@@ -281,8 +315,12 @@ describe.each([
     fill: (db: TestDatabase) => fillPostgresDb(db.name, db.user, 200_000),
     fingerprint: (db: TestDatabase) => postgresFingerprint(db.name),
     vandalise: (db: TestDatabase) =>
-      pgQuery(`SET ROLE ${db.user}; DELETE FROM posts WHERE id % 3 = 0; UPDATE authors SET name = 'changed'; DROP TABLE audit; CREATE TABLE made_later (id int);`, db.name),
-    tables: (db: TestDatabase) => pgQuery("SELECT string_agg(tablename, E'\\n' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", db.name).split("\n").sort(),
+      pgQuery(
+        `SET ROLE ${db.user}; DELETE FROM posts WHERE id % 3 = 0; UPDATE authors SET name = 'changed'; DROP TABLE audit; CREATE TABLE made_later (id int);`,
+        db.name,
+      ),
+    tables: (db: TestDatabase) =>
+      pgQuery("SELECT string_agg(tablename, E'\\n' ORDER BY tablename) FROM pg_tables WHERE schemaname = 'public'", db.name).split("\n").sort(),
   },
 ])("restoring $kind", ({ create, fill, fingerprint, vandalise, tables }) => {
   const database = useFilledDatabase(create, fill);
@@ -315,13 +353,23 @@ describe.each([
     fs.symlinkSync(real(dumpName), path.join(fakeBin, dumpName));
     // The client loses its connection after 300 kB of the dump, once; afterwards it works again.
     const marker = path.join(fakeBin, "failed-once");
-    fs.writeFileSync(path.join(fakeBin, clientName), `#!/bin/sh
+    fs.writeFileSync(
+      path.join(fakeBin, clientName),
+      `#!/bin/sh
 if [ -t 0 ] || [ -e "${marker}" ] || ! echo "$@" | grep -q -- "${clientName === "psql" ? "single-transaction" : "utf8mb4"}"; then exec ${real(clientName)} "$@"; fi
 touch "${marker}"
 head -c 300000 | ${real(clientName)} "$@"
 exit 1
-`, { mode: 0o755 });
-    await configure({ databaseUrl: db.url, fileRoots: ["site"], backupDir: "var/backup", mysqldumpPath: path.join(fakeBin, "mysqldump"), pgDumpPath: path.join(fakeBin, "pg_dump") });
+`,
+      { mode: 0o755 },
+    );
+    await configure({
+      databaseUrl: db.url,
+      fileRoots: ["site"],
+      backupDir: "var/backup",
+      mysqldumpPath: path.join(fakeBin, "mysqldump"),
+      pgDumpPath: path.join(fakeBin, "pg_dump"),
+    });
 
     const backup = await backUp();
     vandalise(db);
@@ -342,10 +390,22 @@ exit 1
 describe("more crafted archives", () => {
   function craft(name: string, entries: [string, string][], manifestFor: [string, string][]): string {
     const manifest = {
-      formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "evil",
-      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
-      files: manifestFor.map(([entry, data]) => ({ entry, size: Buffer.byteLength(data), sha256: createHash("sha256").update(data).digest("hex"), mode: 0o644, mtime: new Date().toISOString() })),
-      directories: [], symlinks: [], warnings: [],
+      formatVersion: 1,
+      app: "safekeep",
+      createdAt: new Date().toISOString(),
+      backupName: "evil",
+      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] },
+      database: null,
+      files: manifestFor.map(([entry, data]) => ({
+        entry,
+        size: Buffer.byteLength(data),
+        sha256: createHash("sha256").update(data).digest("hex"),
+        mode: 0o644,
+        mtime: new Date().toISOString(),
+      })),
+      directories: [],
+      symlinks: [],
+      warnings: [],
     };
     const script = `
 import json, sys, warnings, zipfile
@@ -392,10 +452,24 @@ struct.pack_into("<I", data, cd + 24, declared)
 open(out, "wb").write(data)
 `;
     const manifest = {
-      formatVersion: 1, app: "safekeep", createdAt: new Date().toISOString(), backupName: "bomb",
-      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] }, database: null,
-      files: [{ entry: "files/site/bomb.bin", size: declared, sha256: createHash("sha256").update(Buffer.alloc(declared)).digest("hex"), mode: 0o644, mtime: new Date().toISOString() }],
-      directories: [], symlinks: [], warnings: [],
+      formatVersion: 1,
+      app: "safekeep",
+      createdAt: new Date().toISOString(),
+      backupName: "bomb",
+      source: { hostname: "x", fileRoots: [{ label: "site", path: testRoot("site") }] },
+      database: null,
+      files: [
+        {
+          entry: "files/site/bomb.bin",
+          size: declared,
+          sha256: createHash("sha256").update(Buffer.alloc(declared)).digest("hex"),
+          mode: 0o644,
+          mtime: new Date().toISOString(),
+        },
+      ],
+      directories: [],
+      symlinks: [],
+      warnings: [],
     };
     execFileSync("python3", ["-c", script, testRoot("var/backup", name), String(declared), JSON.stringify(manifest)]);
     expect(fs.statSync(testRoot("var/backup", name)).size).toBeLessThan(1024 * 1024);
@@ -409,11 +483,24 @@ open(out, "wb").write(data)
   });
 
   it.each([
-    ["duplicate entries", "dup.zip", [["files/site/ok.txt", "one"], ["files/site/ok.txt", "two"]], [["files/site/ok.txt", "one"]], /holds files\/site\/ok\.txt twice/],
+    [
+      "duplicate entries",
+      "dup.zip",
+      [
+        ["files/site/ok.txt", "one"],
+        ["files/site/ok.txt", "two"],
+      ],
+      [["files/site/ok.txt", "one"]],
+      /holds files\/site\/ok\.txt twice/,
+    ],
     ["an absolute path", "abs.zip", [["/tmp/safekeep-absolute-evil.txt", "x"]], [["files/site/ok.txt", "x"]], /unsafe or damaged entry|Unsafe path/],
   ] as const)("refuses %s with nothing written", async (_what, name, entries, listed, message) => {
     const before = snapshotTree(testRoot("site"));
-    craft(name, entries.map(([a, b]) => [a, b]), listed.map(([a, b]) => [a, b]));
+    craft(
+      name,
+      entries.map(([a, b]) => [a, b]),
+      listed.map(([a, b]) => [a, b]),
+    );
     const settings = await loadSettings();
     const job = await runRestore((await enqueueRestore(settings, null, name, "files")).id, { safetyBackup: true }, settings);
     expect(job.status).toBe("failed");

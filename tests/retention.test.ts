@@ -36,10 +36,18 @@ describe("retention", () => {
     expect(completed.filter((b) => !b.pinned).map((b) => b.fileName)).toEqual(made.slice(2).map((b) => b.fileName));
     expect(completed.find((b) => b.pinned)?.id).toBe(first.id);
     expect(await prisma.backup.findUnique({ where: { id: failed.id } })).not.toBeNull();
-    const onDisk = fs.readdirSync(testRoot("var/backup")).filter((f) => f.endsWith(".zip")).sort();
+    const onDisk = fs
+      .readdirSync(testRoot("var/backup"))
+      .filter((f) => f.endsWith(".zip"))
+      .sort();
     expect(onDisk).toEqual([first, ...made.slice(2)].map((b) => b.fileName).sort());
     const audited = await prisma.auditEvent.findMany({ where: { action: "backup.retention-delete" } });
-    expect(audited.map((a) => a.target).sort()).toEqual(made.slice(0, 2).map((b) => b.fileName).sort());
+    expect(audited.map((a) => a.target).sort()).toEqual(
+      made
+        .slice(0, 2)
+        .map((b) => b.fileName)
+        .sort(),
+    );
   });
 
   it("keeps safety backups for at least a week, and always the newest", async () => {
@@ -53,7 +61,12 @@ describe("retention", () => {
     expect(await applyRetention(settings)).toEqual([]);
     const tenDaysLater = new Date(Date.now() + 10 * 24 * 3600 * 1000);
     const deleted = await applyRetention(settings, tenDaysLater);
-    expect(deleted.sort()).toEqual(safety.slice(0, 2).map((b) => b.fileName).sort());
+    expect(deleted.sort()).toEqual(
+      safety
+        .slice(0, 2)
+        .map((b) => b.fileName)
+        .sort(),
+    );
     expect(await prisma.backup.findUnique({ where: { id: safety[2]!.id } })).not.toBeNull();
   });
 });

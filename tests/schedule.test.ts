@@ -30,7 +30,15 @@ describe("the scheduler", () => {
   beforeEach(async () => {
     await freshSite();
     makeFileTree(testRoot("site"));
-    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", smtpHost: "", scheduleDaily: "0 0 * * *", scheduleWeekly: "", scheduleTimezone: "UTC" });
+    await configure({
+      fileRoots: ["site"],
+      databaseUrl: "",
+      backupDir: "var/backup",
+      smtpHost: "",
+      scheduleDaily: "0 0 * * *",
+      scheduleWeekly: "",
+      scheduleTimezone: "UTC",
+    });
     await prisma.setting.deleteMany({ where: { key: { startsWith: "scheduleState:" } } });
   });
   const backups = () => prisma.backup.count({ where: { kind: "backup" } });

@@ -1,14 +1,7 @@
 import { beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { authOptions } from "@/lib/auth/options";
-import {
-  FIRST_LOCK_MS,
-  MAX_FAILURES_PER_ADDRESS,
-  MAX_FAILURES_PER_PAIR,
-  SIGN_IN_WINDOW_MS,
-  assertSignInAllowed,
-  pairLockMs,
-} from "@/lib/auth/rate-limit";
+import { FIRST_LOCK_MS, MAX_FAILURES_PER_ADDRESS, MAX_FAILURES_PER_PAIR, SIGN_IN_WINDOW_MS, assertSignInAllowed, pairLockMs } from "@/lib/auth/rate-limit";
 import { installConnectionStamp, PEER_HEADER } from "@/lib/http/connection-stamp";
 import { makeUser } from "./helpers/fixtures";
 
@@ -40,7 +33,8 @@ describe("sign-in rate limit", () => {
   it("twenty failures from an attacker's address do not lock the admin out from their own address", async () => {
     const admin = await makeUser("admin");
     const results = [];
-    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++) results.push(await attempt(admin.email, `guess-${i}-guess-guess`, "198.51.100.66").catch((e: Error) => e.message));
+    for (let i = 0; i < MAX_FAILURES_PER_ADDRESS; i++)
+      results.push(await attempt(admin.email, `guess-${i}-guess-guess`, "198.51.100.66").catch((e: Error) => e.message));
     expect(results.filter((r) => r === null)).toHaveLength(MAX_FAILURES_PER_PAIR);
     await expect(attempt(admin.email, "a-long-test-password", "198.51.100.66")).rejects.toThrow(/Too many/);
     expect(await attempt(admin.email, "a-long-test-password", "192.0.2.10")).toMatchObject({ id: String(admin.id) });

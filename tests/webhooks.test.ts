@@ -20,6 +20,10 @@ import { loadSettings, resolvedBackupDir } from "@/lib/settings";
 import { configure, freshSite, makeFileTree, makeUser, testRoot } from "./helpers/fixtures";
 import { startReceiver, type TestReceiver } from "./helpers/webhook-receiver";
 
+/** The generic webhook's JSON, as a receiver reads it. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any -- a receiver's view of foreign JSON, checked field by field below
+type Payload = Record<string, any>;
+
 const SECRET = "whsec-test-0123456789-abcdef";
 const APP = "https://backups.example.test";
 
@@ -87,11 +91,15 @@ describe("webhooks", () => {
     expect(readme(hit.raw.replace('"completed"', '"failed"'), hit.headers, SECRET)).toBe(false);
     // A message replayed ten minutes later is refused by the timestamp check.
     const old = String(Number(hit.headers["x-safekeep-timestamp"]) - 600);
-    const replayed = { ...hit.headers, "x-safekeep-timestamp": old, "x-safekeep-signature": "sha256=" + createHmac("sha256", SECRET).update(`${old}.${hit.raw}`).digest("hex") };
+    const replayed = {
+      ...hit.headers,
+      "x-safekeep-timestamp": old,
+      "x-safekeep-signature": "sha256=" + createHmac("sha256", SECRET).update(`${old}.${hit.raw}`).digest("hex"),
+    };
     expect(verifies(SECRET, replayed, hit.raw)).toBe(true);
     expect(readme(hit.raw, replayed, SECRET)).toBe(false);
 
-    const body = hit.json as Record<string, any>;
+    const body = hit.json as Payload;
     expect(body.event).toBe("completed");
     expect(body.url).toBe(`${APP}/backups/${job.id}`);
     expect(new Date(body.timestamp).getTime()).toBeGreaterThan(Date.now() - 120_000);
@@ -109,7 +117,11 @@ describe("webhooks", () => {
     expect(body.job.steps.map((s: { name: string }) => s.name)).toEqual(["retention"]);
 
     expect(view.status).toBe("completed");
-    expect(view.steps.map((s) => [s.name, s.state])).toEqual([["retention", "done"], ["webhook", "done"], ["notify", "done"]]);
+    expect(view.steps.map((s) => [s.name, s.state])).toEqual([
+      ["retention", "done"],
+      ["webhook", "done"],
+      ["notify", "done"],
+    ]);
     expect(view.steps[1]!.detail).toMatch(/^Sent to JSON 127\.0\.0\.1:\d+ \(HTTP 200\)$/);
     // The mail (outbox here) says which webhooks heard.
     const [eml] = fs.readdirSync(outboxDir());
@@ -145,7 +157,11 @@ describe("webhooks", () => {
     expect(receiver.received).toHaveLength(1);
     expect(job.status).toBe("completed");
     expect(view.status).toBe("completed");
-    expect(view.steps.map((s) => [s.name, s.state])).toEqual([["retention", "done"], ["webhook", "failed"], ["notify", "done"]]);
+    expect(view.steps.map((s) => [s.name, s.state])).toEqual([
+      ["retention", "done"],
+      ["webhook", "failed"],
+      ["notify", "done"],
+    ]);
     const detail = view.steps[1]!.detail;
     expect(detail).toMatch(/Not delivered to JSON 127\.0\.0\.1:\d+: answered HTTP 400 Bad Request/);
     expect(detail).toContain("not retried");
@@ -177,7 +193,9 @@ describe("webhooks", () => {
     const content = (discord.json as { content: string; allowed_mentions: unknown }).content;
     expect(content).toMatch(new RegExp(`^Safekeep: Backup FAILED: ${job.fileName} — .+ ${APP}/backups/${job.id}$`));
     expect((discord.json as { allowed_mentions: unknown }).allowed_mentions).toEqual({ parse: [] });
-    expect(view.steps.find((s) => s.name === "webhook")!.detail).toMatch(/^Sent to Slack 127\.0\.0\.1:\d+ \(HTTP 200\), Discord 127\.0\.0\.1:\d+ \(HTTP 200\)$/);
+    expect(view.steps.find((s) => s.name === "webhook")!.detail).toMatch(
+      /^Sent to Slack 127\.0\.0\.1:\d+ \(HTTP 200\), Discord 127\.0\.0\.1:\d+ \(HTTP 200\)$/,
+    );
   });
 
   it("a failed offsite copy and a backup with warnings are events of their own", async () => {
@@ -188,17 +206,34 @@ describe("webhooks", () => {
     const socketServer = net.createServer();
     await new Promise<void>((r) => socketServer.listen(testRoot("site", "app.sock"), r));
     // The offsite copy is a post-job step before this one (another branch adds it); here, one that fails.
-    const offsite = { name: "offsite", appliesTo: () => true, run: async () => { throw new Error("The bucket refused the upload: AccessDenied"); } };
-    POST_JOB_STEPS.splice(POST_JOB_STEPS.findIndex((s) => s.name === "webhook"), 0, offsite);
+    const offsite = {
+      name: "offsite",
+      appliesTo: () => true,
+      run: async () => {
+        throw new Error("The bucket refused the upload: AccessDenied");
+      },
+    };
+    POST_JOB_STEPS.splice(
+      POST_JOB_STEPS.findIndex((s) => s.name === "webhook"),
+      0,
+      offsite,
+    );
     try {
       const { job, view } = await backupNow();
       expect(job.status).toBe("completed");
       expect(job.warningCount).toBe(1);
-      expect(view.steps.map((s) => [s.name, s.state])).toEqual([["retention", "done"], ["offsite", "failed"], ["webhook", "done"], ["notify", "done"]]);
-      const byPath = Object.fromEntries(receiver.received.map((r) => [r.path, r.json as Record<string, any>]));
+      expect(view.steps.map((s) => [s.name, s.state])).toEqual([
+        ["retention", "done"],
+        ["offsite", "failed"],
+        ["webhook", "done"],
+        ["notify", "done"],
+      ]);
+      const byPath = Object.fromEntries(receiver.received.map((r) => [r.path, r.json as Payload]));
       expect(Object.keys(byPath).sort()).toEqual(["/offsite", "/warnings"]);
       expect(byPath["/offsite"]!.event).toBe("offsite_failed");
-      expect(byPath["/offsite"]!.summary).toBe(`Backup completed with warnings, but its offsite copy failed: ${job.fileName} — The bucket refused the upload: AccessDenied`);
+      expect(byPath["/offsite"]!.summary).toBe(
+        `Backup completed with warnings, but its offsite copy failed: ${job.fileName} — The bucket refused the upload: AccessDenied`,
+      );
       expect(byPath["/offsite"]!.job.statusLabel).toBe("completed with warnings");
       expect(byPath["/offsite"]!.job.steps).toEqual([
         { name: "retention", state: "done", detail: "Nothing to delete" },
@@ -227,7 +262,13 @@ describe("webhooks", () => {
     expect(receiver.received.map((r) => r.path)).toEqual(["/stale"]);
     const first = receiver.received[0]!;
     expect(verifies(SECRET, first.headers, first.raw)).toBe(true);
-    expect(first.json).toMatchObject({ event: "stale", job: null, lastSuccessAt: null, url: `${APP}/backups`, summary: "No backup has completed yet, and the schedule expects one" });
+    expect(first.json).toMatchObject({
+      event: "stale",
+      job: null,
+      lastSuccessAt: null,
+      url: `${APP}/backups`,
+      summary: "No backup has completed yet, and the schedule expects one",
+    });
 
     // A backup made four days ago (the daily schedule allows a day and two hours): a new stale period, told once.
     const old = await backupNow();
@@ -256,7 +297,10 @@ describe("webhooks", () => {
   it("send a test: the receiver's answer in one sentence", async () => {
     const hook = await addHook(receiver.url("/test"), "discord", ["failed"]);
     receiver.fallback = { status: 204 };
-    expect(await sendTestToWebhook(hook.id)).toEqual({ ok: true, sentence: "Discord 127.0.0.1:" + new URL(receiver.url()).port + " received the test: it answered HTTP 204 No Content" });
+    expect(await sendTestToWebhook(hook.id)).toEqual({
+      ok: true,
+      sentence: "Discord 127.0.0.1:" + new URL(receiver.url()).port + " received the test: it answered HTTP 204 No Content",
+    });
     expect((receiver.received[0]!.json as { content: string }).content).toContain("A test message from Safekeep");
 
     receiver.fallback = { status: 404, body: "no_service" };

@@ -8,11 +8,19 @@ import { TrendChart } from "@/app/ui/trend-chart";
 function SchedulerLine({ scheduler }: { scheduler: Health["scheduler"] }) {
   const missing = scheduler.state === "missing";
   return (
-    <p data-testid="scheduler" role={missing ? "alert" : undefined}
-      className={`w-full ${missing ? "rounded bg-amber-50 px-2 py-1 text-amber-900" : "text-slate-600"}`}>
+    <p
+      data-testid="scheduler"
+      role={missing ? "alert" : undefined}
+      className={`w-full ${missing ? "rounded bg-amber-50 px-2 py-1 text-amber-900" : "text-slate-600"}`}
+    >
       scheduler: {scheduler.sentence}
       {scheduler.state === "running" && scheduler.nextRunAt && (
-        <>, next backup <strong><When at={scheduler.nextRunAt} precision="minute" /></strong></>
+        <>
+          , next backup{" "}
+          <strong>
+            <When at={scheduler.nextRunAt} precision="minute" />
+          </strong>
+        </>
       )}
     </p>
   );
@@ -22,8 +30,7 @@ export function HealthBar({ health }: { health: Health }) {
   return (
     <div data-testid="health" className="mt-3 flex flex-wrap items-center gap-x-6 gap-y-2 rounded-lg border border-slate-200 bg-white px-4 py-3 text-sm">
       <span>
-        Last successful backup:{" "}
-        <strong>{health.lastSuccessAt ? <When at={health.lastSuccessAt} precision="minute" /> : "never"}</strong>
+        Last successful backup: <strong>{health.lastSuccessAt ? <When at={health.lastSuccessAt} precision="minute" /> : "never"}</strong>
         {health.stale && (
           <span data-testid="stale" className="ml-2 rounded-full bg-amber-100 px-2 py-0.5 text-xs font-medium text-amber-900 ring-1 ring-amber-300">
             stale: older than the schedule allows
@@ -40,14 +47,23 @@ export function HealthBar({ health }: { health: Health }) {
           <strong>not yet (no restore drill has passed)</strong>
         )}
         {health.failedDrill && (
-          <Link href={`/backups/${health.failedDrill.drillId}`} data-testid="drill-failed"
-            className="ml-2 rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900 ring-1 ring-red-300">
+          <Link
+            href={`/backups/${health.failedDrill.drillId}`}
+            data-testid="drill-failed"
+            className="ml-2 rounded-full bg-red-100 px-2 py-0.5 text-xs font-medium text-red-900 ring-1 ring-red-300"
+          >
             the last restore drill failed
           </Link>
         )}
       </span>
-      <span>Backups use <strong>{formatBytes(health.storageBytes)}</strong></span>
-      {health.freeBytes !== null && <span>Free disk: <strong>{formatBytes(health.freeBytes)}</strong></span>}
+      <span>
+        Backups use <strong>{formatBytes(health.storageBytes)}</strong>
+      </span>
+      {health.freeBytes !== null && (
+        <span>
+          Free disk: <strong>{formatBytes(health.freeBytes)}</strong>
+        </span>
+      )}
       <TrendChart recent={health.recent} />
       <SchedulerLine scheduler={health.scheduler} />
     </div>

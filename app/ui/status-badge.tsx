@@ -12,8 +12,11 @@ const styles: Record<string, string> = {
 export function StatusBadge({ status, label }: { status: string; label?: string }) {
   const warned = label !== undefined && label !== status;
   return (
-    <span data-testid="status" data-status={status}
-      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${warned ? "bg-amber-50 text-amber-900 ring-amber-300" : styles[status] ?? styles.queued}`}>
+    <span
+      data-testid="status"
+      data-status={status}
+      className={`inline-block rounded-full px-2 py-0.5 text-xs font-medium ring-1 ${warned ? "bg-amber-50 text-amber-900 ring-amber-300" : (styles[status] ?? styles.queued)}`}
+    >
       {label ?? status}
     </span>
   );

@@ -15,7 +15,12 @@ const ref = {
   name: "key",
   in: "path",
   required: true,
-  schema: { oneOf: [{ type: "integer", minimum: 1 }, { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 }] },
+  schema: {
+    oneOf: [
+      { type: "integer", minimum: 1 },
+      { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 },
+    ],
+  },
   description: "The job's id, or a backup's file name",
 };
 const job = { description: "The job's record", content: { "application/json": { schema: { $ref: "#/components/schemas/Backup" } } } };
@@ -47,7 +52,11 @@ export const openApiDocument = {
       },
     },
     "/api/v1/backups/{key}": {
-      get: { summary: "One backup, restore or verify job, with its live progress", parameters: [ref], responses: { "200": job, "400": error("Neither an id nor a file name"), ...common } },
+      get: {
+        summary: "One backup, restore or verify job, with its live progress",
+        parameters: [ref],
+        responses: { "200": job, "400": error("Neither an id nor a file name"), ...common },
+      },
       delete: {
         summary: "Delete a backup (archive, log and record), by file name or id",
         parameters: [ref],
@@ -126,7 +135,13 @@ export const openApiDocument = {
       head: {
         summary: "The download's headers (size, type, ranges) without its body: nothing is audited or deleted",
         parameters: [fileName, { name: "Range", in: "header", required: false, schema: { type: "string" } }],
-        responses: { "200": { description: "The archive's headers" }, "206": { description: "The range's headers" }, "400": error("Not a backup file name"), "416": { description: "Range not satisfiable" }, ...common },
+        responses: {
+          "200": { description: "The archive's headers" },
+          "206": { description: "The range's headers" },
+          "400": error("Not a backup file name"),
+          "416": { description: "Range not satisfiable" },
+          ...common,
+        },
       },
     },
     "/api/v1/openapi.json": {
@@ -152,12 +167,15 @@ export const openApiDocument = {
           fileName: { type: "string" },
           kind: { type: "string", enum: ["backup", "safety", "restore", "verify"] },
           status: { type: "string", enum: ["queued", "running", "cancelling", "completed", "failed", "cancelled", "unverified"] },
-          statusLabel: { type: "string", description: "The status as people read it: \"completed with warnings\", \"not verified\", …" },
+          statusLabel: { type: "string", description: 'The status as people read it: "completed with warnings", "not verified", …' },
           warningCount: { type: "integer", description: "What the archive could not keep (sockets, vanished files): see the log" },
           steps: {
             type: "array",
             description: "What followed the job (retention, notify, …) and how it went",
-            items: { type: "object", properties: { name: { type: "string" }, state: { type: "string", enum: ["running", "done", "failed"] }, detail: { type: "string" } } },
+            items: {
+              type: "object",
+              properties: { name: { type: "string" }, state: { type: "string", enum: ["running", "done", "failed"] }, detail: { type: "string" } },
+            },
           },
           phase: { type: "string" },
           percent: { type: "number" },
@@ -169,6 +187,28 @@ export const openApiDocument = {
           requestedBy: { type: ["string", "null"] },
           pinned: { type: "boolean", description: "Retention never deletes a pinned backup" },
           mailError: { type: ["string", "null"], description: "Why the notification mail could not be sent" },
+          offsite: {
+            type: "object",
+            description: 'Offsite copies: `label` is "offsite copy failed" when any destination\'s copy failed',
+            properties: {
+              state: { type: "string", enum: ["none", "stored", "uploading", "failed"] },
+              label: { type: ["string", "null"] },
+              copies: {
+                type: "array",
+                items: {
+                  type: "object",
+                  properties: {
+                    destinationId: { type: "string" },
+                    url: { type: "string", description: "s3://bucket/prefix/<name>.zip" },
+                    state: { type: "string", enum: ["uploading", "stored", "failed", "deleted"] },
+                    sizeBytes: { type: ["number", "null"] },
+                    error: { type: ["string", "null"] },
+                    updatedAt: { type: "string", format: "date-time" },
+                  },
+                },
+              },
+            },
+          },
           sourceFileName: { type: ["string", "null"], description: "For a restore: the archive restored" },
           safetyFileName: { type: ["string", "null"], description: "For a restore: the safety backup made first" },
           createdAt: { type: "string", format: "date-time" },

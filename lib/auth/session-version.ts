@@ -35,8 +35,5 @@ export async function changeRole(userId: number, role: (typeof roleNames)[number
 
 /** A deleted user's sessions end with the record (`userForSession` finds no one); tokens go with it. */
 export async function deleteUser(userId: number): Promise<void> {
-  await prisma.$transaction([
-    prisma.apiToken.deleteMany({ where: { userId } }),
-    prisma.user.delete({ where: { id: userId } }),
-  ]);
+  await prisma.$transaction([prisma.apiToken.deleteMany({ where: { userId } }), prisma.user.delete({ where: { id: userId } })]);
 }

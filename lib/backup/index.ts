@@ -28,4 +28,25 @@ export { requestVerify } from "@/lib/backup/requests/verify-backup";
 export { watchJob } from "@/lib/backup/requests/watch-job";
 export { requestDrill } from "@/lib/backup/requests/drill";
 export { listWebhooks, storeWebhook, deleteWebhook, testWebhook } from "@/lib/backup/requests/webhooks";
-export { webhookInputSchema, WEBHOOK_KINDS, WEBHOOK_EVENTS, EVENT_LABELS, KIND_LABELS, type WebhookView, type WebhookEvent, type WebhookKind } from "@/lib/notify/webhooks";
+export {
+  webhookInputSchema,
+  WEBHOOK_KINDS,
+  WEBHOOK_EVENTS,
+  EVENT_LABELS,
+  KIND_LABELS,
+  type WebhookView,
+  type WebhookEvent,
+  type WebhookKind,
+} from "@/lib/notify/webhooks";
+export {
+  listDestinationViews,
+  saveOffsiteDestination,
+  removeOffsiteDestination,
+  checkOffsiteDestination,
+  backupCopies,
+  pushOffsite,
+  offsiteRetentionPreview,
+  destinationFormSchema,
+  type DestinationView,
+  type DestinationCheck,
+} from "@/lib/backup/requests/offsite";

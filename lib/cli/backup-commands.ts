@@ -29,9 +29,7 @@ export async function backupList(args: string[]): Promise<number> {
   }
   if (backups.length === 0) console.log("No backups yet.");
   for (const b of backups) {
-    console.log(
-      [b.createdAt.toISOString(), b.status.padEnd(9), formatBytes(b.sizeBytes ?? 0).padStart(10), b.fileName].join("  "),
-    );
+    console.log([b.createdAt.toISOString(), b.status.padEnd(9), formatBytes(b.sizeBytes ?? 0).padStart(10), b.fileName].join("  "));
   }
   return 0;
 }

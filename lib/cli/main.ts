@@ -12,13 +12,18 @@ Commands:
   backup:create [--json] [--database-url URL] [--files DIR]... [--exclude GLOB]...
                                     Make a backup now, in the foreground, with a progress bar on a
                                     terminal; the options are for this run only (nothing is saved)
-  backup:list [--json]              List backups
+  backup:list [--json] [--remote [--destination ID]]
+                                    List backups (--remote: the ones in each offsite bucket)
+  backup:push <id>                  Copy a backup offsite again (resumes a half-done upload)
+  backup:prune [--dry-run] [--json] Apply each offsite destination's retention (--dry-run: only show it)
   backup:run <id>                   Run a queued backup (what the portal's background process does)
   backup:verify <file|name> [--json]
                                     Check an archive completely and print what it holds (a bare name,
                                     as backup:list prints it, is looked up in the backup directory)
   backup:restore <file> [--only database|files] [--map label=folder]... [--yes] [--no-safety-backup]
                                     Restore from an archive (a name in the backup directory or a path)
+  backup:restore s3://bucket/prefix/<name>.zip | --latest [--destination ID] [restore options]
+                                    Fetch a backup from a bucket (SHA-256 checked), then restore it
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
   backup:drill [file] [--json]      Restore a backup (the newest by default) into scratch places and compare: a restore drill
@@ -40,10 +45,19 @@ async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   const commands: Record<string, (args: string[]) => Promise<number>> = {
     "backup:create": async (args) => (await import("@/lib/cli/backup-create")).backupCreate(args),
-    "backup:list": async (args) => (await import("@/lib/cli/backup-commands")).backupList(args),
+    "backup:list": async (args) =>
+      args.includes("--remote")
+        ? (await import("@/lib/cli/offsite-commands")).backupListRemote(args)
+        : (await import("@/lib/cli/backup-commands")).backupList(args),
+    "backup:push": async (args) => (await import("@/lib/cli/offsite-commands")).backupPush(args),
+    "backup:prune": async (args) => (await import("@/lib/cli/offsite-commands")).backupPrune(args),
     "backup:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),
     "backup:verify": async (args) => (await import("@/lib/cli/restore-commands")).backupVerify(args),
-    "backup:restore": async (args) => (await import("@/lib/cli/restore-commands")).backupRestore(args),
+    "backup:restore": async (args) => {
+      const local = (await import("@/lib/cli/restore-commands")).backupRestore;
+      const remote = args[0]?.startsWith("s3://") || args.includes("--latest");
+      return remote ? (await import("@/lib/cli/offsite-commands")).backupRestoreRemote(args, local) : local(args);
+    },
     "restore:run": async (args) => (await import("@/lib/cli/restore-commands")).restoreRun(args),
     "backup:drill": async (args) => (await import("@/lib/cli/restore-commands")).backupDrill(args),
     "job:run": async (args) => (await import("@/lib/cli/backup-commands")).backupRun(args),

@@ -97,6 +97,10 @@ export async function backupRestore(args: string[]): Promise<number> {
   const { planRestore } = await import("@/lib/backup/restore/plan");
   const settings = await loadSettings();
   const file = source.includes("/") ? path.resolve(source) : path.join(resolvedBackupDir(settings), source);
+  if (!source.includes("/")) {
+    const fetched = await (await import("@/lib/offsite/fetch-missing")).fetchFromOffsiteIfMissing(source, settings);
+    if (fetched) console.log(`The local archive was gone: fetched from ${fetched}, SHA-256 checked`);
+  }
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   archive.close();
@@ -191,7 +195,10 @@ export async function backupDrill(args: string[]): Promise<number> {
   }
   const done = await runJob(job.id, { settings });
   const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
-  if (values.json) console.log(JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }));
+  if (values.json)
+    console.log(
+      JSON.stringify({ ok: done.status === "completed", backup: name, error: done.error, proof: proof?.replace(/^.*Proven restorable: /, "") ?? null }),
+    );
   else if (done.status === "completed") console.log(`${name}: ${proof?.replace(/^.*INFO\s+/, "") ?? "proven restorable"}`);
   else console.error(done.error);
   return done.status === "completed" ? 0 : 1;

@@ -12,7 +12,12 @@ function normalise(address: string): string | null {
 
 /** `TRUSTED_PROXY`: the addresses of the reverse proxies in front of the portal, comma-separated. */
 export function trustedProxies(env: NodeJS.ProcessEnv = process.env): Set<string> {
-  return new Set((env.TRUSTED_PROXY ?? "").split(",").map(normalise).filter((a): a is string => a !== null));
+  return new Set(
+    (env.TRUSTED_PROXY ?? "")
+      .split(",")
+      .map(normalise)
+      .filter((a): a is string => a !== null),
+  );
 }
 
 /**
@@ -28,7 +33,10 @@ export function clientAddress(headers: HeaderSource, env: NodeJS.ProcessEnv = pr
   if (!peer) return null;
   const trusted = trustedProxies(env);
   if (!trusted.has(peer)) return peer;
-  const hops = (headers.get("x-forwarded-for") ?? "").split(",").map((h) => h.trim()).filter(Boolean);
+  const hops = (headers.get("x-forwarded-for") ?? "")
+    .split(",")
+    .map((h) => h.trim())
+    .filter(Boolean);
   for (let i = hops.length - 1; i >= 0; i--) {
     const hop = normalise(hops[i]!);
     if (!hop) return peer; // A forged or garbled entry: stop at what the proxy itself vouches for.

@@ -1,14 +1,8 @@
 import fs from "node:fs";
 import { after } from "next/server";
-import { recordAudit } from "@/lib/audit";
-import type { Granted } from "@/lib/auth/guards";
 import { jsonError } from "@/lib/auth/route";
-import { actorFor } from "@/lib/auth/session";
-import { prisma, type Backup } from "@/lib/db";
-import { deleteBackup } from "@/lib/backup/jobs/delete";
-import { backupFileNameSchema } from "@/lib/backup/jobs/names";
-import { resolveInside } from "@/lib/backup/jobs/paths";
-import { resolvedBackupDir } from "@/lib/settings";
+import { backupFileNameSchema, deleteAfterDownload, findDownload, recordDownload, type Caller } from "@/lib/backup";
+import type { Backup } from "@/lib/db";
 import { socketOf } from "@/lib/http/connection-stamp";
 import { deliveredToPeer } from "@/lib/http/delivered";
 import { parseRange, type RangeRequest } from "@/lib/http/range";
@@ -17,13 +11,11 @@ const CHUNK = 1024 * 1024;
 
 type Found = { backup: Backup; file: string };
 
-/** Only names the portal knows as completed backups are served, whatever else lies in the directory. */
-async function findDownload(filename: string, granted: Granted): Promise<Found | Response> {
+/** Only names the portal knows as completed backups (a SafekeepError 404 otherwise, from findDownload). */
+async function lookUp(filename: string, caller: Caller): Promise<Found | Response> {
   const name = backupFileNameSchema.safeParse(filename);
   if (!name.success) return jsonError(400, "bad_request", "Not a backup file name");
-  const backup = await prisma.backup.findUnique({ where: { fileName: name.data } });
-  if (!backup || backup.status !== "completed") return jsonError(404, "not_found", "No such backup");
-  return { backup, file: resolveInside(resolvedBackupDir(granted.settings), backup.fileName) };
+  return findDownload(name.data, caller.settings);
 }
 
 function headersFor(backup: Backup, size: number, range: RangeRequest): Record<string, string> {
@@ -41,15 +33,14 @@ function headersFor(backup: Backup, size: number, range: RangeRequest): Record<s
 }
 
 const missing = () => jsonError(404, "not_found", "The backup's file is missing from the backup directory");
-const unsatisfiable = (size: number) =>
-  new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" } });
+const unsatisfiable = (size: number) => new Response(null, { status: 416, headers: { "Content-Range": `bytes */${size}`, "Accept-Ranges": "bytes" } });
 
 /**
  * HEAD: the headers a GET would send, from the file's metadata only. The file is not opened, nothing is
  * audited (no byte is sent) and delete-after-download never fires.
  */
-export async function downloadHead(request: Request, granted: Granted, filename: string): Promise<Response> {
-  const found = await findDownload(filename, granted);
+export async function downloadHead(request: Request, caller: Caller, filename: string): Promise<Response> {
+  const found = await lookUp(filename, caller);
   if (found instanceof Response) return found;
   const stat = await fs.promises.stat(found.file).catch(() => null);
   if (!stat?.isFile()) return missing();
@@ -59,9 +50,9 @@ export async function downloadHead(request: Request, granted: Granted, filename:
 }
 
 /** GET: streamed from disk, never read whole into memory; a Range request (a resumed download) gets 206. */
-export async function downloadGet(request: Request, granted: Granted, filename: string): Promise<Response> {
-  const { user, settings } = granted;
-  const found = await findDownload(filename, granted);
+export async function downloadGet(request: Request, caller: Caller, filename: string): Promise<Response> {
+  const { settings } = caller;
+  const found = await lookUp(filename, caller);
   if (found instanceof Response) return found;
   const { backup, file } = found;
   // A link on another page is a top-level navigation, which carries the SameSite=Lax session cookie: with
@@ -84,8 +75,7 @@ export async function downloadGet(request: Request, granted: Granted, filename: 
   }
   const start = range.kind === "partial" ? range.start : 0;
   const end = range.kind === "partial" ? range.end + 1 : size;
-  const actor = await actorFor(user);
-  await recordAudit(actor, "backup.download", backup.fileName, range.kind === "partial" ? { range: `${start}-${end - 1}` } : undefined);
+  await recordDownload(backup, caller, range.kind === "partial" ? `${start}-${end - 1}` : undefined);
 
   // Only the whole file in one response can end in a delete: a part of it is no reason to.
   const deleteWhenDone = settings.deleteAfterDownload && range.kind === "full";
@@ -125,8 +115,7 @@ export async function downloadGet(request: Request, granted: Granted, filename: 
     after(async () => {
       if (!lastChunkTaken || request.signal.aborted) return;
       if (socket && !(await deliveredToPeer(socket))) return;
-      await deleteBackup(backup, settings).catch(() => {});
-      await recordAudit(actor, "backup.delete-after-download", backup.fileName);
+      await deleteAfterDownload(backup, caller);
     });
   }
   return new Response(body, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(backup, size, range) });

@@ -43,7 +43,8 @@ export function refuseCrossOriginWrite(request: Request, viaToken: boolean): Res
   if (!viaToken) {
     const site = request.headers.get("sec-fetch-site");
     const origin = request.headers.get("origin");
-    const sameOrigin = site !== null ? site === "same-origin" && (origin === null || ownOrigins(request).has(origin)) : origin !== null && ownOrigins(request).has(origin);
+    const sameOrigin =
+      site !== null ? site === "same-origin" && (origin === null || ownOrigins(request).has(origin)) : origin !== null && ownOrigins(request).has(origin);
     if (!sameOrigin) {
       return refusal(
         403,

@@ -62,7 +62,10 @@ export function composeJobMail({ job, logTail, steps }: JobReport, appUrl: strin
   const html = redactSecrets(`<!doctype html><html><body style="font-family: system-ui, sans-serif; color: #0f172a">
 <h1 style="font-size: 18px">${escapeHtml(what)} ${escapeHtml(statusLabel(job))}</h1>
 <table style="border-collapse: collapse; font-size: 14px">${facts
-    .map(([k, v]) => `<tr><th style="text-align: left; padding: 2px 12px 2px 0">${escapeHtml(k)}</th><td style="font-family: monospace">${escapeHtml(v)}</td></tr>`)
+    .map(
+      ([k, v]) =>
+        `<tr><th style="text-align: left; padding: 2px 12px 2px 0">${escapeHtml(k)}</th><td style="font-family: monospace">${escapeHtml(v)}</td></tr>`,
+    )
     .join("")}</table>
 ${job.error ? `<p style="color: #991b1b"><strong>Error:</strong> ${escapeHtml(job.error)}</p>` : ""}
 ${lastLines ? `<p>Last lines of the log:</p><pre style="background: #0f172a; color: #f1f5f9; padding: 8px; font-size: 12px">${escapeHtml(lastLines)}</pre>` : ""}

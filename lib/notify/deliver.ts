@@ -43,7 +43,8 @@ function scrub(text: string, hook: Webhook): string {
 
 function networkProblem(error: unknown, timeoutMs: number): string {
   const e = error as Error & { cause?: { code?: string; message?: string } };
-  if (e.name === "TimeoutError" || e.name === "AbortError") return `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`;
+  if (e.name === "TimeoutError" || e.name === "AbortError")
+    return `no answer within ${timeoutMs >= 1000 ? `${Math.round(timeoutMs / 1000)} s` : `${timeoutMs} ms`}`;
   const code = e.cause?.code;
   const known: Record<string, string> = {
     ECONNREFUSED: "the connection was refused (nothing listens there)",
@@ -105,7 +106,12 @@ export async function deliver(hook: Webhook, body: string, event: string, option
     }
     if (response.status >= 300 && response.status < 400) {
       const to = response.headers.get("location");
-      return { ok: false, status: response.status, tries: attempt, detail: `answered ${statusText}, a redirect${to ? ` to ${shownUrl(new URL(to, hook.url).toString())}` : ""}: enter the final URL instead` };
+      return {
+        ok: false,
+        status: response.status,
+        tries: attempt,
+        detail: `answered ${statusText}, a redirect${to ? ` to ${shownUrl(new URL(to, hook.url).toString())}` : ""}: enter the final URL instead`,
+      };
     }
     last = { ok: false, status: response.status, tries: attempt, detail: `answered ${statusText}${answer ? `: ${answer}` : ""}` };
     if (response.status < 500) return { ...last, detail: `${last.detail} (not retried: the receiver refused the message)` };

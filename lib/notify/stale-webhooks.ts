@@ -60,7 +60,12 @@ export async function notifyStaleBackup(settings: Settings, options?: DeliveryOp
   if ((await lastStaleNotice())?.period === period) return null;
   if (!(await claim(period))) return null;
   const message = staleMessage(health.lastSuccessAt, appUrl());
-  const { sentence } = describeOutcomes(await sendToWebhooks(hooks.map((hook) => ({ hook, message })), options));
+  const { sentence } = describeOutcomes(
+    await sendToWebhooks(
+      hooks.map((hook) => ({ hook, message })),
+      options,
+    ),
+  );
   const record: StaleRecord = { period, sentAt: new Date().toISOString(), outcome: sentence };
   await prisma.setting.update({ where: { key: STALE_SENT_KEY }, data: { value: JSON.stringify(record) } }).catch(() => {});
   return sentence;

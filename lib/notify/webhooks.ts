@@ -56,16 +56,12 @@ export function webhookUrlProblem(value: string): string | null {
   } catch {
     return "Not a URL: write it in full, starting with https:// (like https://example.com/hooks/safekeep)";
   }
-  if (url.protocol !== "https:" && url.protocol !== "http:") return `Only http:// and https:// URLs can receive webhooks (this one starts with ${url.protocol})`;
+  if (url.protocol !== "https:" && url.protocol !== "http:")
+    return `Only http:// and https:// URLs can receive webhooks (this one starts with ${url.protocol})`;
   if (!url.hostname) return "The URL has no host name";
   if (url.username || url.password) return "Put no user name or password in the URL: generic webhooks are signed with the signing secret instead";
   return null;
 }
-
-const urlSchema = z.string().trim().superRefine((v, ctx) => {
-  const problem = webhookUrlProblem(v);
-  if (problem) ctx.addIssue({ code: "custom", message: problem });
-});
 
 const stored = z.object({
   name: z.string().max(60).default(""),
@@ -78,8 +74,15 @@ const stored = z.object({
 /** What the admin submits: URL and secret may be left empty on an existing webhook to keep them. */
 export const webhookInputSchema = z
   .object({
-    id: z.string().regex(/^[a-f0-9]{16}$/, "No such webhook").optional(),
-    name: z.string().trim().max(60, "At most 60 characters").regex(/^[^\0\r\n<>]*$/, "A name on one line, without < or >"),
+    id: z
+      .string()
+      .regex(/^[a-f0-9]{16}$/, "No such webhook")
+      .optional(),
+    name: z
+      .string()
+      .trim()
+      .max(60, "At most 60 characters")
+      .regex(/^[^\0\r\n<>]*$/, "A name on one line, without < or >"),
     kind: z.enum(WEBHOOK_KINDS, { message: "Choose JSON, Slack or Discord" }),
     url: z.string().trim().max(2000, "The URL is too long (at most 2,000 characters)"),
     events: z.array(z.enum(WEBHOOK_EVENTS)).min(1, "Choose at least one event"),

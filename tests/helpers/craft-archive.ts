@@ -40,10 +40,14 @@ export function craftedManifest(opts: {
     source: { hostname: "elsewhere", fileRoots: opts.roots },
     database: null,
     files: (opts.files ?? []).map((f) => ({
-      entry: f.entry, size: Buffer.byteLength(f.data), sha256: digest(f.data), mode: 0o644, mtime: new Date().toISOString(),
+      entry: f.entry,
+      size: Buffer.byteLength(f.data),
+      sha256: digest(f.data),
+      mode: 0o644,
+      mtime: new Date().toISOString(),
       ...(f.raw ? { raw: f.raw.toString("base64") } : {}),
     })),
-    directories: v1 ? opts.directories ?? [] : (opts.directories ?? []).map((entry) => ({ entry, mode: 0o755 })),
+    directories: v1 ? (opts.directories ?? []) : (opts.directories ?? []).map((entry) => ({ entry, mode: 0o755 })),
     symlinks: (opts.symlinks ?? []).map((l) => ({ entry: l.entry, target: l.target, ...(l.raw ? { raw: l.raw.toString("base64") } : {}) })),
     warnings: [],
   };

@@ -5,10 +5,14 @@ import { afterAll, beforeAll } from "vitest";
 /** Real MariaDB and PostgreSQL on this machine (see shared/PLATFORM.md); each test makes its own database. */
 
 export function mysqlQuery(sql: string, database?: string): string {
-  return execFileSync("mysql", ["-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "-N", "-B", "--default-character-set=utf8mb4", "-e", sql, ...(database ? [database] : [])], {
-    encoding: "utf8",
-    maxBuffer: 64 * 1024 * 1024,
-  }).trim();
+  return execFileSync(
+    "mysql",
+    ["-uroot", "-h127.0.0.1", "-P3306", "--protocol=TCP", "-N", "-B", "--default-character-set=utf8mb4", "-e", sql, ...(database ? [database] : [])],
+    {
+      encoding: "utf8",
+      maxBuffer: 64 * 1024 * 1024,
+    },
+  ).trim();
 }
 
 export function pgQuery(sql: string, database = "postgres"): string {
@@ -48,7 +52,8 @@ export function createMariaDb(): TestDatabase {
 
 /** Several tables, utf8mb4 text with emoji, binary columns, NULLs, a view, a trigger, many rows. */
 export function fillMariaDb(db: string, rows: number): void {
-  mysqlQuery(`
+  mysqlQuery(
+    `
     CREATE TABLE authors (id INT PRIMARY KEY AUTO_INCREMENT, name VARCHAR(100) NOT NULL, bio TEXT NULL) ENGINE=InnoDB;
     CREATE TABLE posts (id INT PRIMARY KEY AUTO_INCREMENT, author_id INT NOT NULL, title VARCHAR(200) NOT NULL,
       body MEDIUMTEXT NULL, cover BLOB NULL, published_at DATETIME NULL, edits INT NOT NULL DEFAULT 0,
@@ -62,7 +67,9 @@ export function fillMariaDb(db: string, rows: number): void {
         IF(seq % 5 = 0, NULL, UNHEX(SHA2(seq, 256))), IF(seq % 11 = 0, NULL, '2026-01-01' + INTERVAL seq MINUTE)
       FROM seq_1_to_${rows};
     UPDATE posts SET edits = 1 WHERE id <= 3;
-  `, db);
+  `,
+    db,
+  );
 }
 
 function orMissing(read: () => string): string {

@@ -8,15 +8,15 @@ import fs from "node:fs";
  */
 export function rawSnapshot(root: string): Record<string, string> {
   const out: Record<string, string> = {};
-  const describe = (abs: Buffer, stat: fs.Stats) =>
-    `mode=${(stat.mode & 0o7777).toString(8)} owner=${stat.uid}:${stat.gid} mtime=${Math.round(stat.mtimeMs)}`;
+  const describe = (abs: Buffer, stat: fs.Stats) => `mode=${(stat.mode & 0o7777).toString(8)} owner=${stat.uid}:${stat.gid} mtime=${Math.round(stat.mtimeMs)}`;
   const walk = (dir: Buffer, rel: string) => {
     for (const name of fs.readdirSync(dir, { encoding: "buffer" }).sort(Buffer.compare)) {
       const abs = Buffer.concat([dir, Buffer.from("/"), name]);
       const key = rel ? `${rel}/${name.toString("hex")}` : name.toString("hex");
       const stat = fs.lstatSync(abs);
       // A link's mode is always 0777 on Linux: its target, owner and date are what it has.
-      if (stat.isSymbolicLink()) out[key] = `link:${fs.readlinkSync(abs, { encoding: "buffer" }).toString("hex")} owner=${stat.uid}:${stat.gid} mtime=${Math.round(stat.mtimeMs)}`;
+      if (stat.isSymbolicLink())
+        out[key] = `link:${fs.readlinkSync(abs, { encoding: "buffer" }).toString("hex")} owner=${stat.uid}:${stat.gid} mtime=${Math.round(stat.mtimeMs)}`;
       else if (stat.isDirectory()) {
         out[`${key}/`] = `dir ${describe(abs, stat)}`;
         walk(abs, key);

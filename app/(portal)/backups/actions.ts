@@ -8,7 +8,11 @@ import { cancelJob, deleteJob, requestDrill, requestVerify, setPinned, startBack
 
 export type ActionResult = (ActionState & { backupId?: number }) | null;
 
-const id = z.coerce.number().int().positive().max(2 ** 31);
+const id = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 const confirmed = z.literal("yes", { message: "Tick the box to confirm" });
 
 export const createBackupAction = backupAction(z.object({}), async (_input, caller) => {

@@ -7,8 +7,7 @@ export function CreateBackupForm() {
   const [result, formAction, pending] = useActionState<ActionResult, FormData>(createBackupAction, null);
   return (
     <form action={formAction} className="flex flex-col items-end gap-1">
-      <button type="submit" disabled={pending}
-        className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 disabled:opacity-60">
+      <button type="submit" disabled={pending} className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800 disabled:opacity-60">
         {pending ? "Starting…" : "Create backup"}
       </button>
       {result && (

@@ -10,7 +10,11 @@ export function DrillForm() {
       <button type="submit" disabled={pending} className="rounded border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 disabled:opacity-60">
         {pending ? "Starting…" : "Run a restore drill"}
       </button>
-      {result && !result.ok && <p role="alert" className="text-sm text-red-700">{result.message}</p>}
+      {result && !result.ok && (
+        <p role="alert" className="text-sm text-red-700">
+          {result.message}
+        </p>
+      )}
     </form>
   );
 }

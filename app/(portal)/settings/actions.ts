@@ -13,11 +13,19 @@ import { formValuesFromSettings, type SettingsFormValues } from "./form-values";
 export type SettingsResult = (ActionState & { values?: SettingsFormValues; notes?: Partial<Record<SettingKey, string>> }) | null;
 
 const text = z.string().optional();
-const checkbox = z.string().optional().transform((v) => v === "on");
+const checkbox = z
+  .string()
+  .optional()
+  .transform((v) => v === "on");
 const lines = z
   .string()
   .optional()
-  .transform((v) => (v ?? "").split(/\r?\n/).map((s) => s.trim()).filter(Boolean));
+  .transform((v) =>
+    (v ?? "")
+      .split(/\r?\n/)
+      .map((s) => s.trim())
+      .filter(Boolean),
+  );
 
 /** The form as posted: every field a string (checkboxes "on" or absent); the settings schema judges the values. */
 const settingsForm = z.object({
@@ -56,7 +64,7 @@ const settingsForm = z.object({
 function typedValues(form: z.infer<typeof settingsForm>, stored: { databaseUrl: string; smtpPassword: string }) {
   const values = {} as SettingsFormValues;
   for (const [key, value] of Object.entries(form) as [SettingKey, string | boolean | string[] | undefined][]) {
-    values[key] = Array.isArray(value) ? value.join("\n") : value ?? "";
+    values[key] = Array.isArray(value) ? value.join("\n") : (value ?? "");
   }
   const notes: Partial<Record<SettingKey, string>> = {};
   const typedPassword = String(values.smtpPassword);

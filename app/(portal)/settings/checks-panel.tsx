@@ -16,12 +16,18 @@ export function ChecksPanel() {
       <p className="mt-1 text-sm text-slate-600">Runs with the saved settings: programs and versions, database, backup directory, free disk.</p>
       {result && (
         <div className="mt-3">
-          <p role={result.ok ? "status" : "alert"} className={`text-sm font-medium ${result.ok ? "text-green-800" : "text-red-700"}`}>{result.message}</p>
+          <p role={result.ok ? "status" : "alert"} className={`text-sm font-medium ${result.ok ? "text-green-800" : "text-red-700"}`}>
+            {result.message}
+          </p>
           <ul className="mt-2 space-y-1 text-sm" data-testid="checks">
             {result.checks?.map((c) => (
               <li key={c.name} className="flex gap-2">
-                <span aria-label={c.ok ? "passed" : "failed"} className={c.ok ? "text-green-700" : "text-red-700"}>{c.ok ? "✔" : "✘"}</span>
-                <span><strong>{c.name}</strong>: {c.detail}</span>
+                <span aria-label={c.ok ? "passed" : "failed"} className={c.ok ? "text-green-700" : "text-red-700"}>
+                  {c.ok ? "✔" : "✘"}
+                </span>
+                <span>
+                  <strong>{c.name}</strong>: {c.detail}
+                </span>
               </li>
             ))}
           </ul>

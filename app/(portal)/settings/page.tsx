@@ -6,6 +6,7 @@ import { formValuesFromSettings } from "./form-values";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
 import { WebhooksPanel } from "./webhooks-panel";
+import { OffsitePanel } from "./offsite-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -16,7 +17,9 @@ export default async function SettingsPage() {
   return (
     <section className="max-w-2xl">
       <h1 className="text-2xl font-semibold">Settings</h1>
-      <p className="mt-1 text-sm text-slate-600">Environment variables give the defaults; only what you change here is saved, and each field says where its value comes from.</p>
+      <p className="mt-1 text-sm text-slate-600">
+        Environment variables give the defaults; only what you change here is saved, and each field says where its value comes from.
+      </p>
       <SettingsForm
         values={formValuesFromSettings(settings)}
         nextDaily={nextDaily}
@@ -26,9 +29,13 @@ export default async function SettingsPage() {
         sources={sources}
       />
       <TestMailPanel />
-      <WebhooksPanel webhooks={await listWebhooks()} kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
-        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))} />
+      <WebhooksPanel
+        webhooks={await listWebhooks()}
+        kinds={WEBHOOK_KINDS.map((value) => ({ value, label: KIND_LABELS[value] }))}
+        events={WEBHOOK_EVENTS.map((value) => ({ value, label: EVENT_LABELS[value] }))}
+      />
       <ChecksPanel />
+      <OffsitePanel />
     </section>
   );
 }

@@ -12,7 +12,9 @@ export function TestMailPanel() {
       </button>
       <span className="text-sm text-slate-600">to yourself, with the saved mail settings</span>
       {result && (
-        <p role={result.ok ? "status" : "alert"} className={`w-full text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>{result.message}</p>
+        <p role={result.ok ? "status" : "alert"} className={`w-full text-sm ${result.ok ? "text-green-800" : "text-red-700"}`}>
+          {result.message}
+        </p>
       )}
     </form>
   );

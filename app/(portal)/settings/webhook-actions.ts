@@ -36,7 +36,11 @@ export const saveWebhookAction = adminAction(webhookForm, async (form, caller): 
   }
   const saved = await storeWebhook(input.data, caller);
   revalidatePath("/settings");
-  return { ok: true, message: `${input.data.id ? "Saved" : "Added"} the webhook ${saved.label}, for: ${saved.events.map((e) => EVENT_LABELS[e]).join(", ")}`, savedId: saved.id };
+  return {
+    ok: true,
+    message: `${input.data.id ? "Saved" : "Added"} the webhook ${saved.label}, for: ${saved.events.map((e) => EVENT_LABELS[e]).join(", ")}`,
+    savedId: saved.id,
+  };
 });
 
 export const deleteWebhookAction = adminAction(z.object({ id: hookId }), async ({ id }, caller): Promise<ActionState> => {

@@ -16,10 +16,19 @@ export const createTokenAction = backupAction(z.object({ name: tokenNameSchema }
   return { ok: true, message: `Token "${name}" created. Copy it now: it is not shown again.`, token: created.token };
 });
 
-export const revokeTokenAction = backupAction(z.object({ id: z.coerce.number().int().positive().max(2 ** 31) }), async ({ id }, { user, actor }) => {
-  const revoked = await revokeApiToken(user.id, id);
-  if (!revoked) throw notFound("No such token of yours, or already revoked");
-  await recordAudit(actor, "token.revoke", revoked.name);
-  revalidatePath("/tokens");
-  return { ok: true, message: `Token "${revoked.name}" revoked` };
-});
+export const revokeTokenAction = backupAction(
+  z.object({
+    id: z.coerce
+      .number()
+      .int()
+      .positive()
+      .max(2 ** 31),
+  }),
+  async ({ id }, { user, actor }) => {
+    const revoked = await revokeApiToken(user.id, id);
+    if (!revoked) throw notFound("No such token of yours, or already revoked");
+    await recordAudit(actor, "token.revoke", revoked.name);
+    revalidatePath("/tokens");
+    return { ok: true, message: `Token "${revoked.name}" revoked` };
+  },
+);

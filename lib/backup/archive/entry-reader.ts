@@ -57,7 +57,7 @@ export async function streamEntry(handle: FileHandle, entry: Entry): Promise<Rea
   const dataStart = start + dataOffset(await readExactly(handle, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {
-      for (let done = 0; done < entry.compressedSize; ) {
+      for (let done = 0; done < entry.compressedSize;) {
         const chunk = await readExactly(handle, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
         done += chunk.length;
         yield chunk;

@@ -17,7 +17,10 @@ export class ManifestWriter {
   readonly symlinks: Manifest["symlinks"] = [];
   readonly warnings: string[] = [];
 
-  private constructor(private readonly files: FileSpool, private readonly directories: FileSpool) {}
+  private constructor(
+    private readonly files: FileSpool,
+    private readonly directories: FileSpool,
+  ) {}
 
   static async create(base: string): Promise<ManifestWriter> {
     const files = await FileSpool.create(`${base}.files`);
@@ -56,4 +59,3 @@ export class ManifestWriter {
     await Promise.all([this.files.dispose(), this.directories.dispose()]);
   }
 }
-

@@ -20,7 +20,10 @@ export class FileSpool implements ByteStore {
   private pending: Buffer[] = [];
   private pendingBytes = 0;
 
-  private constructor(readonly file: string, private readonly handle: fs.FileHandle) {}
+  private constructor(
+    readonly file: string,
+    private readonly handle: fs.FileHandle,
+  ) {}
 
   static async create(file: string): Promise<FileSpool> {
     return new FileSpool(file, await fs.open(file, "wx+", 0o600));
@@ -44,7 +47,7 @@ export class FileSpool implements ByteStore {
 
   async *read(): AsyncGenerator<Buffer> {
     await this.flush();
-    for (let position = 0; ; ) {
+    for (let position = 0; ;) {
       const chunk = await readAt(this.handle, READ_CHUNK, position);
       if (chunk.length === 0) return;
       position += chunk.length;

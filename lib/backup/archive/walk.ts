@@ -79,14 +79,34 @@ export interface WalkResult {
 }
 
 type Line = [
-  type: WalkEntry["type"], root: number, rel: string, raw: string | null, mode: number, size: number, mtimeMs: number,
-  uid: number, gid: number, dev: number, ino: number, target: string | null,
+  type: WalkEntry["type"],
+  root: number,
+  rel: string,
+  raw: string | null,
+  mode: number,
+  size: number,
+  mtimeMs: number,
+  uid: number,
+  gid: number,
+  dev: number,
+  ino: number,
+  target: string | null,
 ];
 
 function toLine(item: WalkEntry, roots: WalkedRoot[]): string {
   const line: Line = [
-    item.type, roots.indexOf(item.root), item.rel, item.raw?.toString("base64") ?? null, item.mode, item.size, item.mtimeMs,
-    item.uid, item.gid, item.dev, item.ino, item.type === "symlink" ? item.target.toString("base64") : null,
+    item.type,
+    roots.indexOf(item.root),
+    item.rel,
+    item.raw?.toString("base64") ?? null,
+    item.mode,
+    item.size,
+    item.mtimeMs,
+    item.uid,
+    item.gid,
+    item.dev,
+    item.ino,
+    item.type === "symlink" ? item.target.toString("base64") : null,
   ];
   // JSON escapes any newline in a name, so one line is one entry.
   return `${JSON.stringify(line)}\n`;

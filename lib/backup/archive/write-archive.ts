@@ -18,9 +18,7 @@ import type { WalkedRoot, WalkEntry, WalkResult } from "@/lib/backup/archive/wal
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
 
 /** Deflating these again costs time and saves nothing. */
-const ALREADY_COMPRESSED = new Set(
-  "jpg jpeg png gif webp avif heic zip gz tgz bz2 xz zst 7z rar mp3 mp4 m4a m4v mov mkv webm ogg woff woff2".split(" "),
-);
+const ALREADY_COMPRESSED = new Set("jpg jpeg png gif webp avif heic zip gz tgz bz2 xz zst 7z rar mp3 mp4 m4a m4v mov mkv webm ogg woff woff2".split(" "));
 
 /** Files up to this size are read whole and deflated in the thread pool, several at once; larger ones stream. */
 const WHOLE_FILE_MAX = 1024 * 1024;
@@ -140,7 +138,10 @@ async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
     if (stats.dev !== item.dev || stats.ino !== item.ino) {
       // Another file now answers to this path: replaced, or reached through a folder swapped for a link.
       await handle.close();
-      return { kind: "skipped", warning: `${item.absPath} is no longer the file the backup listed (replaced, or a link was put in its path); its content was not archived` };
+      return {
+        kind: "skipped",
+        warning: `${item.absPath} is no longer the file the backup listed (replaced, or a link was put in its path); its content was not archived`,
+      };
     }
     const store = isStored(item.entry);
     if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
@@ -242,7 +243,9 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
-    req.log.info(`Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`);
+    req.log.info(
+      `Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`,
+    );
     for await (const prepared of readAhead(req.walk.entries(), req.level)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);
@@ -257,7 +260,8 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
       if (item.type === "directory") await manifest.addDirectory({ entry: item.entry, mode: item.mode & 0o7777, ...common(item) });
       else if (item.type === "symlink") manifest.symlinks.push(symlinkRecord(item));
       else {
-        if (prepared.data.size !== item.size) warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
+        if (prepared.data.size !== item.size)
+          warn(`${item.absPath} changed size while being backed up (${item.size} → ${prepared.data.size} bytes); archived as read`);
         req.onBytes(prepared.data.size);
         await manifest.addFile(fileRecord(item, prepared.data.size, prepared.sha256));
       }

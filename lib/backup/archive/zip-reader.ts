@@ -10,10 +10,8 @@ export type { Entry, ZipFile };
  */
 export function openZip(file: string): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(
-      file,
-      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
-      (error, zip) => (error || !zip ? reject(error ?? new Error("Could not open the archive")) : resolve(zip)),
+    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (error, zip) =>
+      error || !zip ? reject(error ?? new Error("Could not open the archive")) : resolve(zip),
     ),
   );
 }

@@ -111,7 +111,9 @@ export class ZipWriter {
     const flags = FLAG_UTF8;
     await this.emit(this.localHeader(meta, prepared.method, flags, prepared.crc, prepared.size, prepared.data.length));
     if (prepared.data.length) await this.emit(prepared.data);
-    await this.central.append(this.centralRecord({ meta, method: prepared.method, flags, crc: prepared.crc, size: prepared.size, csize: prepared.data.length, offset }));
+    await this.central.append(
+      this.centralRecord({ meta, method: prepared.method, flags, crc: prepared.crc, size: prepared.size, csize: prepared.data.length, offset }),
+    );
   }
 
   /**

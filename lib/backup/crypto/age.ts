@@ -1,6 +1,16 @@
 import {
-  createCipheriv, createDecipheriv, createHmac, createPrivateKey, createPublicKey, diffieHellman, generateKeyPairSync,
-  hkdfSync, randomBytes, scryptSync, timingSafeEqual, type KeyObject,
+  createCipheriv,
+  createDecipheriv,
+  createHmac,
+  createPrivateKey,
+  createPublicKey,
+  diffieHellman,
+  generateKeyPairSync,
+  hkdfSync,
+  randomBytes,
+  scryptSync,
+  timingSafeEqual,
+  type KeyObject,
 } from "node:crypto";
 import type { FileHandle } from "node:fs/promises";
 import { bech32Decode, bech32Encode } from "@/lib/backup/crypto/bech32";
@@ -131,7 +141,10 @@ export function writeHeader(fileKey: Buffer, to: AgeRecipients, scryptLogN = SCR
     if (to.keys?.length) throw new AgeError("A passphrase cannot be combined with public keys in one age file");
     const salt = randomBytes(16);
     const key = scryptSync(to.passphrase, Buffer.concat([Buffer.from("age-encryption.org/v1/scrypt"), salt]), 32, {
-      N: 2 ** scryptLogN, r: 8, p: 1, maxmem: 2 ** scryptLogN * 8 * 128 + 32 * 1024 * 1024,
+      N: 2 ** scryptLogN,
+      r: 8,
+      p: 1,
+      maxmem: 2 ** scryptLogN * 8 * 128 + 32 * 1024 * 1024,
     });
     stanzas = stanzaLines("scrypt", [b64(salt), String(scryptLogN)], seal(key, ZERO_NONCE, fileKey));
   } else {
@@ -145,7 +158,9 @@ export function writeHeader(fileKey: Buffer, to: AgeRecipients, scryptLogN = SCR
     }
   }
   const signed = `${VERSION_LINE}\n${stanzas}---`;
-  const mac = createHmac("sha256", hkdf(fileKey, Buffer.alloc(0), "header")).update(signed).digest();
+  const mac = createHmac("sha256", hkdf(fileKey, Buffer.alloc(0), "header"))
+    .update(signed)
+    .digest();
   return Buffer.from(`${signed} ${b64(mac)}\n`);
 }
 
@@ -219,7 +234,10 @@ function unwrapFileKey(header: ParsedHeader, keys: AgeKeys): Buffer {
         throw new AgeError("The encrypted file asks for an unreasonable passphrase work factor");
       }
       const key = scryptSync(keys.passphrase, Buffer.concat([Buffer.from("age-encryption.org/v1/scrypt"), salt]), 32, {
-        N: 2 ** logN, r: 8, p: 1, maxmem: 2 ** logN * 8 * 128 + 32 * 1024 * 1024,
+        N: 2 ** logN,
+        r: 8,
+        p: 1,
+        maxmem: 2 ** logN * 8 * 128 + 32 * 1024 * 1024,
       });
       const fileKey = open(key, ZERO_NONCE, stanza.body);
       if (fileKey) return fileKey;
@@ -309,8 +327,11 @@ export async function openAgeFile(handle: FileHandle, keys: AgeKeys | { fileKey:
   let fileKey: Buffer;
   if ("fileKey" in keys) fileKey = keys.fileKey;
   else fileKey = unwrapFileKey(header, keys);
-  const expected = createHmac("sha256", hkdf(fileKey, Buffer.alloc(0), "header")).update(header.signed).digest();
-  if (header.mac.length !== 32 || !timingSafeEqual(expected, header.mac)) throw new AgeError("The encrypted file's header was altered (its MAC does not match)");
+  const expected = createHmac("sha256", hkdf(fileKey, Buffer.alloc(0), "header"))
+    .update(header.signed)
+    .digest();
+  if (header.mac.length !== 32 || !timingSafeEqual(expected, header.mac))
+    throw new AgeError("The encrypted file's header was altered (its MAC does not match)");
   const nonce = Buffer.alloc(NONCE);
   const { bytesRead } = await handle.read(nonce, 0, NONCE, header.length);
   if (bytesRead < NONCE) throw new AgeError("The encrypted file is truncated (no payload)");
@@ -341,7 +362,7 @@ export async function openAgeFile(handle: FileHandle, keys: AgeKeys | { fileKey:
     async read(length, position) {
       const end = Math.min(size, position + length);
       const parts: Buffer[] = [];
-      for (let at = position; at < end; ) {
+      for (let at = position; at < end;) {
         const index = Math.floor(at / CHUNK);
         const plain = await chunk(index);
         const from = at - index * CHUNK;

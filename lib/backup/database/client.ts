@@ -38,7 +38,11 @@ export function explainClientFailure(
   if (/Unknown database|database ".*" does not exist/i.test(stderr)) {
     return `The database "${target.database}" does not exist on ${where}: check the database name in the database URL.`;
   }
-  if (/Can't connect|Unknown (MySQL|MariaDB) server host|Connection refused|could not connect|could not translate host name|timeout expired|No such file or directory/i.test(stderr)) {
+  if (
+    /Can't connect|Unknown (MySQL|MariaDB) server host|Connection refused|could not connect|could not translate host name|timeout expired|No such file or directory/i.test(
+      stderr,
+    )
+  ) {
     return `Cannot reach the database server at ${where}: check that it is running and that the host and port in the database URL are right.`;
   }
   const lastLine = stderr.trim().split("\n").filter(Boolean).at(-1) ?? "no message";
@@ -53,13 +57,7 @@ export interface ClientRun {
 }
 
 /** Runs a database client program, streaming stdin and stdout, keeping the tail of stderr for errors. */
-export function runClient(
-  programPath: string,
-  args: string[],
-  session: ClientSession,
-  target: ServerFields,
-  io: { stdin?: Readable } = {},
-): ClientRun {
+export function runClient(programPath: string, args: string[], session: ClientSession, target: ServerFields, io: { stdin?: Readable } = {}): ClientRun {
   const child = execa(programPath, [...session.args, ...args], {
     env: { ...session.env, LC_ALL: "C" },
     extendEnv: true,
@@ -88,7 +86,7 @@ export function runClient(
   const done = child.then((result) => {
     if (inputError) throw inputError;
     if (result.exitCode === 0 && !result.failed) return;
-    const code = (result as { code?: string }).code ?? ((result.cause as NodeJS.ErrnoException | undefined)?.code);
+    const code = (result as { code?: string }).code ?? (result.cause as NodeJS.ErrnoException | undefined)?.code;
     throw new Error(explainClientFailure(programPath, session.installHint, target, { code, exitCode: result.exitCode, stderr }));
   });
   // Awaited later, once the output is consumed; until then a failure must not count as unhandled.

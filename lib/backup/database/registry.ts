@@ -32,7 +32,9 @@ const schemeList = () => drivers.flatMap((d) => d.schemes);
 
 /** What the settings page says about a URL of no known kind. */
 export function databaseUrlHint(): string {
-  return `Use ${schemeList().join(", ").replace(/, ([^,]*)$/, " or $1")} (empty means the portal's own database)`;
+  return `Use ${schemeList()
+    .join(", ")
+    .replace(/, ([^,]*)$/, " or $1")} (empty means the portal's own database)`;
 }
 
 /** Whether a database URL names a kind the portal knows (the settings form checks only this much). */

@@ -41,11 +41,20 @@ export function parseServerUrl(url: string, defaults: { port: number; user: stri
     database,
     socket: parsed.searchParams.get("socket"),
   };
-  for (const [what, value] of [["database name", fields.database], ["user name", fields.user], ["password", fields.password], ["host", fields.host], ["socket path", fields.socket ?? ""]] as const) {
-    if (CONTROL.test(value)) throw new Error(`The ${what} in the database URL contains a control character (such as a line break), which no database client accepts`);
+  for (const [what, value] of [
+    ["database name", fields.database],
+    ["user name", fields.user],
+    ["password", fields.password],
+    ["host", fields.host],
+    ["socket path", fields.socket ?? ""],
+  ] as const) {
+    if (CONTROL.test(value))
+      throw new Error(`The ${what} in the database URL contains a control character (such as a line break), which no database client accepts`);
   }
-  if ([...database].length > defaults.maxNameLength) throw new Error(`The database name in the database URL is longer than ${defaults.maxNameLength} characters`);
-  if (fields.socket !== null && !fields.socket.startsWith("/")) throw new Error("The socket in the database URL must be an absolute path, e.g. ?socket=/run/mysqld/mysqld.sock");
+  if ([...database].length > defaults.maxNameLength)
+    throw new Error(`The database name in the database URL is longer than ${defaults.maxNameLength} characters`);
+  if (fields.socket !== null && !fields.socket.startsWith("/"))
+    throw new Error("The socket in the database URL must be an absolute path, e.g. ?socket=/run/mysqld/mysqld.sock");
   return fields;
 }
 

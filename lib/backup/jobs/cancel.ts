@@ -9,7 +9,6 @@ import { stopTree } from "@/lib/backup/jobs/process-tree";
 import { removeStaleCredentials } from "@/lib/backup/database/credentials-file";
 import { cleanUpDeadRestore, RESTORE_CHANGING_PHASES } from "@/lib/backup/restore/paths";
 
-
 /** How long a worker gets to stop on SIGTERM before it is killed. */
 export const CANCEL_GRACE_MS = 5000;
 

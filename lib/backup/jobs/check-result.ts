@@ -15,7 +15,12 @@ export async function versionOf(program: string, label: string): Promise<CheckRe
   return {
     name: label,
     ok: false,
-    detail: code === "ENOENT" ? `"${program}" was not found: install it or set its path` : `"${program}" failed: ${String(result.stderr || result.stdout).trim().slice(0, 200)}`,
+    detail:
+      code === "ENOENT"
+        ? `"${program}" was not found: install it or set its path`
+        : `"${program}" failed: ${String(result.stderr || result.stdout)
+            .trim()
+            .slice(0, 200)}`,
   };
 }
 

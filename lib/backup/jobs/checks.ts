@@ -23,25 +23,31 @@ export async function runChecks(settings: Settings): Promise<CheckResult[]> {
   })();
   if (target) results.push(...(await databaseChecks(target, settings)));
   const dir = resolvedBackupDir(settings);
-  results.push(await check("Backup directory", async () => {
-    await ensurePrivateDir(dir);
-    const probe = path.join(dir, `.write-test-${process.pid}`);
-    await fs.writeFile(probe, "ok", { mode: 0o600 });
-    await fs.rm(probe);
-    return `${dir} is writable`;
-  }));
-  results.push(await check("Free disk space", async () => {
-    const stats = await fs.statfs(dir);
-    const free = stats.bavail * stats.bsize;
-    if (free < 100 * 1024 * 1024) throw new Error(`Only ${formatBytes(free)} free in ${dir}`);
-    return `${formatBytes(free)} free in ${dir}`;
-  }));
+  results.push(
+    await check("Backup directory", async () => {
+      await ensurePrivateDir(dir);
+      const probe = path.join(dir, `.write-test-${process.pid}`);
+      await fs.writeFile(probe, "ok", { mode: 0o600 });
+      await fs.rm(probe);
+      return `${dir} is writable`;
+    }),
+  );
+  results.push(
+    await check("Free disk space", async () => {
+      const stats = await fs.statfs(dir);
+      const free = stats.bavail * stats.bsize;
+      if (free < 100 * 1024 * 1024) throw new Error(`Only ${formatBytes(free)} free in ${dir}`);
+      return `${formatBytes(free)} free in ${dir}`;
+    }),
+  );
   for (const root of settings.fileRoots) {
-    results.push(await check(`File root ${root}`, async () => {
-      const stat = await fs.stat(fromRoot(root));
-      if (!stat.isDirectory()) throw new Error(`${fromRoot(root)} is not a directory`);
-      return `${fromRoot(root)} exists`;
-    }));
+    results.push(
+      await check(`File root ${root}`, async () => {
+        const stat = await fs.stat(fromRoot(root));
+        if (!stat.isDirectory()) throw new Error(`${fromRoot(root)} is not a directory`);
+        return `${fromRoot(root)} exists`;
+      }),
+    );
   }
   return results;
 }

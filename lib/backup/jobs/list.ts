@@ -31,6 +31,8 @@ export interface BackupView {
   createdAt: string;
   startedAt: string | null;
   finishedAt: string | null;
+  /** Offsite copies and their state (lib/offsite/attach.ts); absent where a caller did not ask. */
+  offsite?: import("@/lib/offsite/attach").OffsiteInfo;
 }
 
 export function toView(backup: Backup & { requestedBy?: { email: string } | null }): BackupView {

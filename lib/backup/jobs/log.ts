@@ -14,7 +14,13 @@ export interface BackupLog {
 export function openBackupLog(file: string): BackupLog {
   const write = (level: string, message: string) => {
     const at = new Date().toISOString();
-    fs.appendFileSync(file, logLines(message).map((line) => `${at} ${level} ${line}\n`).join(""), { mode: 0o600 });
+    fs.appendFileSync(
+      file,
+      logLines(message)
+        .map((line) => `${at} ${level} ${line}\n`)
+        .join(""),
+      { mode: 0o600 },
+    );
   };
   return {
     info: (m) => write("INFO ", m),

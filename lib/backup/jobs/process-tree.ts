@@ -19,7 +19,10 @@ function readStat(pid: number): ProcStat | null {
 }
 
 function allProcesses(): ProcStat[] {
-  return readdirSync("/proc").filter((d) => /^\d+$/.test(d)).map((d) => readStat(Number(d))).filter((s) => s !== null);
+  return readdirSync("/proc")
+    .filter((d) => /^\d+$/.test(d))
+    .map((d) => readStat(Number(d)))
+    .filter((s) => s !== null);
 }
 
 /** Every process below `pid`, read from /proc. */

@@ -27,7 +27,10 @@ export class ProgressReporter {
   static observer: ((jobId: number, progress: { phase: Phase; bytesDone: number; bytesTotal: number }) => void) | null = null;
   private flushing: Promise<unknown> = Promise.resolve();
 
-  constructor(private readonly backupId: number, private readonly intervalMs = 1000) {}
+  constructor(
+    private readonly backupId: number,
+    private readonly intervalMs = 1000,
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => void this.flush(), this.intervalMs);
@@ -57,9 +60,7 @@ export class ProgressReporter {
       heartbeatAt: new Date(),
     };
     ProgressReporter.observer?.(this.backupId, data);
-    this.flushing = this.flushing
-      .then(() => prisma.backup.update({ where: { id: this.backupId }, data }))
-      .catch(() => {});
+    this.flushing = this.flushing.then(() => prisma.backup.update({ where: { id: this.backupId }, data })).catch(() => {});
     return this.flushing;
   }
 

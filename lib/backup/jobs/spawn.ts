@@ -39,9 +39,7 @@ export async function startDetached(runtimeBinary: string, args: string[]): Prom
   });
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", () => resolve());
-    child.once("error", (error) =>
-      reject(new Error(`Could not start the background process with "${runtimeBinary}": ${error.message}`)),
-    );
+    child.once("error", (error) => reject(new Error(`Could not start the background process with "${runtimeBinary}": ${error.message}`)));
   });
   child.unref();
   // Below the portal's priority (and so are the dump tools it starts: they inherit it), so a backup

@@ -8,7 +8,11 @@ import { SafekeepError } from "@/lib/errors";
  */
 export type JobRef = { id: number } | { fileName: string };
 
-const idSchema = z.coerce.number().int().positive().max(2 ** 31);
+const idSchema = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 
 export function parseJobRef(raw: string): JobRef {
   if (/^\d+$/.test(raw)) {

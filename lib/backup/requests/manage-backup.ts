@@ -15,9 +15,8 @@ export async function cancelJob(id: number, { user, actor, settings }: Caller): 
 
 /** Deletes a finished job: archive, log and record. `missing` is the sentence for a job that is not there. */
 export async function deleteJob(where: { id: number } | { fileName: string }, { actor, settings }: Caller, missing = "No such backup"): Promise<Backup> {
-  const backup = "id" in where
-    ? await prisma.backup.findUnique({ where: { id: where.id } })
-    : await prisma.backup.findUnique({ where: { fileName: where.fileName } });
+  const backup =
+    "id" in where ? await prisma.backup.findUnique({ where: { id: where.id } }) : await prisma.backup.findUnique({ where: { fileName: where.fileName } });
   if (!backup) throw notFound(missing);
   await deleteBackup(backup, settings);
   await recordAudit(actor, "backup.delete", backup.fileName);

@@ -4,20 +4,23 @@ import { findBackupView, listBackups, toView, type BackupView } from "@/lib/back
 import { readLogTail } from "@/lib/backup/jobs/log";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
+import { withOffsite } from "@/lib/offsite/attach";
 
 // Reads only: no page view or GET route writes anything (the maintenance tick does the housekeeping).
 
-export function listJobs(page: number) {
-  return listBackups(page);
+export async function listJobs(page: number) {
+  const list = await listBackups(page);
+  return { ...list, items: await withOffsite(list.items) };
 }
 
-export function getJob(id: number): Promise<BackupView | null> {
-  return findBackupView(id);
+export async function getJob(id: number): Promise<BackupView | null> {
+  const view = await findBackupView(id);
+  return view ? (await withOffsite([view]))[0]! : null;
 }
 
 export async function getJobByName(fileName: string): Promise<BackupView | null> {
   const row = await prisma.backup.findUnique({ where: { fileName }, include: { requestedBy: { select: { email: true } } } });
-  return row ? toView(row) : null;
+  return row ? (await withOffsite([toView(row)]))[0]! : null;
 }
 
 /** The end of a job's log, for its page. */

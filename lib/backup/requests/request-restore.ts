@@ -11,7 +11,11 @@ import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
 import { notFound, SafekeepError } from "@/lib/errors";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 
-const idSchema = z.coerce.number().int().positive().max(2 ** 31);
+const idSchema = z.coerce
+  .number()
+  .int()
+  .positive()
+  .max(2 ** 31);
 
 /**
  * A restore request, from the confirmation page's form or from `POST /api/v1/backups/restore`: the
@@ -26,16 +30,20 @@ export const restoreRequestSchema = z
     only: z.enum(["database", "files"]).optional(),
     confirm: z.string().max(300),
     /** For the portal's own database: also bring back the backup's users, roles and tokens (form: "on"). */
-    restoreAccounts: z.union([z.boolean(), z.literal("on")]).optional().transform((v) => v === true || v === "on"),
+    restoreAccounts: z
+      .union([z.boolean(), z.literal("on")])
+      .optional()
+      .transform((v) => v === true || v === "on"),
   })
   .refine((r) => r.id !== undefined || r.fileName !== undefined, { message: "Name the backup (fileName)", path: ["fileName"] });
 
 export type RestoreRequest = z.infer<typeof restoreRequestSchema>;
 
 async function restorableBackup(request: Pick<RestoreRequest, "id" | "fileName">): Promise<Backup> {
-  const backup = request.id !== undefined
-    ? await prisma.backup.findUnique({ where: { id: request.id } })
-    : await prisma.backup.findUnique({ where: { fileName: request.fileName! } });
+  const backup =
+    request.id !== undefined
+      ? await prisma.backup.findUnique({ where: { id: request.id } })
+      : await prisma.backup.findUnique({ where: { fileName: request.fileName! } });
   if (!backup || backup.status !== "completed" || backup.kind === "restore") {
     throw notFound("That backup cannot be restored (missing or not completed)");
   }

@@ -23,7 +23,7 @@ function into(handle: FileHandle): Writable {
     highWaterMark: 1024 * 1024,
     write(chunk: Buffer, _enc, done) {
       (async () => {
-        for (let at = 0; at < chunk.length; ) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
+        for (let at = 0; at < chunk.length;) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
       })().then(() => done(), done);
     },
   });
@@ -87,7 +87,8 @@ class StagingRoot {
           if (e.code !== "EEXIST") throw e;
         });
         const stats = await fs.promises.lstat(at);
-        if (!stats.isDirectory()) throw new ArchiveRejectedError(`The archive puts entries under ${Buffer.from(rel, "latin1").toString("utf8")}, which is not a folder`);
+        if (!stats.isDirectory())
+          throw new ArchiveRejectedError(`The archive puts entries under ${Buffer.from(rel, "latin1").toString("utf8")}, which is not a folder`);
       })();
       this.checked.set(rel, known);
     }
@@ -157,7 +158,8 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   async function stageLink(link: ManifestSymlink): Promise<void> {
     const target = linkTarget(link);
     const entry = entries.get(link.entry)!;
-    if (entry.uncompressedSize !== target.length || entry.compressedSize > 2 * 4096) throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
+    if (entry.uncompressedSize !== target.length || entry.compressedSize > 2 * 4096)
+      throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
     const stored = await readWholeEntry(handle, entry).catch((error: Error) => {
       throw new ArchiveRejectedError(`${link.entry} could not be read from the archive: ${error.message}`);
     });

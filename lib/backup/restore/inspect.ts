@@ -110,7 +110,9 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
       for (let cut = key.indexOf("/"); cut !== -1; cut = key.indexOf("/", cut + 1)) {
         const above = inRoot.get(key.slice(0, cut));
         if (above === "symlink" || above === "file") {
-          throw new ArchiveRejectedError(`The archive puts ${JSON.stringify(Buffer.from(key, "latin1").toString("utf8"))} under the ${above === "symlink" ? "link" : "file"} ${JSON.stringify(Buffer.from(key.slice(0, cut), "latin1").toString("utf8"))} in ${label}`);
+          throw new ArchiveRejectedError(
+            `The archive puts ${JSON.stringify(Buffer.from(key, "latin1").toString("utf8"))} under the ${above === "symlink" ? "link" : "file"} ${JSON.stringify(Buffer.from(key.slice(0, cut), "latin1").toString("utf8"))} in ${label}`,
+          );
         }
       }
     }

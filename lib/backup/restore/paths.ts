@@ -34,7 +34,13 @@ export async function cleanUpDeadRestore(settings: Settings, jobId: number): Pro
     const target = await resolveRootTarget(root.path).catch(() => root.path);
     await fs.rm(stagingDirFor(target, jobId, root.label), { recursive: true, force: true });
     const aside = asideDirFor(target, jobId, root.label);
-    if (await fs.stat(aside).then(() => true, () => false)) kept.push(aside);
+    if (
+      await fs.stat(aside).then(
+        () => true,
+        () => false,
+      )
+    )
+      kept.push(aside);
   }
   return kept;
 }

@@ -11,7 +11,7 @@ import { cliEntry } from "@/lib/config";
  * for them too, the accounts (users, roles, permissions, API tokens). The staged copy is first brought to
  * today's schema by the committed migrations, so an old backup loads into a database the portal can read.
  */
-const HISTORY_TABLES = ["Backup", "AuditEvent", "Setting"];
+const HISTORY_TABLES = ["Backup", "OffsiteCopy", "AuditEvent", "Setting"];
 const ACCOUNT_TABLES = ["Role", "Permission", "_PermissionToRole", "User", "ApiToken"];
 
 export interface KeepOptions {
@@ -48,9 +48,17 @@ export function keepPortalState(stagedFile: string, liveFile: string, options: K
     db.transaction(() => {
       for (const table of tables) {
         const live = new Set(columns(db, "live", table));
-        const shared = columns(db, "main", table).filter((c) => live.has(c)).map((c) => `"${c}"`).join(", ");
+        const shared = columns(db, "main", table)
+          .filter((c) => live.has(c))
+          .map((c) => `"${c}"`)
+          .join(", ");
         db.exec(`DELETE FROM main."${table}"`);
         if (shared) db.exec(`INSERT INTO main."${table}" (${shared}) SELECT ${shared} FROM live."${table}"`);
+      }
+      // Accounts brought back from the backup must not bring back sessions ended since: every session
+      // issued before this restore is ended (a session carries the version it was issued under).
+      if (options.restoreAccounts) {
+        db.exec(`UPDATE main."User" SET "sessionVersion" = (SELECT coalesce(max("sessionVersion"), 0) FROM live."User") + 1`);
       }
       // With the accounts restored, ids of people may differ: history keeps its emails, drops dangling ids.
       db.exec(`UPDATE main."Backup" SET "requestedById" = NULL WHERE "requestedById" NOT IN (SELECT id FROM main."User")`);

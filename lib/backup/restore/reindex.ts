@@ -20,9 +20,7 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   const dir = resolvedBackupDir(settings);
   const names = (await fs.readdir(dir).catch(() => [] as string[])).filter((n) => backupFileNameSchema.safeParse(n).success);
   if (names.length === 0) return [];
-  const known = new Set(
-    (await prisma.backup.findMany({ where: { fileName: { in: names } }, select: { fileName: true } })).map((b) => b.fileName),
-  );
+  const known = new Set((await prisma.backup.findMany({ where: { fileName: { in: names } }, select: { fileName: true } })).map((b) => b.fileName));
   const added: string[] = [];
   for (const name of names.filter((n) => !known.has(n))) {
     const stat = await fs.stat(path.join(dir, name)).catch(() => null);

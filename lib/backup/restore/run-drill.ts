@@ -98,7 +98,9 @@ export async function runDrill(id: number, settings: Settings): Promise<Backup> 
         `The scratch copy holds ${found.files} files (${found.bytes} bytes) and ${found.links} links; the manifest lists ${wanted.files} files (${wanted.bytes} bytes) and ${wanted.links} links`,
       );
     }
-    const said = [`${found.files.toLocaleString("en")} files (${formatBytes(found.bytes)}), ${found.folders.toLocaleString("en")} folders and ${found.links} links came back, each matching its SHA-256`];
+    const said = [
+      `${found.files.toLocaleString("en")} files (${formatBytes(found.bytes)}), ${found.folders.toLocaleString("en")} folders and ${found.links} links came back, each matching its SHA-256`,
+    ];
 
     if (m.database && databaseFile) {
       progress.setPhase("restoring-database");

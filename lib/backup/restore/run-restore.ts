@@ -1,3 +1,4 @@
+import { fetchFromOffsiteIfMissing } from "@/lib/offsite/fetch-missing";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { portalDatabaseFile } from "@/lib/config";
@@ -78,6 +79,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
 
   try {
     const archiveFile = restoreSourcePath(settings, job.sourceFileName ?? "");
+    const fetched = path.isAbsolute(job.sourceFileName ?? "") ? null : await fetchFromOffsiteIfMissing(job.sourceFileName ?? "", settings);
+    if (fetched) log.info(`The local archive was gone: fetched from ${fetched}, SHA-256 checked`);
     log.info(`Restore of ${parts === "both" ? "database and files" : parts} from ${archiveFile}`);
     progress.setPhase("verifying");
     const expected = await expectedChecksum(archiveFile, settings);
@@ -104,7 +107,13 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
         }
         const twin = staged.roots.find((r) => r.target === target);
         if (twin) throw new ArchiveRejectedError(`The folders ${twin.label} and ${root.label} of the backup would both be restored into ${target}`);
-        staged.roots.push({ label: root.label, target, staged: stagingDirFor(target, id, root.label), aside: asideDirFor(target, id, root.label), journal: null });
+        staged.roots.push({
+          label: root.label,
+          target,
+          staged: stagingDirFor(target, id, root.label),
+          aside: asideDirFor(target, id, root.label),
+          journal: null,
+        });
       }
       const stageDirs = new Map<string, string>();
       for (const root of staged.roots) {
@@ -117,7 +126,9 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     } finally {
       archive.close();
     }
-    log.info(`Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`);
+    log.info(
+      `Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`,
+    );
     if (staged.plan.database && staged.databaseFile) await vetStagedDump(staged.plan.database.target, staged.databaseFile, settings);
 
     if (options.safetyBackup) {
@@ -202,9 +213,10 @@ async function afterDatabaseLoad(job: Backup, settings: Settings, plan: RestoreP
   const existing = await prisma.backup.findUnique({ where: { id: job.id } });
   const { id, requestedById, ...rest } = job;
   const requester = requestedById !== null && (await prisma.user.findUnique({ where: { id: requestedById } })) ? requestedById : null;
-  const restored = existing && existing.fileName === job.fileName
-    ? await prisma.backup.update({ where: { id }, data: { ...rest, requestedById: requester } })
-    : await prisma.backup.create({ data: { ...(existing ? rest : job), id, requestedById: requester } });
+  const restored =
+    existing && existing.fileName === job.fileName
+      ? await prisma.backup.update({ where: { id }, data: { ...rest, requestedById: requester } })
+      : await prisma.backup.create({ data: { ...(existing ? rest : job), id, requestedById: requester } });
   await reindexBackupDir(settings);
   return restored;
 }
@@ -261,4 +273,3 @@ async function cleanUpStaging(staged: Staged): Promise<void> {
   for (const root of staged.roots) await fs.rm(root.staged, { recursive: true, force: true });
   if (staged.databaseFile) await fs.rm(staged.databaseFile, { force: true });
 }
-

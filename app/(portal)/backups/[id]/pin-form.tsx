@@ -12,7 +12,11 @@ export function PinForm({ id, pinned }: { id: number; pinned: boolean }) {
       <button type="submit" disabled={pending} className="rounded border border-slate-300 px-4 py-2 font-medium hover:bg-slate-100 disabled:opacity-60">
         {pinned ? "Unpin" : "Pin (keep forever)"}
       </button>
-      {result && !result.ok && <span role="alert" className="text-sm text-red-700">{result.message}</span>}
+      {result && !result.ok && (
+        <span role="alert" className="text-sm text-red-700">
+          {result.message}
+        </span>
+      )}
     </form>
   );
 }

@@ -6,8 +6,30 @@ import { shorten, type DumpFinding } from "@/lib/backup/database/client-commands
  * comments is the short form. `delimiter` is the one a dump needs (mysqldump uses it around routines).
  */
 const LONG_COMMANDS = new Set([
-  "?", "charset", "clear", "connect", "edit", "ego", "exit", "go", "help", "nopager", "notee", "nowarning",
-  "pager", "print", "prompt", "quit", "rehash", "sandbox", "source", "status", "system", "tee", "use", "warnings",
+  "?",
+  "charset",
+  "clear",
+  "connect",
+  "edit",
+  "ego",
+  "exit",
+  "go",
+  "help",
+  "nopager",
+  "notee",
+  "nowarning",
+  "pager",
+  "print",
+  "prompt",
+  "quit",
+  "rehash",
+  "sandbox",
+  "source",
+  "status",
+  "system",
+  "tee",
+  "use",
+  "warnings",
 ]);
 
 /** Characters that, under a multi-byte client character set, could hide a quote or backslash from this scan. */

@@ -15,7 +15,8 @@ const HEAD = 64 * 1024;
 const QUOTING_SETTING = /standard_conforming_strings|client_encoding/i;
 const PG_DUMP_SETTING = /^SET (?:standard_conforming_strings = on|client_encoding = 'UTF8');$/;
 /** `COPY table [(columns)] FROM stdin`: the statement after which psql reads data lines, not SQL. */
-const COPY_FROM_STDIN = /^COPY\s+(?:[A-Za-z_\x80-\xff][\w$\x80-\xff]*|"")(?:\s*\.\s*(?:[A-Za-z_\x80-\xff][\w$\x80-\xff]*|""))*\s*(?:\([^()]*\)\s*)?FROM\s+STDIN\b/i;
+const COPY_FROM_STDIN =
+  /^COPY\s+(?:[A-Za-z_\x80-\xff][\w$\x80-\xff]*|"")(?:\s*\.\s*(?:[A-Za-z_\x80-\xff][\w$\x80-\xff]*|""))*\s*(?:\([^()]*\)\s*)?FROM\s+STDIN\b/i;
 
 export type PsqlLine = "sql" | "data" | "restrict";
 

@@ -187,7 +187,8 @@ export const mysqlDriver: DatabaseDriver<"mysql", MysqlTarget> = {
       await versionOf(settings.mysqldumpPath, "mysqldump"),
       await versionOf(client, "mysql client (for restores)"),
       await check("Client commands in restores", async () => {
-        if (await mysqlHasSandbox(client)) return `${client} has --sandbox: restores load dumps with the client's own commands (\\!, system, source) switched off`;
+        if (await mysqlHasSandbox(client))
+          return `${client} has --sandbox: restores load dumps with the client's own commands (\\!, system, source) switched off`;
         return `${client} has no --sandbox: restores refuse every dump they cannot prove free of client commands; ${UPGRADE}`;
       }),
       await check("Database", async () => `${describeServer("mysql", target)}: MariaDB/MySQL ${await query(settings, target, "SELECT VERSION()")}`),

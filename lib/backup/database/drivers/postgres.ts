@@ -102,7 +102,10 @@ export const postgresDriver: DatabaseDriver<"postgres", PostgresTarget> = {
   schemes: ["postgres://", "postgresql://"],
 
   parse(url) {
-    return { kind: "postgres", ...parseServerUrl(url, { port: 5432, user: "postgres", example: "postgres://user:password@host:5432/shop", maxNameLength: 63 }) };
+    return {
+      kind: "postgres",
+      ...parseServerUrl(url, { port: 5432, user: "postgres", example: "postgres://user:password@host:5432/shop", maxNameLength: 63 }),
+    };
   },
 
   describe: (target) => describeServer("postgres", target),

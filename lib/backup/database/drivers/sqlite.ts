@@ -50,7 +50,10 @@ export const sqliteDriver: DatabaseDriver<"sqlite", SqliteTarget> = {
       kind: "sqlite",
       name,
       async estimateBytes() {
-        return fs.promises.stat(databaseFile).then((s) => s.size).catch(() => 0);
+        return fs.promises
+          .stat(databaseFile)
+          .then((s) => s.size)
+          .catch(() => 0);
       },
       async dump(workFile) {
         if (!fs.existsSync(databaseFile)) {
@@ -104,7 +107,9 @@ export const sqliteDriver: DatabaseDriver<"sqlite", SqliteTarget> = {
     try {
       const problem = integrityProblem(db);
       if (problem) throw new ArchiveRejectedError(`The database in the backup is damaged (${problem})`);
-      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map((t) => t.name);
+      const tables = (db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'").all() as { name: string }[]).map(
+        (t) => t.name,
+      );
       let rows = 0;
       for (const table of tables) rows += (db.prepare(`SELECT count(*) AS n FROM "${table.replace(/"/g, '""')}"`).get() as { n: number }).n;
       return { tables: tables.length, rows, place: `a scratch copy (${stagedFile})` };

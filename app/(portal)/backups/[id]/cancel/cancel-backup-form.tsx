@@ -12,9 +12,12 @@ export function CancelBackupForm({ id }: { id: number }) {
         <input type="checkbox" name="confirm" value="yes" required />
         <span>Yes, stop this backup and discard what it has written</span>
       </label>
-      {result && !result.ok && <p role="alert" className="text-sm text-red-800">{result.message}</p>}
-      <button type="submit" disabled={pending}
-        className="rounded bg-amber-700 px-4 py-2 font-medium text-white hover:bg-amber-800 disabled:opacity-60">
+      {result && !result.ok && (
+        <p role="alert" className="text-sm text-red-800">
+          {result.message}
+        </p>
+      )}
+      <button type="submit" disabled={pending} className="rounded bg-amber-700 px-4 py-2 font-medium text-white hover:bg-amber-800 disabled:opacity-60">
         {pending ? "Cancelling…" : "Cancel backup"}
       </button>
     </form>

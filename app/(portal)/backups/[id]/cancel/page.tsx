@@ -12,8 +12,8 @@ export default async function CancelBackupPage({ params }: { params: Promise<{ i
     <section className="max-w-xl space-y-4">
       <h1 className="text-2xl font-semibold">Cancel this backup?</h1>
       <p className="text-slate-700">
-        <span className="font-mono text-sm">{backup.fileName}</span>, started by {backup.requestedBy ?? "the command line"}, is{" "}
-        {backup.status}{backup.status === "running" ? ` (${backup.phase}, ${Math.floor(backup.percent)} %)` : ""}.
+        <span className="font-mono text-sm">{backup.fileName}</span>, started by {backup.requestedBy ?? "the command line"}, is {backup.status}
+        {backup.status === "running" ? ` (${backup.phase}, ${Math.floor(backup.percent)} %)` : ""}.
       </p>
       {isActive(backup.status) ? (
         <>
@@ -21,9 +21,13 @@ export default async function CancelBackupPage({ params }: { params: Promise<{ i
           <CancelBackupForm id={backup.id} />
         </>
       ) : (
-        <p role="status" className="rounded bg-slate-100 px-3 py-2 text-sm">This backup is no longer running: nothing to cancel.</p>
+        <p role="status" className="rounded bg-slate-100 px-3 py-2 text-sm">
+          This backup is no longer running: nothing to cancel.
+        </p>
       )}
-      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Back to the backup</Link>
+      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
+        Back to the backup
+      </Link>
     </section>
   );
 }

@@ -12,9 +12,12 @@ export function DeleteBackupForm({ id }: { id: number }) {
         <input type="checkbox" name="confirm" value="yes" required />
         <span>Yes, delete this backup permanently</span>
       </label>
-      {result && !result.ok && <p role="alert" className="text-sm text-red-800">{result.message}</p>}
-      <button type="submit" disabled={pending}
-        className="rounded bg-red-700 px-4 py-2 font-medium text-white hover:bg-red-800 disabled:opacity-60">
+      {result && !result.ok && (
+        <p role="alert" className="text-sm text-red-800">
+          {result.message}
+        </p>
+      )}
+      <button type="submit" disabled={pending} className="rounded bg-red-700 px-4 py-2 font-medium text-white hover:bg-red-800 disabled:opacity-60">
         {pending ? "Deleting…" : "Delete backup"}
       </button>
     </form>

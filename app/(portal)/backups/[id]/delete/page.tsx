@@ -14,12 +14,14 @@ export default async function DeleteBackupPage({ params }: { params: Promise<{ i
       <h1 className="text-2xl font-semibold">Delete this backup?</h1>
       <p className="text-slate-700">
         <span className="font-mono text-sm">{backup.fileName}</span>
-        {backup.sizeBytes !== null && <> ({formatBytes(backup.sizeBytes)})</>}, made{" "}
-        <When at={backup.createdAt} /> by {backup.requestedBy ?? "the command line"}.
+        {backup.sizeBytes !== null && <> ({formatBytes(backup.sizeBytes)})</>}, made <When at={backup.createdAt} /> by{" "}
+        {backup.requestedBy ?? "the command line"}.
       </p>
       <p className="text-slate-700">The archive, its log and its record are removed. This cannot be undone.</p>
       <DeleteBackupForm id={backup.id} />
-      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
+      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
+        Cancel
+      </Link>
     </section>
   );
 }

@@ -20,7 +20,9 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
           A restore can bring back data from a time when people had other rights, so only an administrator can start one. Ask an administrator to restore{" "}
           <span className="font-mono text-sm">{backup.fileName}</span>.
         </p>
-        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
+        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">
+          Back
+        </Link>
       </section>
     );
   }
@@ -30,8 +32,12 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
     return (
       <section className="max-w-2xl space-y-3">
         <h1 className="text-2xl font-semibold">This backup cannot be restored</h1>
-        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">{preview.problem}</p>
-        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">Back</Link>
+        <p role="alert" className="rounded bg-red-50 px-3 py-2 text-red-800">
+          {preview.problem}
+        </p>
+        <Link href={`/backups/${backup.id}`} className="text-sm text-blue-700 underline">
+          Back
+        </Link>
       </section>
     );
   }
@@ -41,16 +47,15 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
     <section className="max-w-2xl space-y-4">
       <h1 className="text-2xl font-semibold">Restore this backup?</h1>
       <p className="text-slate-700">
-        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} />{" "}
-        by {backup.requestedBy ?? "the command line"}.
+        <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} /> by {backup.requestedBy ?? "the command line"}.
       </p>
       <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
         <h2 className="font-semibold">What will be replaced</h2>
         <ul className="mt-2 list-disc space-y-1 pl-5">
           {plan.database && (
             <li data-testid="replaces-database">
-              The database <strong>{plan.database.description}</strong> ({plan.database.target.kind}) with the backup&apos;s{" "}
-              {plan.database.fromKind} database {plan.database.fromName} ({formatBytes(plan.database.bytes)})
+              The database <strong>{plan.database.description}</strong> ({plan.database.target.kind}) with the backup&apos;s {plan.database.fromKind} database{" "}
+              {plan.database.fromName} ({formatBytes(plan.database.bytes)})
             </li>
           )}
           {plan.roots.map((root) => (
@@ -60,11 +65,22 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
           ))}
         </ul>
         <p className="mt-2">A safety backup of the current state is made first; if the restore fails, it is put back.</p>
-        {plan.problems.map((p) => <p key={p} role="alert" className="mt-2 text-red-800">{p}</p>)}
+        {plan.problems.map((p) => (
+          <p key={p} role="alert" className="mt-2 text-red-800">
+            {p}
+          </p>
+        ))}
       </div>
-      <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase={Boolean(plan.database)} hasFiles={plan.roots.length > 0}
-        portalDatabase={plan.database?.isPortal ?? false} />
-      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">Cancel</Link>
+      <RestoreForm
+        id={backup.id}
+        fileName={backup.fileName}
+        hasDatabase={Boolean(plan.database)}
+        hasFiles={plan.roots.length > 0}
+        portalDatabase={plan.database?.isPortal ?? false}
+      />
+      <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
+        Cancel
+      </Link>
     </section>
   );
 }

@@ -4,8 +4,18 @@ import { useActionState, useState } from "react";
 import { startRestoreAction } from "../../restore-actions";
 import type { ActionResult } from "../../actions";
 
-export function RestoreForm({ id, fileName, hasDatabase, hasFiles, portalDatabase }: {
-  id: number; fileName: string; hasDatabase: boolean; hasFiles: boolean; portalDatabase: boolean;
+export function RestoreForm({
+  id,
+  fileName,
+  hasDatabase,
+  hasFiles,
+  portalDatabase,
+}: {
+  id: number;
+  fileName: string;
+  hasDatabase: boolean;
+  hasFiles: boolean;
+  portalDatabase: boolean;
 }) {
   const [result, formAction, pending] = useActionState<ActionResult, FormData>(startRestoreAction, null);
   const [typed, setTyped] = useState("");
@@ -38,13 +48,28 @@ export function RestoreForm({ id, fileName, hasDatabase, hasFiles, portalDatabas
         </div>
       )}
       <label className="block">
-        <span className="text-sm font-medium">Type the backup&apos;s name to confirm: <code className="text-xs">{fileName}</code></span>
-        <input name="confirm" value={typed} onChange={(e) => setTyped(e.target.value)} autoComplete="off" spellCheck={false}
-          className="mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm" />
+        <span className="text-sm font-medium">
+          Type the backup&apos;s name to confirm: <code className="text-xs">{fileName}</code>
+        </span>
+        <input
+          name="confirm"
+          value={typed}
+          onChange={(e) => setTyped(e.target.value)}
+          autoComplete="off"
+          spellCheck={false}
+          className="mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-sm"
+        />
       </label>
-      {result && !result.ok && <p role="alert" className="text-sm text-red-800">{result.message}</p>}
-      <button type="submit" disabled={!matches || pending}
-        className="rounded bg-amber-600 px-4 py-2 font-medium text-white hover:bg-amber-700 disabled:cursor-not-allowed disabled:opacity-50">
+      {result && !result.ok && (
+        <p role="alert" className="text-sm text-red-800">
+          {result.message}
+        </p>
+      )}
+      <button
+        type="submit"
+        disabled={!matches || pending}
+        className="rounded bg-amber-600 px-4 py-2 font-medium text-white hover:bg-amber-700 disabled:cursor-not-allowed disabled:opacity-50"
+      >
         {pending ? "Starting…" : "Restore"}
       </button>
     </form>
