@@ -15,12 +15,20 @@ test("on a port other than 3000 sign-in and sign-out stay on the address the bro
   expect(E2E.port).not.toBe(3000);
   // localhost rather than the 127.0.0.1 of the other specs: the origin must come from the request itself.
   const origin = `http://localhost:${E2E.port}`;
+  // An account of its own: signing out ends every session of that account, the other specs' saved ones too.
+  const account = { email: "anyport@e2e.test", password: "anyport-password-123" };
+  execFileSync(process.execPath, ["dist/cli.mjs", "user:create", "--email", account.email, "--role", "user", "--password-stdin"], {
+    cwd: root,
+    env: { ...process.env, ...E2E.isolatedEnv(E2E.dataDir), DATABASE_URL: `file:${E2E.databaseFile}` },
+    input: `${account.password}\n`,
+    stdio: ["pipe", "ignore", "inherit"],
+  });
   const context = await browser.newContext({ baseURL: origin });
   const page = await context.newPage();
   const seen: string[] = [];
   page.on("request", (r) => seen.push(r.url()));
   page.on("framenavigated", (f) => seen.push(f.url()));
-  await signIn(page, E2E.admin);
+  await signIn(page, account);
   expect(new URL(page.url()).origin).toBe(origin);
   await page.getByRole("button", { name: "Sign out" }).click();
   await page.waitForURL((url) => url.pathname === "/signin");

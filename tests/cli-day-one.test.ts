@@ -1,4 +1,6 @@
 import { spawnSync } from "node:child_process";
+import { randomBytes } from "node:crypto";
+import fs from "node:fs";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { enqueueBackup } from "@/lib/backup/jobs/queue";
@@ -42,6 +44,7 @@ describe("backup:create on the command line", () => {
     // One line per phase (and one every 10 s): the phases a backup of this size goes through.
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d archiving: \d+%, [\d.]+ (B|KB|MB) of [\d.]+ MB/m);
     expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d checking the archive: \d+%/m);
+    expect(run.stdout).toMatch(/^\d\d:\d\d:\d\d scanning the folders\n/m);
     expect(run.stdout).toMatch(/^Completed with 1 warning: safekeep-.*\.zip/m);
     expect(run.stdout).toContain(`Warning: File root ${testRoot("no-such-folder")} does not exist or is not a directory; skipped`);
     const job = await prisma.backup.findFirstOrThrow({ where: { kind: "backup" } });
@@ -52,6 +55,8 @@ describe("backup:create on the command line", () => {
   });
 
   it("on a terminal: a progress bar with phase, bytes, rate and time left, redrawn in place; exit code 0 when clean", () => {
+    // Enough to archive for a few seconds even on a quiet machine: the rate needs a second of samples.
+    for (let i = 0; i < 60; i++) fs.writeFileSync(testRoot(`site/more-${i}.bin`), randomBytes(2_000_000));
     const run = onTerminal(["backup:create"]);
     expect(run.status).toBe(0);
     const out = run.stdout;

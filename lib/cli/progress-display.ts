@@ -1,5 +1,6 @@
 import { prisma } from "@/lib/db";
 import { formatBytes } from "@/lib/format";
+import { ProgressReporter } from "@/lib/backup/jobs/progress";
 
 export interface ProgressSample {
   phase: string;
@@ -115,12 +116,21 @@ export function showJobProgress(jobId: number, out: Output, options: { plainEver
     }
     lastPhase = job.phase;
   };
+  // In this process the reporter tells of each phase as it starts, however short (polling could miss it).
+  ProgressReporter.observer = (id, progress) => {
+    if (id !== jobId || stopped || tty || progress.phase === lastPhase) return;
+    meter.add(progress.phase, progress.bytesDone);
+    out.write(`${plainLine({ ...progress, percent: 0 }, meter.rate())}\n`);
+    lastPhase = progress.phase;
+    lastPlainAt = Date.now();
+  };
   let running = Promise.resolve();
   const timer = setInterval(() => {
     running = running.then(look);
   }, options.pollMs ?? 250);
   return async () => {
     clearInterval(timer);
+    ProgressReporter.observer = null;
     await running;
     stopped = true;
     if (drawn) out.write("\r\x1b[2K");

@@ -23,6 +23,8 @@ export class ProgressReporter {
   bytesDone = 0;
   bytesTotal = 0;
   private timer: NodeJS.Timeout | null = null;
+  /** Told of every flush in this process, phase changes included: how the foreground CLI shows progress. */
+  static observer: ((jobId: number, progress: { phase: Phase; bytesDone: number; bytesTotal: number }) => void) | null = null;
   private flushing: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -57,6 +59,7 @@ export class ProgressReporter {
       percent: this.percent(),
       heartbeatAt: new Date(),
     };
+    ProgressReporter.observer?.(this.backupId, data);
     this.flushing = this.flushing.then(() => prisma.backup.update({ where: { id: this.backupId }, data })).catch(() => {});
     return this.flushing;
   }
