@@ -6,7 +6,8 @@ import { reapStaleJobs } from "@/lib/backup/jobs/reaper";
 import { runJob } from "@/lib/backup/jobs/run-job";
 import { formatBytes } from "@/lib/format";
 
-function summary(backup: Backup) {
+/** A job as the CLI's --json output gives it. */
+export function summary(backup: Backup) {
   return {
     id: backup.id,
     fileName: backup.fileName,

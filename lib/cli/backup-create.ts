@@ -8,19 +8,7 @@ import { describeSource, oneOffSettings, passwordOnCommandLine } from "@/lib/cli
 import { exitCodeFor, jobWarnings, outcomeHeadline } from "@/lib/cli/job-outcome";
 import { showJobProgress } from "@/lib/cli/progress-display";
 import { EXIT } from "@/lib/cli/usage";
-
-function summary(backup: Backup) {
-  return {
-    id: backup.id,
-    fileName: backup.fileName,
-    status: backup.status,
-    sizeBytes: backup.sizeBytes,
-    sha256: backup.sha256,
-    createdAt: backup.createdAt.toISOString(),
-    finishedAt: backup.finishedAt?.toISOString() ?? null,
-    error: backup.error,
-  };
-}
+import { summary } from "@/lib/cli/backup-commands";
 
 /**
  * `backup:create [--json] [--database-url URL] [--files DIR]... [--exclude GLOB]...`: backs up now, in the
