@@ -137,7 +137,9 @@ describe("re-indexing the backup directory", () => {
     fs.copyFileSync(testRoot("var/backup", made.fileName), testRoot("var/backup", "copied-by-hand.zip"));
     fs.writeFileSync(testRoot("var/backup", "not-a-backup.zip"), "just text");
     const { reindexBackupDir } = await import("@/lib/backup/restore/reindex");
-    expect((await reindexBackupDir(await loadSettings())).sort()).toEqual(["copied-by-hand.zip", "not-a-backup.zip"]);
+    // A file that is not a zip at all is never listed; one that is (even a damaged one) is, as not verified.
+    fs.writeFileSync(testRoot("var/backup", "damaged.zip"), Buffer.concat([Buffer.from("PK\x03\x04", "latin1"), Buffer.from("then nothing")]));
+    expect((await reindexBackupDir(await loadSettings())).sort()).toEqual(["copied-by-hand.zip", "damaged.zip"]);
     const record = await prisma.backup.findUniqueOrThrow({ where: { fileName: "copied-by-hand.zip" } });
     expect(record.status).toBe("unverified");
     expect(record.sizeBytes).toBe(fs.statSync(testRoot("var/backup", made.fileName)).size);
@@ -155,10 +157,11 @@ describe("re-indexing the backup directory", () => {
     expect(verified.status).toBe("completed");
     expect(verified.sha256).toBe(made.sha256);
 
-    const bad = await runJob((await enqueueVerify(settings, null, "not-a-backup.zip")).id, { settings });
+    const bad = await runJob((await enqueueVerify(settings, null, "damaged.zip")).id, { settings });
     expect(bad.status).toBe("failed");
-    expect(bad.error).toMatch(/not-a-backup\.zip did not pass the check: Not a readable zip archive/);
-    const still = await prisma.backup.findUniqueOrThrow({ where: { fileName: "not-a-backup.zip" } });
+    expect(bad.error).toMatch(/damaged\.zip did not pass the check: Not a readable zip archive/);
+    expect(await prisma.backup.findUnique({ where: { fileName: "not-a-backup.zip" } })).toBeNull();
+    const still = await prisma.backup.findUniqueOrThrow({ where: { fileName: "damaged.zip" } });
     expect(still.status).toBe("unverified");
     expect(still.error).toMatch(/did not pass/);
   });

@@ -10,6 +10,19 @@ async function recordedChecksum(dir: string, fileName: string): Promise<string |
   return /^[0-9a-f]{64}\b/.exec(text)?.[0] ?? null;
 }
 
+/** A zip starts with a local header (or, empty, its end record): four bytes, so a stray text file is never listed. */
+async function looksLikeZip(file: string): Promise<boolean> {
+  const handle = await fs.open(file, "r").catch(() => null);
+  if (!handle) return false;
+  try {
+    const head = Buffer.alloc(4);
+    const { bytesRead } = await handle.read(head, 0, 4, 0);
+    return bytesRead === 4 && (head.equals(Buffer.from("PK\x03\x04", "latin1")) || head.equals(Buffer.from("PK\x05\x06", "latin1")));
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Brings the list in line with the archives on disk: an archive without a record (dropped in by hand, or
  * copied back from elsewhere) is listed as "not verified" — never as a completed backup — until a verify
@@ -24,7 +37,7 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   const added: string[] = [];
   for (const name of names.filter((n) => !known.has(n))) {
     const stat = await fs.stat(path.join(dir, name)).catch(() => null);
-    if (!stat?.isFile()) continue;
+    if (!stat?.isFile() || !(await looksLikeZip(path.join(dir, name)))) continue;
     await prisma.backup.create({
       data: {
         fileName: name,
