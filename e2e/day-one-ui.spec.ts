@@ -1,5 +1,5 @@
 import { test, expect, type Page } from "@playwright/test";
-import { backupRows, E2E, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, E2E, resetSettings, sameOrigin, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // What a new admin meets on day one (issue 13): forms that keep what was typed, pages that fit a phone,
 // a chart with units, a log that follows the job, and a page that says where the backup module is switched on.
@@ -8,7 +8,7 @@ async function makeBackups(page: Page, n: number): Promise<number[]> {
   const ids: number[] = [];
   for (let i = 0; i < n; i++) {
     await waitUntilNoJobRuns();
-    const started = await page.request.post("/api/v1/backups");
+    const started = await page.request.post("/api/v1/backups", { headers: sameOrigin });
     expect(started.status()).toBe(202);
     ids.push(((await started.json()) as { id: number }).id);
   }

@@ -54,6 +54,16 @@ export function resetSettings(): void {
   conn.close();
 }
 
+/** Makes every backup made so far look `days` older, so a spec can see the portal call them stale whatever ran before it. */
+export function ageBackups(days: number): void {
+  const d = db();
+  try {
+    d.prepare(`UPDATE Backup SET createdAt = strftime('%Y-%m-%dT%H:%M:%f', createdAt, ?) || '+00:00'`).run(`-${days} days`);
+  } finally {
+    d.close();
+  }
+}
+
 export function backupRows(): { id: number; fileName: string; status: string }[] {
   const conn = db();
   const rows = conn.prepare(`SELECT id, fileName, status FROM "Backup" ORDER BY id`).all() as { id: number; fileName: string; status: string }[];

@@ -92,7 +92,7 @@ test("mail settings: the password never returns to the page, the test mail logs 
   await page.getByLabel("SMTP user").fill(SMTP_USER);
   await page.getByLabel("SMTP password").fill(SMTP_PASSWORD);
   await page.getByRole("button", { name: "Save settings" }).click();
-  await expect(page.getByRole("status").first()).toContainText("smtpPassword");
+  await expect(page.getByRole("status").first()).toContainText("SMTP password changed");
 
   await page.reload();
   await expect(page.getByTestId("mail-note")).toHaveCount(0);

@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import path from "node:path";
 import { test, expect, type Page } from "@playwright/test";
-import { backupRows, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { backupRows, resetSettings, sameOrigin, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // Every page at a desktop and a phone width. The suite writes them under test-results/; with
 // UPDATE_SCREENSHOTS=1 they replace the ones in docs/screenshots/ that the README lists:
@@ -41,7 +41,7 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
 
   setSettings({ enableBackupModule: true });
   for (let i = 0; i < 3; i++) {
-    expect((await page.request.post("/api/v1/backups")).status()).toBe(202);
+    expect((await page.request.post("/api/v1/backups", { headers: sameOrigin })).status()).toBe(202);
     await waitUntilNoJobRuns();
   }
   const done = backupRows()
@@ -59,7 +59,7 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
   await eachWidth(page, "delete-confirm", `/backups/${done.id}/delete`, (p) => expect(p.getByRole("heading", { name: "Delete this backup?" })).toBeVisible());
 
   // A backup at work: the list with its progress bar, and the cancel confirmation.
-  const started = await page.request.post("/api/v1/backups");
+  const started = await page.request.post("/api/v1/backups", { headers: sameOrigin });
   const { id } = (await started.json()) as { id: number };
   // Under way, not just queued, so the picture shows a phase and a percentage.
   await expect.poll(() => backupRows().find((b) => b.id === id)?.status).toBe("running");

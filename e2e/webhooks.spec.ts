@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import { test, expect } from "@playwright/test";
 import { startReceiver, type TestReceiver } from "../tests/helpers/webhook-receiver";
-import { backupRows, callAction, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
+import { ageBackups, backupRows, callAction, resetSettings, setSettings, stateFile, waitUntilNoJobRuns } from "./helpers";
 
 // A real HTTP receiver on loopback: the portal posts to it, and the secret must never come back to a page.
 const SECRET = "e2e-webhook-signing-secret-7Qx2";
@@ -22,6 +22,8 @@ const verifies = (secret: string, headers: Record<string, string | string[] | un
 test("an admin adds a signed webhook, tests it, and a backup tells it; the secret never comes back to a page", async ({ page, browser }) => {
   resetSettings();
   setSettings({ enableBackupModule: true });
+  // Backups the specs before this one made would keep the portal from being stale: make them old.
+  ageBackups(30);
   receiver.received.length = 0;
   receiver.fallback = { status: 200, body: "ok" };
 
@@ -67,7 +69,7 @@ test("an admin adds a signed webhook, tests it, and a backup tells it; the secre
   // The portal's own maintenance tick found no backup yet (stale, one of the default events): told once.
   const stale = () => receiver.received.filter((r) => r.headers["x-safekeep-event"] === "stale");
   await expect.poll(stale, { timeout: 15_000 }).toHaveLength(1);
-  expect(stale()[0]!.json).toMatchObject({ event: "stale", lastSuccessAt: null });
+  expect(stale()[0]!.json).toMatchObject({ event: "stale" });
 
   receiver.fallback = { status: 410, body: "gone" };
   await page.getByRole("button", { name: "Send a test to Ops endpoint" }).click();

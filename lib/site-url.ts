@@ -38,17 +38,17 @@ export function requestOrigin(headers: { get(name: string): string | null }): st
   return `${proto}://${host}`;
 }
 
-let remembered: string | null = null;
-
 /**
  * Stores the origin an admin reached the portal at, for the links in mails. Only admins' requests count
  * (lib/auth/session.ts): nobody else's forged Host header lands in a mail. Written only when it changes.
  */
 export async function rememberSiteOrigin(headers: { get(name: string): string | null }): Promise<void> {
   const origin = requestOrigin(headers);
-  if (!origin || origin === remembered) return;
-  remembered = origin;
+  if (!origin) return;
   const value = JSON.stringify(origin);
+  // Read before writing, not remembered in memory: the stored row is the truth (it can be reset or lost).
+  const stored = await prisma.setting.findUnique({ where: { key: ORIGIN_KEY } }).catch(() => null);
+  if (stored?.value === value) return;
   await prisma.setting.upsert({ where: { key: ORIGIN_KEY }, create: { key: ORIGIN_KEY, value }, update: { value } }).catch(() => {});
 }
 
