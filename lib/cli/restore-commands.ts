@@ -172,13 +172,12 @@ export async function restoreRun(args: string[]): Promise<number> {
 /** `backup:drill [file]`: proves a backup (the newest by default) restorable, in the foreground. */
 export async function backupDrill(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
-  const { loadSettings } = await import("@/lib/settings");
+  const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
   const { enqueueDrill, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
   const { newestBackup } = await import("@/lib/backup/requests/drill");
   const { runJob } = await import("@/lib/backup/jobs/run-job");
   const { readLogTail } = await import("@/lib/backup/jobs/log");
   const { jobFiles } = await import("@/lib/backup/jobs/paths");
-  const { resolvedBackupDir } = await import("@/lib/settings");
   const settings = await loadSettings();
   const name = positionals[0] ? path.basename(positionals[0]) : (await newestBackup())?.fileName;
   if (!name) {

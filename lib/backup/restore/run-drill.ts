@@ -111,7 +111,7 @@ export async function runDrill(id: number, settings: Settings): Promise<Backup> 
         await vetStagedDump(target, databaseFile, settings);
         said.push(`the database dump matches its SHA-256 and holds no client command (not loaded: allow a scratch database in Settings to load it)`);
       } else {
-        await vetStagedDump(target, databaseFile, settings);
+        // The driver's drill checks the dump itself (its loader's scan, SQLite's integrity check): not read twice here.
         const loaded = await drillDatabase(target, databaseFile, settings, `safekeep_drill_${id}`);
         if (target.kind !== "sqlite") {
           const created = await tablesInDump(databaseFile);
