@@ -231,7 +231,8 @@ test("ranges resume a download; only a whole-file download triggers delete-after
   const whole = await api.get(url);
   expect(whole.status()).toBe(200);
   expect((await whole.body()).equals(onDisk)).toBe(true);
+  // The file goes first, then the row, after the response has ended: wait for both.
   await expect.poll(() => fs.existsSync(file)).toBe(false);
-  expect(backupRows().find((b) => b.id === completed.id)).toBeUndefined();
+  await expect.poll(() => backupRows().find((b) => b.id === completed.id)).toBeUndefined();
   await api.dispose();
 });
