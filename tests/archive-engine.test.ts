@@ -10,6 +10,7 @@ import { manifestSchema } from "@/lib/backup/archive/manifest";
 import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { walkRoots, type WalkEntry } from "@/lib/backup/archive/walk";
 import { listEntries, openZip } from "@/lib/backup/archive/zip-reader";
+import { openArchiveSource } from "@/lib/backup/archive/archive-source";
 import { ZipWriter } from "@/lib/backup/archive/zip-writer";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, resetBackups, sha256, testRoot, unzipTo } from "./helpers/fixtures";
@@ -80,9 +81,11 @@ describe("the archive engine", () => {
       sizes.push(result.size);
 
       // Already-compressed types are stored, the rest deflated.
-      const zip = await openZip(out);
+      const source = await openArchiveSource(out);
+      const zip = await openZip(source);
       const entries = await listEntries(zip);
       zip.close();
+      await source.close();
       expect(entries.find((e) => e.fileName.endsWith("photo.jpg"))!.compressionMethod).toBe(0);
       expect(entries.find((e) => e.fileName.endsWith("video.mp4"))!.compressionMethod).toBe(0);
       expect(entries.find((e) => e.fileName.endsWith("big.log"))!.compressionMethod).toBe(8);
@@ -127,9 +130,11 @@ describe("the archive engine", () => {
     await zip.finish();
     fs.closeSync(out);
     execFileSync("unzip", ["-tq", file]);
-    const reader = await openZip(file);
+    const source = await openArchiveSource(file);
+    const reader = await openZip(source);
     expect((await listEntries(reader)).length).toBe(count);
     reader.close();
+    await source.close();
   });
 
   it("takes the compression level from the settings", async () => {

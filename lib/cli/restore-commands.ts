@@ -20,7 +20,7 @@ export async function backupVerify(args: string[]): Promise<number> {
   } catch (error) {
     return reportRejected(error as Error, values.json);
   } finally {
-    archive.close();
+    await archive.close();
   }
   const m = archive.manifest;
   const sha256 = await sha256OfFile(file.path);
@@ -103,7 +103,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   }
   const archive = await inspectArchive(file).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
-  archive.close();
+  await archive.close();
   const plan = planRestore(archive.manifest, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 

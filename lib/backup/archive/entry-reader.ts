@@ -1,8 +1,7 @@
-import type { FileHandle } from "node:fs/promises";
 import { pipeline, Readable, Transform } from "node:stream";
 import { promisify } from "node:util";
 import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
-import { readAt } from "@/lib/backup/archive/positioned-read";
+import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import type { Entry } from "@/lib/backup/archive/zip-reader";
 
 const inflateRawAsync = promisify(inflateRaw) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
@@ -21,8 +20,8 @@ function checkMethod(entry: Entry): void {
   if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw new Error("a stored entry with two sizes");
 }
 
-async function readExactly(handle: FileHandle, length: number, position: number): Promise<Buffer> {
-  const buffer = await readAt(handle, length, position);
+async function readExactly(source: ArchiveSource, length: number, position: number): Promise<Buffer> {
+  const buffer = await source.read(length, position);
   if (buffer.length < length) throw new Error("the archive ends inside this entry (truncated)");
   return buffer;
 }
@@ -37,13 +36,13 @@ function dataOffset(head: Buffer): number {
  * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
  * pool, never more than the size the central directory declares (a zip bomb stops there).
  */
-export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<Buffer> {
+export async function readWholeEntry(source: ArchiveSource, entry: Entry): Promise<Buffer> {
   checkMethod(entry);
   const start = entry.relativeOffsetOfLocalHeader;
   const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
-  let head = await readAt(handle, guess, start);
+  let head = await source.read(guess, start);
   const offset = dataOffset(head);
-  if (offset + entry.compressedSize > head.length) head = await readExactly(handle, offset + entry.compressedSize, start);
+  if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
   const data = entry.compressionMethod === 0 ? raw : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
   if (data.length !== entry.uncompressedSize) throw new Error(`expected ${entry.uncompressedSize} bytes, found ${data.length}`);
@@ -51,14 +50,14 @@ export async function readWholeEntry(handle: FileHandle, entry: Entry): Promise<
 }
 
 /** A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads; it fails past its declared size. */
-export async function streamEntry(handle: FileHandle, entry: Entry): Promise<Readable> {
+export async function streamEntry(source: ArchiveSource, entry: Entry): Promise<Readable> {
   checkMethod(entry);
   const start = entry.relativeOffsetOfLocalHeader;
-  const dataStart = start + dataOffset(await readExactly(handle, LOCAL_HEADER, start));
+  const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {
       for (let done = 0; done < entry.compressedSize;) {
-        const chunk = await readExactly(handle, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
+        const chunk = await readExactly(source, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
         done += chunk.length;
         yield chunk;
       }

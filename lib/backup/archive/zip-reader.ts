@@ -1,5 +1,6 @@
-import type { Readable } from "node:stream";
+import { Readable } from "node:stream";
 import yauzl, { type Entry, type ZipFile } from "yauzl";
+import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 
 export type { Entry, ZipFile };
 
@@ -8,12 +9,46 @@ export type { Entry, ZipFile };
  * backslash (a legal byte in a Linux name, which version 1 archives stored as it was) or turn it into a
  * separator. The caller checks every name (inspect.ts): no absolute path, no `..`, only listed entries.
  */
-export function openZip(file: string): Promise<ZipFile> {
+export function openZip(source: ArchiveSource): Promise<ZipFile> {
   return new Promise((resolve, reject) =>
-    yauzl.open(file, { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false }, (error, zip) =>
-      error || !zip ? reject(error ?? new Error("Could not open the archive")) : resolve(zip),
+    yauzl.fromRandomAccessReader(
+      new SourceReader(source),
+      source.size,
+      { lazyEntries: true, autoClose: false, validateEntrySizes: true, decodeStrings: false },
+      (error, zip) => (error || !zip ? reject(error ?? new Error("Could not open the archive")) : resolve(zip)),
     ),
   );
+}
+
+const STREAM_CHUNK = 1024 * 1024;
+
+/** yauzl reading through an ArchiveSource, so a plain and an encrypted archive are read alike. */
+class SourceReader extends yauzl.RandomAccessReader {
+  constructor(private readonly source: ArchiveSource) {
+    super();
+  }
+
+  override read(buffer: Buffer, offset: number, length: number, position: number, callback: (err: Error | null) => void): void {
+    this.source.read(length, position).then(
+      (data) => (data.length < length ? callback(new Error("the archive ends early (truncated)")) : (data.copy(buffer, offset), callback(null))),
+      (error: Error) => callback(error),
+    );
+  }
+
+  override _readStreamForRange(start: number, end: number): Readable {
+    const source = this.source;
+    return Readable.from(
+      (async function* () {
+        for (let at = start; at < end;) {
+          const data = await source.read(Math.min(STREAM_CHUNK, end - at), at);
+          if (data.length === 0) throw new Error("the archive ends early (truncated)");
+          at += data.length;
+          yield data;
+        }
+      })(),
+      { objectMode: false },
+    );
+  }
 }
 
 /** Reads the whole central directory: names, sizes and attributes, no contents. */

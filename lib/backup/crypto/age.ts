@@ -300,6 +300,9 @@ export function newAgeFile(to: AgeRecipients): { fileKey: Buffer; header: Buffer
   return { fileKey, header: writeHeader(fileKey, to) };
 }
 
+/** Decrypted chunks kept for reads close together: 2 MB. */
+const RECENT_CHUNKS = 32;
+
 function plaintextSizeOf(payloadBytes: number): number {
   if (payloadBytes < TAG) throw new AgeError("The encrypted file is truncated (no payload)");
   const full = Math.floor(payloadBytes / SEALED_CHUNK);
@@ -339,10 +342,11 @@ export async function openAgeFile(handle: FileHandle, keys: AgeKeys | { fileKey:
   const size = plaintextSizeOf(fileSize - payloadStart);
   const lastChunk = Math.max(0, Math.ceil(size / CHUNK) - 1);
   const key = hkdf(fileKey, nonce, "payload");
-  let cached: { index: number; plain: Buffer } | null = null;
+  // Several entries are read at once (restore works on a few in parallel), and a small entry often
+  // shares its chunk with its neighbours: recent chunks are kept, and a chunk being decrypted is shared.
+  const recent = new Map<number, Promise<Buffer>>();
 
-  async function chunk(index: number): Promise<Buffer> {
-    if (cached?.index === index) return cached.plain;
+  async function decryptChunk(index: number): Promise<Buffer> {
     const sealed = Buffer.alloc(index === lastChunk ? fileSize - payloadStart - index * SEALED_CHUNK : SEALED_CHUNK);
     const { bytesRead: got } = await handle.read(sealed, 0, sealed.length, payloadStart + index * SEALED_CHUNK);
     if (got < sealed.length) throw new AgeError("The encrypted file is truncated");
@@ -352,7 +356,19 @@ export async function openAgeFile(handle: FileHandle, keys: AgeKeys | { fileKey:
     const plain = open(key, nonce12, sealed);
     if (!plain) throw new AgeError("The encrypted file was altered or truncated: a chunk does not authenticate");
     if (index === lastChunk && plain.length === 0 && lastChunk > 0) throw new AgeError("The encrypted file ends with an empty chunk (altered)");
-    cached = { index, plain };
+    return plain;
+  }
+
+  function chunk(index: number): Promise<Buffer> {
+    let plain = recent.get(index);
+    if (plain) {
+      recent.delete(index);
+    } else {
+      plain = decryptChunk(index);
+      plain.catch(() => recent.delete(index));
+    }
+    recent.set(index, plain);
+    if (recent.size > RECENT_CHUNKS) recent.delete(recent.keys().next().value!);
     return plain;
   }
 

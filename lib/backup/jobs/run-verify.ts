@@ -33,7 +33,7 @@ export async function runVerify(id: number, settings: Settings): Promise<Backup>
     const head = await inspectArchive(file);
     progress.bytesTotal = head.uncompressedBytes;
     const createdAt = new Date(head.manifest.createdAt);
-    head.close();
+    await head.close();
     const { bytes } = await verifyWrittenArchive(file, (n) => progress.add(n));
     const sha256 = await sha256OfFile(file);
     await writeFile(jobFiles(dir, name).checksum, `${sha256}  ${name}\n`, { mode: 0o600 });

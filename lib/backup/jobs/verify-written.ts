@@ -12,6 +12,6 @@ export async function verifyWrittenArchive(file: string, onBytes: (count: number
     await verifyAndStage(archive, { fileRoots: new Map(), databaseFile: null, onBytes });
     return { bytes: archive.uncompressedBytes };
   } finally {
-    archive.close();
+    await archive.close();
   }
 }

@@ -70,6 +70,6 @@ export type RestorePreview = { ok: true; plan: RestorePlan } | { ok: false; prob
 export async function previewRestore(backup: Pick<BackupView, "fileName">, settings: Settings): Promise<RestorePreview> {
   const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
   if (archive instanceof Error) return { ok: false, problem: archive.message };
-  archive.close();
+  await archive.close();
   return { ok: true, plan: planRestore(archive.manifest, settings, "both") };
 }

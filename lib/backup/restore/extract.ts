@@ -7,6 +7,7 @@ import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
 import { linkTarget, MANIFEST_NAME, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
 import type { Entry } from "@/lib/backup/archive/zip-reader";
+import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import { readWholeEntry, streamEntry, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
 
 export interface StagePlan {
@@ -137,14 +138,10 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/") && !links.has(name));
   // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
   // inflating, hashing and writing of different entries overlap and both cores stay busy.
-  const handle = await fs.promises.open(archive.file, "r");
-  try {
-    await inParallel(names, PARALLEL_ENTRIES, (name) => stageFile(name));
-    // Links last: after this, nothing more is made inside the tree.
-    for (const link of manifest.symlinks) await stageLink(link);
-  } finally {
-    await handle.close();
-  }
+  const source = archive.source;
+  await inParallel(names, PARALLEL_ENTRIES, (name) => stageFile(name));
+  // Links last: after this, nothing more is made inside the tree.
+  for (const link of manifest.symlinks) await stageLink(link);
   for (const { record, at } of directories.reverse()) {
     const dir = await fs.promises.open(at.root.pathOf(at.rel), DIR_FLAGS);
     try {
@@ -160,7 +157,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     const entry = entries.get(link.entry)!;
     if (entry.uncompressedSize !== target.length || entry.compressedSize > 2 * 4096)
       throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
-    const stored = await readWholeEntry(handle, entry).catch((error: Error) => {
+    const stored = await readWholeEntry(source, entry).catch((error: Error) => {
       throw new ArchiveRejectedError(`${link.entry} could not be read from the archive: ${error.message}`);
     });
     if (!stored.equals(target)) throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
@@ -186,7 +183,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
         dest = at.root.pathOf(at.rel);
       }
     }
-    const { size, sha256 } = await copyEntry(handle, entry, dest, file, plan.onBytes).catch((error: Error) => {
+    const { size, sha256 } = await copyEntry(source, entry, dest, file, plan.onBytes).catch((error: Error) => {
       throw error instanceof ArchiveRejectedError ? error : new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
     });
     if (size !== want.size || sha256 !== want.sha256) {
@@ -224,7 +221,7 @@ async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promi
  * declared size) and is checked at its end (the caller removes the staging place when anything fails).
  */
 async function copyEntry(
-  archive: FileHandle,
+  archive: ArchiveSource,
   entry: Entry,
   dest: Buffer | string | null,
   meta: ManifestFile | null,

@@ -2,17 +2,20 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { linkTarget, MANIFEST_NAME, manifestSchema, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
 import { isSafeRawPath } from "@/lib/backup/archive/entry-names";
+import { openArchiveSource, type ArchiveKeys, type ArchiveSource } from "@/lib/backup/archive/archive-source";
 import { isDirectoryEntry, isSymlinkEntry, listEntries, openZip, readEntryText, type Entry, type ZipFile } from "@/lib/backup/archive/zip-reader";
 
 export class ArchiveRejectedError extends Error {}
 
 export interface InspectedArchive {
   file: string;
+  /** The zip's bytes, decrypted as they are read when the archive is encrypted. */
+  source: ArchiveSource;
   zip: ZipFile;
   manifest: Manifest;
   entries: Map<string, Entry>;
   uncompressedBytes: number;
-  close(): void;
+  close(): Promise<void>;
 }
 
 // A backslash is an ordinary byte in a Linux name (`C:\fakepath\photo.jpg` from a browser upload).
@@ -34,8 +37,10 @@ export async function sha256OfFile(file: string): Promise<string> {
  * the manifest lists (and every listed one is there, once), names cannot escape their folder, nothing
  * lies under a link, and declared sizes match. Contents are checked while they are read.
  */
-export async function inspectArchive(file: string): Promise<InspectedArchive> {
-  const zip = await openZip(file).catch((error: Error) => {
+export async function inspectArchive(file: string, keys?: ArchiveKeys | null): Promise<InspectedArchive> {
+  const source = await openArchiveSource(file, keys);
+  const zip = await openZip(source).catch(async (error: Error) => {
+    await source.close();
     throw new ArchiveRejectedError(`Not a readable zip archive: ${error.message}`);
   });
   try {
@@ -54,9 +59,14 @@ export async function inspectArchive(file: string): Promise<InspectedArchive> {
     const manifest = parsed.data;
     checkAgainstManifest(manifest, entries);
     const uncompressedBytes = list.reduce((sum, e) => sum + e.uncompressedSize, 0);
-    return { file, zip, manifest, entries, uncompressedBytes, close: () => zip.close() };
+    const close = async () => {
+      zip.close();
+      await source.close();
+    };
+    return { file, source, zip, manifest, entries, uncompressedBytes, close };
   } catch (error) {
     zip.close();
+    await source.close();
     throw error;
   }
 }

@@ -87,7 +87,7 @@ export async function runDrill(id: number, settings: Settings): Promise<Backup> 
     try {
       await verifyAndStage(archive, { fileRoots: roots, databaseFile, onBytes: (n) => progress.add(n) });
     } finally {
-      archive.close();
+      await archive.close();
     }
     const m = archive.manifest;
     const found: Counted = { files: 0, bytes: 0, links: 0, folders: 0 };

@@ -124,7 +124,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       }
       await verifyAndStage(archive, { fileRoots: stageDirs, databaseFile: staged.databaseFile, onBytes: (n) => progress.add(n) });
     } finally {
-      archive.close();
+      await archive.close();
     }
     log.info(
       `Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`,
@@ -248,7 +248,7 @@ async function rollBack(
         await fs.rm(dumpFile, { force: true });
         await verifyAndStage(archive, { fileRoots: new Map(), databaseFile: dumpFile, onBytes: () => {} });
       } finally {
-        archive.close();
+        await archive.close();
       }
       keepPortalStateIfOwn(staged.plan, dumpFile, job.restoreAccounts, log);
       await loadDatabase(staged.plan.database.target, dumpFile, settings, () => {});
