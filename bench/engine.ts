@@ -104,7 +104,7 @@ async function extract() {
 
 /** What a backup does after writing its archive (verify after write): read it back whole, write nothing. */
 async function verify() {
-  const { bytes } = await verifyWrittenArchive(arg("archive"), () => {});
+  const { bytes } = await verifyWrittenArchive(arg("archive"), null, () => {});
   console.log(JSON.stringify({ inputBytes: bytes }));
 }
 

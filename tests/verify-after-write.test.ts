@@ -28,12 +28,12 @@ describe("verify after write", () => {
     const settings = await loadSettings();
     const done = await runJob((await enqueueBackup(settings, null)).id, { settings });
     const file = testRoot("var/backup", done.fileName);
-    await expect(verifyWrittenArchive(file, () => {})).resolves.toMatchObject({ bytes: expect.any(Number) });
+    await expect(verifyWrittenArchive(file, null, () => {})).resolves.toMatchObject({ bytes: expect.any(Number) });
     // One flipped byte in the middle of a stored 3 MB file's data: the zip still opens, the content does not match.
     const data = fs.readFileSync(file);
     const at = data.indexOf(Buffer.from("big/blob-0.bin")) + 200_000;
     data[at] = data[at]! ^ 0xff;
     fs.writeFileSync(file, data);
-    await expect(verifyWrittenArchive(file, () => {})).rejects.toThrow(/blob-0\.bin|SHA-256|CRC|damaged|invalid/i);
+    await expect(verifyWrittenArchive(file, null, () => {})).rejects.toThrow(/blob-0\.bin|SHA-256|CRC|damaged|invalid/i);
   });
 });

@@ -1,5 +1,4 @@
 import { createHash } from "node:crypto";
-import { once } from "node:events";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -15,6 +14,8 @@ import { readAt } from "@/lib/backup/archive/positioned-read";
 import { FileSpool } from "@/lib/backup/archive/spool";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { WalkedRoot, WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
+import type { AgeRecipients } from "@/lib/backup/crypto/age";
+import { EncryptingSink, fileSink, MeasuredSink } from "@/lib/backup/archive/archive-sink";
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
 
 /** Deflating these again costs time and saves nothing. */
@@ -32,6 +33,8 @@ const deflateRawAsync = promisify(deflateRaw);
 export interface ArchiveRequest {
   partFile: string;
   outFile: string;
+  /** Encrypt as age v1 to these recipients as the archive is written (see archive-sink.ts). */
+  encryptTo?: AgeRecipients | null;
   backupName: string;
   walk: WalkResult;
   database: { dumper: DatabaseDumper; workFile: string } | null;
@@ -43,8 +46,11 @@ export interface ArchiveRequest {
 }
 
 export interface ArchiveResult {
+  /** Of the archive as stored (encrypted, when it is). */
   size: number;
   sha256: string;
+  /** An encrypted archive's file key, kept in memory to read it back; null when not encrypted. */
+  fileKey: Buffer | null;
   fileCount: number;
   warnings: string[];
 }
@@ -197,16 +203,11 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     await manifest.dispose();
     throw error;
   });
-  const out = fs.createWriteStream(req.partFile, { flags: "wx", mode: 0o600 });
-  let outError: Error | null = null;
-  out.on("error", (e) => (outError = e));
-  const archiveHash = createHash("sha256");
-  const write = async (chunk: Buffer) => {
-    if (outError) throw outError;
-    archiveHash.update(chunk);
-    if (!out.write(chunk)) await once(out, "drain");
-  };
-  const zip = new ZipWriter(write, central);
+  // Encrypted on the fly rather than in a step after: no plaintext archive ever reaches the disk, and
+  // the archive is read and written once (bench: see README).
+  const stored = new MeasuredSink(fileSink(req.partFile, req.outFile));
+  const sink = req.encryptTo ? new EncryptingSink(stored, req.encryptTo) : stored;
+  const zip = new ZipWriter((chunk) => sink.write(chunk), central);
   manifest.warnings.push(...req.walk.warnings);
   const warn = (message: string) => {
     manifest.warnings.push(message);
@@ -270,14 +271,11 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     req.onPhase("finalizing");
     await zip.addStream({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, manifest.json(head), req.level || 6, () => {});
     await zip.finish();
-    out.end();
-    await once(out, "close");
-    if (outError) throw outError;
-    await fs.promises.rename(req.partFile, req.outFile);
-    return { size: zip.bytesWritten, sha256: archiveHash.digest("hex"), fileCount: manifest.fileCount, warnings: manifest.warnings };
+    await sink.close();
+    const fileKey = sink instanceof EncryptingSink ? sink.fileKey : null;
+    return { size: stored.bytes, sha256: stored.sha256(), fileKey, fileCount: manifest.fileCount, warnings: manifest.warnings };
   } catch (error) {
-    out.destroy();
-    await fs.promises.rm(req.partFile, { force: true });
+    await sink.abort();
     throw error;
   } finally {
     await Promise.all([manifest.dispose(), central.dispose()]);

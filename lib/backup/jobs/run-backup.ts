@@ -62,7 +62,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       },
     });
     const backedUp = progress.bytesDone;
-    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, backedUp, progress, log);
+    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
     await progress.stop();
     await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${count(result.fileCount, "file", "files")} archived, the archive is ${sizeWithBytes(result.size)}, SHA-256 ${result.sha256}`);
@@ -103,14 +103,14 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
  * A backup is completed only once its own archive has been read back as a restore would read it; one
  * that fails is no backup at all (the failure says why, and the archive is removed).
  */
-async function verifyBeforeCompleting(archive: string, bytes: number, progress: ProgressReporter, log: BackupLog): Promise<void> {
+async function verifyBeforeCompleting(archive: string, fileKey: Buffer | null, bytes: number, progress: ProgressReporter, log: BackupLog): Promise<void> {
   progress.bytesDone = 0;
   progress.bytesTotal = bytes;
   progress.setPhase("verifying");
   holdForTests("verifying");
   const started = Date.now();
   try {
-    const verified = await verifyWrittenArchive(archive, (n) => progress.add(n));
+    const verified = await verifyWrittenArchive(archive, fileKey, (n) => progress.add(n));
     log.info(`Verified: every entry read back matches its SHA-256 (${formatBytes(verified.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (error) {
     await rm(archive, { force: true });

@@ -34,7 +34,7 @@ export async function runVerify(id: number, settings: Settings): Promise<Backup>
     progress.bytesTotal = head.uncompressedBytes;
     const createdAt = new Date(head.manifest.createdAt);
     await head.close();
-    const { bytes } = await verifyWrittenArchive(file, (n) => progress.add(n));
+    const { bytes } = await verifyWrittenArchive(file, null, (n) => progress.add(n));
     const sha256 = await sha256OfFile(file);
     await writeFile(jobFiles(dir, name).checksum, `${sha256}  ${name}\n`, { mode: 0o600 });
     await prisma.backup.updateMany({
