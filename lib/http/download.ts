@@ -1,7 +1,7 @@
 import fs from "node:fs";
 import { after } from "next/server";
 import { jsonError } from "@/lib/auth/route";
-import { backupFileNameSchema, deleteAfterDownload, findDownload, recordDownload, type Caller } from "@/lib/backup";
+import { backupFileNameSchema, deleteAfterDownload, findDownload, findOffsiteCopy, recordDownload, verifiedRange, type Caller } from "@/lib/backup";
 import type { Backup } from "@/lib/db";
 import { socketOf } from "@/lib/http/connection-stamp";
 import { deliveredToPeer } from "@/lib/http/delivered";
@@ -43,10 +43,11 @@ export async function downloadHead(request: Request, caller: Caller, filename: s
   const found = await lookUp(filename, caller);
   if (found instanceof Response) return found;
   const stat = await fs.promises.stat(found.file).catch(() => null);
-  if (!stat?.isFile()) return missing();
-  const range = parseRange(request.headers.get("range"), stat.size);
-  if (range.kind === "unsatisfiable") return unsatisfiable(stat.size);
-  return new Response(null, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(found.backup, stat.size, range) });
+  const size = stat?.isFile() ? stat.size : (await findOffsiteCopy(found.backup))?.size;
+  if (size === undefined) return missing();
+  const range = parseRange(request.headers.get("range"), size);
+  if (range.kind === "unsatisfiable") return unsatisfiable(size);
+  return new Response(null, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(found.backup, size, range) });
 }
 
 /** GET: streamed from disk, never read whole into memory; a Range request (a resumed download) gets 206. */
@@ -66,7 +67,7 @@ export async function downloadGet(request: Request, caller: Caller, filename: st
     );
   }
   const handle = await fs.promises.open(file, "r").catch(() => null);
-  if (!handle) return missing();
+  if (!handle) return fromOffsite(request, caller, backup);
   const { size } = await handle.stat();
   const range = parseRange(request.headers.get("range"), size);
   if (range.kind === "unsatisfiable") {
@@ -119,4 +120,39 @@ export async function downloadGet(request: Request, caller: Caller, filename: st
     });
   }
   return new Response(body, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(backup, size, range) });
+}
+
+/**
+ * The local archive is gone (pruned, lost, or never kept in remote-only mode) but a copy is stored offsite:
+ * streamed from the bucket while its SHA-256 is checked, the last piece held back until it matches (see
+ * verifiedRange). Streaming rather than fetching to a temporary file first: the first byte goes out at
+ * once, and it needs no disk, which remote-only installs do not have. Delete-after-download does not
+ * apply: there is no local copy to free, and the record is what ties the offsite copy to the portal.
+ */
+async function fromOffsite(request: Request, caller: Caller, backup: Backup): Promise<Response> {
+  const copy = await findOffsiteCopy(backup);
+  if (!copy) return missing();
+  const range = parseRange(request.headers.get("range"), copy.size);
+  if (range.kind === "unsatisfiable") return unsatisfiable(copy.size);
+  const start = range.kind === "partial" ? range.start : 0;
+  const end = range.kind === "partial" ? range.end + 1 : copy.size;
+  await recordDownload(backup, caller, range.kind === "partial" ? `${start}-${end - 1}` : undefined, copy.url);
+  const pieces = verifiedRange(copy, backup.sha256!, start, end, request.signal);
+  const body = new ReadableStream<Uint8Array>({
+    async pull(controller) {
+      try {
+        const next = await pieces.next();
+        if (next.done) controller.close();
+        else controller.enqueue(next.value);
+      } catch (error) {
+        // Ends the response short of its Content-Length: the client sees a broken download, never a wrong one.
+        console.error(`Download of ${backup.fileName} from ${copy.url} stopped: ${(error as Error).message}`);
+        controller.error(error);
+      }
+    },
+    async cancel() {
+      await pieces.return(undefined);
+    },
+  });
+  return new Response(body, { status: range.kind === "partial" ? 206 : 200, headers: headersFor(backup, copy.size, range) });
 }

@@ -5,6 +5,10 @@ import { resolveInside } from "@/lib/backup/jobs/paths";
 import type { Caller } from "@/lib/backup/requests/caller";
 import { notFound } from "@/lib/errors";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
+import { storedCopyOf, verifiedRange, type RemoteCopy } from "@/lib/offsite/remote-read";
+
+export type { RemoteCopy };
+export { verifiedRange };
 
 /** Only names the portal knows as completed backups are served, whatever else lies in the directory. */
 export async function findDownload(fileName: string, settings: Settings): Promise<{ backup: Backup; file: string }> {
@@ -13,8 +17,15 @@ export async function findDownload(fileName: string, settings: Settings): Promis
   return { backup, file: resolveInside(resolvedBackupDir(settings), backup.fileName) };
 }
 
-export function recordDownload(backup: Backup, { actor }: Caller, range?: string): Promise<void> {
-  return recordAudit(actor, "backup.download", backup.fileName, range ? { range } : undefined);
+/** When the local archive is gone: a stored offsite copy to stream instead, checked against the recorded SHA-256. */
+export async function findOffsiteCopy(backup: Backup): Promise<RemoteCopy | null> {
+  if (!backup.sha256) return null;
+  return storedCopyOf(backup.fileName, backup.sizeBytes);
+}
+
+export function recordDownload(backup: Backup, { actor }: Caller, range?: string, from?: string): Promise<void> {
+  const details = { ...(range ? { range } : {}), ...(from ? { from } : {}) };
+  return recordAudit(actor, "backup.download", backup.fileName, Object.keys(details).length ? details : undefined);
 }
 
 /** With delete-after-download on: once the whole file went out in one response. */
