@@ -18,6 +18,8 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   drillScratchDatabase: "scratch database for drills",
   compression: "compression",
   maxBackups: "backups to keep",
+  retentionPolicy: "retention on this server",
+  retentionSizeCapMb: "size cap on this server",
   smtpHost: "SMTP host",
   smtpPort: "SMTP port",
   smtpSecure: "SMTP TLS from the start",
@@ -53,6 +55,10 @@ export function describeSetting(key: SettingKey, saved: Settings): string {
     case "scheduleDaily":
     case "scheduleWeekly":
       return `${label}: ${saved[key] || "off"}`;
+    case "retentionPolicy":
+      return `${label}: ${saved.retentionPolicy === "gfs" ? "grandfather-father-son" : `the newest ${saved.maxBackups}`}`;
+    case "retentionSizeCapMb":
+      return `${label}: ${saved.retentionSizeCapMb ? `${saved.retentionSizeCapMb} MB` : "none"}`;
     default: {
       const value = saved[key];
       if (typeof value === "boolean") return `${label}: ${value ? "on" : "off"}`;

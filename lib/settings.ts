@@ -68,6 +68,10 @@ const settingsFields = z.object({
   drillScratchDatabase: z.boolean(),
   compression: z.enum(["fast", "balanced", "small"]),
   maxBackups: z.coerce.number().int().min(1, "Keep at least 1").max(10_000),
+  /** Beside "keep N": a grandfather-father-son ladder (lib/offsite/gfs.ts) for the backup directory. */
+  retentionPolicy: z.enum(["count", "gfs"]),
+  /** MB (1024²) the backup directory's unpinned backups may take; 0 for no cap. The newest is never removed. */
+  retentionSizeCapMb: z.coerce.number().int().min(0, "0 for no cap").max(1_000_000_000),
   smtpHost: z
     .string()
     .trim()
@@ -137,6 +141,8 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     drillScratchDatabase: env.BACKUP_DRILL_DATABASE === "true",
     compression: env.BACKUP_COMPRESSION === "fast" || env.BACKUP_COMPRESSION === "small" ? env.BACKUP_COMPRESSION : "balanced",
     maxBackups: Number(env.MAX_BACKUPS) > 0 ? Math.floor(Number(env.MAX_BACKUPS)) : 10,
+    retentionPolicy: env.BACKUP_RETENTION === "gfs" ? "gfs" : "count",
+    retentionSizeCapMb: Number(env.BACKUP_SIZE_CAP_MB) > 0 ? Math.floor(Number(env.BACKUP_SIZE_CAP_MB)) : 0,
     smtpHost: env.SMTP_HOST ?? "",
     smtpPort: Number(env.SMTP_PORT) || 587,
     smtpSecure: env.SMTP_SECURE === "true",

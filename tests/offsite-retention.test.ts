@@ -1,6 +1,13 @@
+import { spawn } from "node:child_process";
+import fs from "node:fs";
 import { PutObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
+import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { applyRetention, planLocalRetention } from "@/lib/backup/jobs/retention";
+import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { loadSettings } from "@/lib/settings";
+import { configure, freshSite, makeFileTree, testRoot } from "./helpers/fixtures";
 import { s3Client } from "@/lib/offsite/client";
 import { listRemoteBackups } from "@/lib/offsite/fetch";
 import { decideRetention } from "@/lib/offsite/gfs";
@@ -72,5 +79,91 @@ describe("retention per destination", () => {
     expect(deleted).toEqual(preview);
     const left = (await listRemoteBackups(destination)).map((r) => r.fileName).sort();
     expect(left).toEqual([names[0], names[1], names[2], pinnedName].sort());
+  });
+});
+
+/** The CLI in its own process: asynchronous, so the S3 server in this one keeps answering. */
+function cli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [process.env.SAFEKEEP_CLI!, ...args], { env: process.env, stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.on("data", (d) => (stdout += d));
+    child.stderr.on("data", (d) => (stderr += d));
+    child.on("error", reject);
+    child.on("close", (status) => resolve({ status, stdout, stderr }));
+  });
+}
+
+describe("retention on this server", () => {
+  it("grandfather-father-son with a size cap: the preview (page and backup:prune --dry-run) is what is then deleted; pinned never; a copy stored offsite keeps its record", async () => {
+    await freshSite();
+    makeFileTree(testRoot("site"));
+    await configure({ fileRoots: ["site"], databaseUrl: "", backupDir: "var/backup", smtpHost: "", maxBackups: 1, retentionPolicy: "gfs" });
+    // Nine real backups, then dated as if made on these days: 0–2 days old (the week kept whole), two on one
+    // day 10 days ago (the newer kept), 40 and 45 days ago (one ISO week), 400 days ago (a year), 1200 (beyond).
+    const ages = [0, 1, 2, 10, 10.1, 40, 45, 400, 1200];
+    const made: Awaited<ReturnType<typeof prisma.backup.update>>[] = [];
+    for (const age of ages) {
+      const settings = await loadSettings();
+      const b = await runBackup((await enqueueBackup(settings, null)).id, settings);
+      expect(b.status).toBe("completed");
+      // Recorded as 1 MB each, so the size cap below is exact whatever the archives weigh.
+      made.push(await prisma.backup.update({ where: { id: b.id }, data: { createdAt: new Date(Date.now() - age * DAY), sizeBytes: 1024 * 1024 } }));
+    }
+    const byAge = (age: number) => made[ages.indexOf(age)]!;
+    // Pinned: never a candidate, however old.
+    await prisma.backup.update({ where: { id: byAge(1200).id }, data: { pinned: true } });
+    // Stored offsite, archive here: pruned here, the record stays for its copy.
+    await prisma.offsiteCopy.create({
+      data: { fileName: byAge(10.1).fileName, destinationId: "main", bucket: "backups", key: `site/${byAge(10.1).fileName}`, state: "stored" },
+    });
+    // Stored offsite, archive already gone here: that destination's to prune, not this server's.
+    await prisma.offsiteCopy.create({
+      data: { fileName: byAge(45).fileName, destinationId: "main", bucket: "backups", key: `site/${byAge(45).fileName}`, state: "stored" },
+    });
+    fs.rmSync(testRoot("var/backup", byAge(45).fileName));
+
+    const settings = await loadSettings();
+    const preview = (await planLocalRetention(settings)).map((p) => p.item);
+    // 10 days: the newer of the day is kept, the older is not; 40 is the newest of its week; 400 the newest of its year.
+    expect(preview.map((i) => i.fileName).sort()).toEqual([byAge(10.1).fileName].sort());
+    expect(preview[0]!.reason).toMatch(/outside the grandfather-father-son ladder; the copy at s3:\/\/backups\/site\/.* stays/);
+
+    // A size cap of 3 MB: the oldest of what the ladder kept go until three remain, never the pinned one.
+    await configure({ retentionSizeCapMb: 3 });
+    const capped = await loadSettings();
+    const plan = (await planLocalRetention(capped)).map((p) => p.item);
+    expect(plan.map((i) => [i.fileName, i.reason])).toEqual([
+      [byAge(10.1).fileName, expect.stringMatching(/^outside the grandfather-father-son ladder; the copy at s3:\/\/backups\/site\/.* stays$/)],
+      [byAge(400).fileName, "over the size cap"],
+      [byAge(40).fileName, "over the size cap"],
+      [byAge(10).fileName, "over the size cap"],
+    ]);
+
+    const dry = await cli(["backup:prune", "--dry-run", "--local", "--json"]);
+    expect(dry.status, dry.stderr).toBe(0);
+    expect(JSON.parse(dry.stdout)).toEqual(JSON.parse(JSON.stringify(plan)));
+    const text = await cli(["backup:prune", "--dry-run", "--local"]);
+    expect(text.stdout).toContain(`This server (var/backup): would delete ${plan.length}`);
+    // The dry runs deleted nothing.
+    expect(await prisma.backup.count({ where: { kind: "backup" } })).toBe(9);
+
+    const deleted = await applyRetention(capped);
+    expect(deleted.sort()).toEqual(plan.map((i) => i.fileName).sort());
+    const onDisk = fs.readdirSync(testRoot("var/backup")).filter((f) => f.endsWith(".zip"));
+    for (const name of deleted) expect(onDisk).not.toContain(name);
+    expect(onDisk).toContain(byAge(1200).fileName);
+    // The backup whose copy is stored offsite lost only its local archive.
+    expect(await prisma.backup.findUnique({ where: { fileName: byAge(10.1).fileName } })).not.toBeNull();
+    expect(await prisma.backup.findUnique({ where: { fileName: byAge(45).fileName } })).not.toBeNull();
+    expect((await planLocalRetention(capped)).length).toBe(0);
+
+    // Once that destination prunes the copy too, nothing is left anywhere: the record goes with the next run.
+    await prisma.offsiteCopy.updateMany({ where: { fileName: byAge(10.1).fileName }, data: { state: "deleted" } });
+    const next = (await planLocalRetention(capped)).map((p) => p.item);
+    expect(next.map((i) => [i.fileName, i.reason])).toEqual([[byAge(10.1).fileName, "no copy is left here or offsite"]]);
+    expect(await applyRetention(capped)).toEqual([byAge(10.1).fileName]);
+    expect(await prisma.backup.findUnique({ where: { fileName: byAge(10.1).fileName } })).toBeNull();
   });
 });

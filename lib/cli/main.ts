@@ -15,7 +15,9 @@ Commands:
   backup:list [--json] [--remote [--destination ID]]
                                     List backups (--remote: the ones in each offsite bucket)
   backup:push <id>                  Copy a backup offsite again (resumes a half-done upload)
-  backup:prune [--dry-run] [--json] Apply each offsite destination's retention (--dry-run: only show it)
+  backup:prune [--dry-run] [--json] [--local | --destination ID]
+                                    Apply this server's and each destination's retention
+                                    (--dry-run: only show what it would delete)
   backup:run <id>                   Run a queued backup (what the portal's background process does)
   backup:verify <file|name> [--json]
                                     Check an archive completely and print what it holds (a bare name,

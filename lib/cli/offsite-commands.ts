@@ -98,23 +98,47 @@ export async function backupRestoreRemote(args: string[], restoreLocal: (args: s
   return restoreLocal([path.basename(fetched.file), ...passOn]);
 }
 
-/** `backup:prune [--dry-run] [--json]`: each destination's retention; with --dry-run only what it would delete. */
+/**
+ * `backup:prune [--dry-run] [--json] [--local | --destination ID]`: this server's retention, then each
+ * destination's; with --dry-run only what they would delete, from the same decisions the run makes.
+ */
 export async function backupPrune(args: string[]): Promise<number> {
-  const { values } = parseArgs({ args, options: { "dry-run": { type: "boolean" }, json: { type: "boolean" }, destination: { type: "string" } } });
+  const { values } = parseArgs({
+    args,
+    options: { "dry-run": { type: "boolean" }, json: { type: "boolean" }, destination: { type: "string" }, local: { type: "boolean" } },
+  });
+  const dryRun = Boolean(values["dry-run"]);
   const { pruneDestination } = await import("@/lib/offsite/prune");
   const all: unknown[] = [];
+  const show = (title: string, items: { createdAt: string; sizeBytes: number; url: string; reason: string }[]) => {
+    all.push(...items);
+    if (values.json) return;
+    console.log(`${title}: ${dryRun ? "would delete" : "deleted"} ${items.length}`);
+    for (const i of items) console.log(`  ${i.createdAt}  ${formatBytes(i.sizeBytes).padStart(10)}  ${i.url}  (${i.reason})`);
+  };
   let failed = 0;
-  for (const destination of await pickDestinations(values.destination)) {
-    const items = await pruneDestination(destination, { dryRun: Boolean(values["dry-run"]) }).catch((error: Error) => error);
+  if (!values.destination) {
+    const settings = await loadSettings();
+    const { applyRetention, planLocalRetention } = await import("@/lib/backup/jobs/retention");
+    const plan = (await planLocalRetention(settings)).map((p) => p.item);
+    if (dryRun) show(`This server (${settings.backupDir})`, plan);
+    else {
+      const deleted = new Set(await applyRetention(settings));
+      show(
+        `This server (${settings.backupDir})`,
+        plan.filter((i) => deleted.has(i.fileName)),
+      );
+    }
+  }
+  const destinations = values.local ? [] : values.destination ? await pickDestinations(values.destination) : await listDestinations();
+  for (const destination of destinations) {
+    const items = await pruneDestination(destination, { dryRun }).catch((error: Error) => error);
     if (items instanceof Error) {
       failed++;
       console.error(`${destination.name}: ${items.message}`);
       continue;
     }
-    all.push(...items);
-    if (values.json) continue;
-    console.log(`${destination.name} (s3://${destination.bucket}/${destination.prefix}): ${values["dry-run"] ? "would delete" : "deleted"} ${items.length}`);
-    for (const i of items) console.log(`  ${i.createdAt}  ${formatBytes(i.sizeBytes).padStart(10)}  ${i.url}  (${i.reason})`);
+    show(`${destination.name} (s3://${destination.bucket}/${destination.prefix})`, items);
   }
   if (values.json) console.log(JSON.stringify(all));
   return failed ? 1 : 0;

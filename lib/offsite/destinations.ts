@@ -44,6 +44,8 @@ export const destinationSchema = z.object({
   /** Retention on this destination: keep the newest N; GFS on top when `gfs` is set. */
   keepLast: z.coerce.number().int().min(1).max(10_000),
   gfs: z.boolean(),
+  /** MB (1024²) this destination's unpinned copies may take; 0 for no cap. Rows saved before it have none. */
+  sizeCapMb: z.coerce.number().int().min(0, "0 for no cap").max(1_000_000_000).default(0),
 });
 
 export type Destination = z.infer<typeof destinationSchema>;
@@ -85,6 +87,7 @@ export function environmentDestination(env: Record<string, string | undefined> =
     remoteOnly: truthy(env.BACKUP_S3_REMOTE_ONLY),
     keepLast: env.BACKUP_S3_KEEP ?? "30",
     gfs: truthy(env.BACKUP_S3_GFS),
+    sizeCapMb: env.BACKUP_S3_SIZE_CAP_MB || "0",
   });
   if (!parsed.success) {
     const issue = parsed.error.issues[0]!;

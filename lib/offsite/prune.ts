@@ -6,6 +6,8 @@ import { explainS3Error } from "@/lib/offsite/explain";
 import { listRemoteBackups } from "@/lib/offsite/fetch";
 import { decideRetention } from "@/lib/offsite/gfs";
 
+const MiB = 1024 * 1024;
+
 export interface PruneItem {
   destinationId: string;
   url: string;
@@ -35,7 +37,11 @@ export async function pruneDestination(destination: Destination, options: { dryR
       ).map((b) => b.fileName),
     );
     const candidates = remote.filter((r) => !pinned.has(r.fileName)).map((r) => ({ ...r, createdAt: createdAtOf(r.fileName, r.lastModified) }));
-    const { remove } = decideRetention(candidates, { keepLast: destination.keepLast, gfs: destination.gfs }, options.now);
+    const { remove } = decideRetention(
+      candidates,
+      { keepLast: destination.keepLast, gfs: destination.gfs, sizeCapBytes: destination.sizeCapMb * MiB },
+      options.now,
+    );
     const items = remove.map((r) => ({
       destinationId: destination.id,
       url: s3Url(destination, r.fileName),

@@ -40,6 +40,7 @@ export async function startS3(buckets: string[]): Promise<TestS3> {
       remoteOnly: false,
       keepLast: 30,
       gfs: false,
+      sizeCapMb: 0,
       ...overrides,
     }),
     async close() {

@@ -45,6 +45,8 @@ const settingsForm = z.object({
   drillScratchDatabase: checkbox,
   compression: text,
   maxBackups: text,
+  retentionPolicy: text,
+  retentionSizeCapMb: text,
   smtpHost: text,
   smtpPort: text,
   smtpSecure: checkbox,

@@ -110,6 +110,7 @@ export function OffsiteDestinationForm({ destination }: { destination: Destinati
           error={errors?.secretAccessKey}
         />
         <Field label="Keep the newest N copies here" name="keepLast" type="number" value={d?.keepLast ?? 30} disabled={locked} error={errors?.keepLast} />
+        <Field label="Size cap here (MB, 0 for none)" name="sizeCapMb" type="number" value={d?.sizeCapMb ?? 0} disabled={locked} error={errors?.sizeCapMb} />
         <div className="flex flex-col gap-1 text-sm">
           <label>
             <input type="checkbox" name="forcePathStyle" defaultChecked={d?.forcePathStyle ?? false} disabled={locked} /> Path-style addresses (MinIO and most

@@ -1,9 +1,10 @@
 import { offsiteRetentionPreview } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
+import { loadSettings } from "@/lib/settings";
 
-/** Before retention acts: what each destination's policy would delete next. */
+/** Before retention acts: what the policy would delete next on this server and in each destination. */
 export async function OffsiteRetentionPreview() {
-  const preview = await offsiteRetentionPreview().catch(() => []);
+  const preview = await offsiteRetentionPreview(await loadSettings()).catch(() => []);
   if (!preview.length) return null;
   return (
     <div className="mt-4" data-testid="offsite-retention-preview">

@@ -228,6 +228,39 @@ export function SettingsForm({
               className={input}
             />
           </Field>
+          <Field
+            name="retentionPolicy"
+            label="Retention on this server"
+            errors={errors.retentionPolicy}
+            hint="Grandfather-father-son keeps everything from the last 7 days, then one a day for 16 days, a week for 8 weeks, a month for 4 months and a year for 2 years, beside the newest above. A backup whose copy is stored offsite keeps its record: download and restore fetch it from the bucket."
+          >
+            <select
+              id="retentionPolicy"
+              name="retentionPolicy"
+              {...invalid("retentionPolicy", errors.retentionPolicy)}
+              defaultValue={text("retentionPolicy")}
+              className={select}
+            >
+              <option value="count">Keep the newest backups only</option>
+              <option value="gfs">Grandfather-father-son</option>
+            </select>
+          </Field>
+          <Field
+            name="retentionSizeCapMb"
+            label="Size cap on this server (MB)"
+            errors={errors.retentionSizeCapMb}
+            hint="The oldest backups go until the rest fit; never the newest, never a pinned one. 0 for no cap."
+          >
+            <input
+              id="retentionSizeCapMb"
+              name="retentionSizeCapMb"
+              {...invalid("retentionSizeCapMb", errors.retentionSizeCapMb)}
+              type="number"
+              min={0}
+              defaultValue={text("retentionSizeCapMb")}
+              className={input}
+            />
+          </Field>
           <label className="flex items-center gap-2">
             <input type="checkbox" id="deleteAfterDownload" name="deleteAfterDownload" defaultChecked={on("deleteAfterDownload")} />
             <span>Delete a backup once it has been downloaded</span>

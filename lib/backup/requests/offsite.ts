@@ -4,7 +4,8 @@ import { prisma } from "@/lib/db";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { startDetached } from "@/lib/backup/jobs/spawn";
 import { copiesOf } from "@/lib/offsite/copies";
-import { previewPrune } from "@/lib/offsite/prune";
+import { previewPrune, type PruneItem } from "@/lib/offsite/prune";
+import { planLocalRetention } from "@/lib/backup/jobs/retention";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { recordAudit } from "@/lib/audit";
 import type { Caller } from "@/lib/backup/requests/caller";
@@ -49,6 +50,7 @@ export const destinationFormSchema = z.object({
   remoteOnly: checkbox,
   keepLast: text,
   gfs: checkbox,
+  sizeCapMb: text,
 });
 export type DestinationForm = z.infer<typeof destinationFormSchema>;
 
@@ -61,6 +63,7 @@ export async function saveOffsiteDestination(form: DestinationForm, { actor }: C
   const parsed = destinationSchema.safeParse({
     ...form,
     keepLast: form.keepLast || "30",
+    sizeCapMb: form.sizeCapMb || "0",
     secretAccessKey: mergeDestinationSecret(form.secretAccessKey, stored?.secretAccessKey),
   });
   if (!parsed.success) {
@@ -112,7 +115,11 @@ export async function pushOffsite(id: number, { actor, settings }: Caller): Prom
   return `Copying ${backup.fileName} offsite in the background: reload to see how it went`;
 }
 
-/** The settings page's "what the policy would delete next", per destination (names, dates, sizes, where). */
-export async function offsiteRetentionPreview() {
-  return previewPrune();
+/** The settings page's "what the policy would delete next": this server's backup directory, then each destination (names, dates, sizes, where). */
+export async function offsiteRetentionPreview(settings: Settings): Promise<{ destination: string; items: PruneItem[]; error?: string }[]> {
+  const local = await planLocalRetention(settings).then(
+    (plan) => ({ destination: "this server", items: plan.map((p) => p.item) as PruneItem[] }),
+    (error: Error) => ({ destination: "this server", items: [] as PruneItem[], error: error.message }),
+  );
+  return [local, ...(await previewPrune())];
 }
