@@ -108,10 +108,62 @@ async function verify() {
   console.log(JSON.stringify({ inputBytes: bytes }));
 }
 
-const commands: Record<string, () => Promise<void>> = { archive, dump, extract, verify };
+/**
+ * One upload of `--file` to the S3 server at `--endpoint`: `--mode ours` is the offsite step's multipart
+ * upload (lib/offsite/multipart.ts, its defaults unless `--part-mb`/`--concurrency`); `--mode sdk` is
+ * @aws-sdk/lib-storage's `Upload` with its defaults (5 MB parts, 4 at a time). The same client settings for both.
+ */
+async function upload() {
+  const { s3Client } = await import("@/lib/offsite/client");
+  const destination = {
+    id: "bench",
+    name: "bench",
+    endpoint: arg("endpoint"),
+    region: "us-east-1",
+    bucket: arg("bucket"),
+    prefix: "",
+    accessKeyId: "S3RVER",
+    secretAccessKey: "S3RVER",
+    forcePathStyle: true,
+    remoteOnly: false,
+    keepLast: 1,
+    gfs: false,
+    sizeCapMb: 0,
+  };
+  const key = arg("key");
+  const file = arg("file");
+  const started = performance.now();
+  if (arg("mode") === "sdk") {
+    const { Upload } = await import("@aws-sdk/lib-storage");
+    const { createReadStream } = await import("node:fs");
+    const client = s3Client(destination);
+    await new Upload({ client, params: { Bucket: destination.bucket, Key: key, Body: createReadStream(file) } }).done();
+    client.destroy();
+  } else {
+    const { uploadFile } = await import("@/lib/offsite/multipart");
+    const client = s3Client(destination, { maxAttempts: 1 });
+    const partMb = process.argv.includes("--part-mb") ? Number(arg("part-mb")) : 0;
+    const concurrency = process.argv.includes("--concurrency") ? Number(arg("concurrency")) : undefined;
+    await uploadFile({
+      client,
+      bucket: destination.bucket,
+      key,
+      file,
+      sha256: arg("sha256"),
+      resume: null,
+      saveState: async () => {},
+      ...(partMb ? { partSize: partMb * 1024 * 1024 } : {}),
+      ...(concurrency ? { concurrency } : {}),
+    });
+    client.destroy();
+  }
+  console.log(JSON.stringify({ elapsedMs: performance.now() - started }));
+}
+
+const commands: Record<string, () => Promise<void>> = { archive, dump, extract, verify, upload };
 const command = commands[process.argv[2] ?? ""];
 if (!command) {
-  console.error("usage: engine.mjs archive|dump|extract|verify ...");
+  console.error("usage: engine.mjs archive|dump|extract|verify|upload ...");
   process.exit(2);
 }
 command().then(

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list] [--skip ...]
+//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list,upload] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -27,7 +27,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list"];
+const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list", "upload"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -37,6 +37,8 @@ const site = path.join(work, `site-${sizeName}`);
 const out = path.join(work, "out");
 const engine = path.join(work, "engine.mjs");
 const port = Number(process.env.BENCH_PORT ?? 3195);
+// The upload measurement needs neither the site nor the database.
+const onlyUpload = JOBS.every((job) => job === "upload" || skip.has(job));
 
 // ---------- deterministic data ----------
 
@@ -543,6 +545,67 @@ async function benchList(base, cookie) {
   rows.push({ name: "backups list page, 10,000 records", p50Ms: p(0.5), p95Ms: p(0.95), target: "p95 < 150 ms", met: p(0.95) < 150 });
 }
 
+// ---------- offsite upload ----------
+
+/** s3rver in a process of its own (measure() blocks this one), storing in `dir`; resolves once it listens. */
+async function startS3rver(dir, bucket) {
+  const code = `const S3rver=require("s3rver");new S3rver({address:"127.0.0.1",port:${port + 2},silent:true,directory:process.argv[1],configureBuckets:[{name:${JSON.stringify(bucket)}}]}).run().then(()=>console.log("up"));`;
+  const child = spawn(process.execPath, ["-e", code, dir], { cwd: root, stdio: ["ignore", "pipe", "inherit"], detached: true });
+  await new Promise((resolve) => child.stdout.once("data", resolve));
+  return child;
+}
+
+/**
+ * The offsite step's multipart upload against the SDK's own `Upload` (lib-storage, its defaults) of the
+ * same ~1 GB incompressible file to s3rver on loopback, taking turns; the object is removed between runs.
+ * `--upload-part-mb` and `--upload-concurrency` try other settings for ours.
+ */
+async function benchUpload() {
+  const mb = Number(opt("upload-mb", "1024"));
+  const file = path.join(work, `upload-${mb}.bin`);
+  if (!fs.existsSync(file) || fs.statSync(file).size !== mb * 1048576) {
+    console.log(`Writing a ${mb} MB file to upload ...`);
+    const fd = fs.openSync(file, "w");
+    for (let i = 0; i < mb; i += 64) fs.writeSync(fd, seededBytes(`upload-${i}`, Math.min(64, mb - i) * 1048576));
+    fs.closeSync(fd);
+  }
+  const hash = createHash("sha256");
+  const fd = fs.openSync(file, "r");
+  const chunk = Buffer.alloc(16 << 20);
+  for (let n; (n = fs.readSync(fd, chunk)) > 0;) hash.update(chunk.subarray(0, n));
+  fs.closeSync(fd);
+  const sha256 = hash.digest("hex");
+  const dir = path.join(work, "s3rver");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const bucket = "bench";
+  const server = await startS3rver(dir, bucket);
+  const endpoint = `http://127.0.0.1:${port + 2}`;
+  const clear = () => {
+    for (const entry of fs.readdirSync(path.join(dir, bucket))) fs.rmSync(path.join(dir, bucket, entry), { recursive: true, force: true });
+    execFileSync("sync");
+  };
+  const partMb = opt("upload-part-mb", "");
+  const concurrency = opt("upload-concurrency", "");
+  const tuning = `${partMb ? ` --part-mb ${partMb}` : ""}${concurrency ? ` --concurrency ${concurrency}` : ""}`;
+  const base = `MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} upload --file ${sh(file)} --endpoint ${endpoint} --bucket ${bucket}`;
+  console.log(`Offsite upload of ${mb} MB to s3rver on loopback${tuning ? ` (ours:${tuning})` : ""}:`);
+  try {
+    const [a, b] = interleaved(
+      { label: "ours (lib/offsite/multipart.ts)", fn: () => measure(`${base} --key ours.bin --mode ours --sha256 ${sha256}${tuning}`), before: clear },
+      { label: "SDK Upload (lib-storage defaults)", fn: () => measure(`${base} --key sdk.bin --mode sdk`), before: clear },
+    );
+    compare("offsite upload (s3rver, loopback)", mb * 1048576, a, b, "@aws-sdk/lib-storage Upload, defaults", 1.0);
+    rows.at(-1).note =
+      `ours: ${partMb || 8} MB parts, ${concurrency || 4} at a time; SDK: 5 MB parts, 4 at a time; the same client settings; s3rver shares the 2 cores`;
+  } finally {
+    clear();
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {}
+  }
+}
+
 // ---------- report ----------
 
 function table() {
@@ -577,8 +640,8 @@ async function main() {
   ensureTools();
   fs.mkdirSync(out, { recursive: true });
   await buildEngine();
-  generateSite();
-  const siteBytes = treeBytes(site);
+  if (!onlyUpload) generateSite();
+  const siteBytes = onlyUpload ? 0 : treeBytes(site);
   let dbBytes = 0;
   try {
     if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
@@ -587,6 +650,7 @@ async function main() {
     if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
+    if (!skip.has("upload")) await benchUpload();
     if (["progress", "full", "download", "list"].some((job) => !skip.has(job))) {
       const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
       preparePortal();
@@ -606,10 +670,10 @@ async function main() {
   }
   const date = new Date().toISOString();
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, Node ${process.version}`;
-  const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
+  const md = `# Safekeep benchmark, ${onlyUpload ? "offsite upload" : sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
-  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}${skip.size ? "-partial" : ""}`);
+  const stem = path.join(results, `${date.slice(0, 10)}-${onlyUpload ? "upload" : `${sizeName}${skip.size ? "-partial" : ""}`}`);
   fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
   fs.writeFileSync(`${stem}.md`, md);
   console.log(`\n${md}\nWritten ${stem}.json and .md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
