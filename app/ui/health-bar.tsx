@@ -64,6 +64,11 @@ export function HealthBar({ health }: { health: Health }) {
           Free disk: <strong>{formatBytes(health.freeBytes)}</strong>
         </span>
       )}
+      {health.diskWarning && (
+        <p data-testid="disk-warning" role="alert" className="w-full rounded bg-amber-50 px-2 py-1 text-amber-900">
+          {health.diskWarning}
+        </p>
+      )}
       <TrendChart recent={health.recent} />
       <SchedulerLine scheduler={health.scheduler} />
     </div>

@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { prisma, type Backup } from "@/lib/db";
 import { jobFiles } from "@/lib/backup/jobs/paths";
 import { s3Client, endpointLabel } from "@/lib/offsite/client";
@@ -40,6 +41,19 @@ export async function pushBackup(backup: Backup, settings: Settings, options: Pu
     const url = s3Url(destination, backup.fileName);
     const client = s3Client(destination, { maxAttempts: 1 });
     const started = Date.now();
+    // A remote-only backup was written straight to its destination: that copy is done, and there is no local archive for the others.
+    if (!fs.existsSync(archive)) {
+      const already = record.state === "stored" && record.sha256 === backup.sha256 && record.key === key && record.bucket === destination.bucket;
+      const line = already ? `Stored at ${url} as it was written (remote-only)` : `Offsite copy failed for ${url}: there is no local archive to copy from`;
+      if (!already) {
+        failed++;
+        await markCopy(record.id, { state: "failed", error: "there is no local archive to copy from", bucket: destination.bucket, key });
+      }
+      options.log?.(line);
+      lines.push(line);
+      client.destroy();
+      continue;
+    }
     await markCopy(record.id, { state: "uploading", error: null, bucket: destination.bucket, key, sha256: backup.sha256 });
     try {
       const outcome = await uploadFile({

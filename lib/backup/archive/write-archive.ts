@@ -15,7 +15,7 @@ import { FileSpool } from "@/lib/backup/archive/spool";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { WalkedRoot, WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
 import type { AgeRecipients } from "@/lib/backup/crypto/age";
-import { EncryptingSink, fileSink, MeasuredSink } from "@/lib/backup/archive/archive-sink";
+import { EncryptingSink, fileSink, MeasuredSink, type ArchiveSink } from "@/lib/backup/archive/archive-sink";
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
 
 /** Deflating these again costs time and saves nothing. */
@@ -35,6 +35,8 @@ export interface ArchiveRequest {
   outFile: string;
   /** Encrypt as age v1 to these recipients as the archive is written (see archive-sink.ts). */
   encryptTo?: AgeRecipients | null;
+  /** Where the stored bytes go instead of the file (remote-only: lib/offsite/remote-sink.ts). */
+  sink?: ((partFile: string, outFile: string) => ArchiveSink) | null;
   backupName: string;
   walk: WalkResult;
   database: { dumper: DatabaseDumper; workFile: string } | null;
@@ -205,7 +207,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
   });
   // Encrypted on the fly rather than in a step after: no plaintext archive ever reaches the disk, and
   // the archive is read and written once (bench: see README).
-  const stored = new MeasuredSink(fileSink(req.partFile, req.outFile));
+  const stored = new MeasuredSink((req.sink ?? fileSink)(req.partFile, req.outFile));
   const sink = req.encryptTo ? new EncryptingSink(stored, req.encryptTo) : stored;
   const zip = new ZipWriter((chunk) => sink.write(chunk), central);
   manifest.warnings.push(...req.walk.warnings);

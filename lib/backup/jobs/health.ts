@@ -3,6 +3,8 @@ import { prisma } from "@/lib/db";
 import { nextRuns } from "@/lib/schedule/plan";
 import { schedulerStatus, type SchedulerStatus } from "@/lib/schedule/heartbeat";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
+import { formatBytes } from "@/lib/format";
+import { remoteOnlyDestination } from "@/lib/offsite/remote-only";
 
 export interface Health {
   lastSuccessAt: string | null;
@@ -16,6 +18,8 @@ export interface Health {
   failedDrill: { at: string; fileName: string; drillId: number } | null;
   /** Whether a scheduler is alive (its heartbeat) and when the next scheduled backup is due. */
   scheduler: SchedulerStatus;
+  /** When the free disk could not hold another backup the size of the last one (none in remote-only mode). */
+  diskWarning: string | null;
 }
 
 const GRACE_MS = 2 * 3600 * 1000;
@@ -34,6 +38,7 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
     schedulerStatus(settings, now),
   ]);
   const stats = await fs.statfs(resolvedBackupDir(settings)).catch(() => null);
+  const freeBytes = stats ? stats.bavail * stats.bsize : null;
   const [proven, lastDrill] = await Promise.all([
     prisma.backup.findFirst({ where: { kind: "drill", status: "completed" }, orderBy: { id: "desc" } }),
     prisma.backup.findFirst({ where: { kind: "drill", status: { in: ["completed", "failed"] } }, orderBy: { id: "desc" } }),
@@ -44,7 +49,8 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
     lastSuccessAt: last?.createdAt.toISOString() ?? null,
     stale: !last || now.getTime() - last.createdAt.getTime() > allowedAgeMs(settings, now),
     storageBytes: storage._sum.sizeBytes ?? 0,
-    freeBytes: stats ? stats.bavail * stats.bsize : null,
+    freeBytes,
+    diskWarning: await diskWarning(freeBytes, last?.sizeBytes ?? null),
     provenRestorable: drillFacts(proven),
     failedDrill: lastDrill?.status === "failed" ? drillFacts(lastDrill) : null,
     scheduler,
@@ -55,4 +61,14 @@ export async function backupHealth(settings: Settings, now = new Date()): Promis
       seconds: b.startedAt && b.finishedAt ? (b.finishedAt.getTime() - b.startedAt.getTime()) / 1000 : 0,
     })),
   };
+}
+
+/**
+ * The next backup is about as large as the last: when the free disk is smaller, it would fail part-way
+ * (or fill the disk the site runs on). Remote-only mode writes no archive here, so it needs no such room.
+ */
+async function diskWarning(freeBytes: number | null, lastBytes: number | null): Promise<string | null> {
+  if (freeBytes === null || !lastBytes || freeBytes >= lastBytes) return null;
+  if (await remoteOnlyDestination().catch(() => null)) return null;
+  return `The free disk (${formatBytes(freeBytes)}) could not hold the next backup (the last was ${formatBytes(lastBytes)}): free some space, lower retention, or make an offsite destination remote-only.`;
 }

@@ -16,6 +16,7 @@ import { holdForTests } from "@/lib/backup/jobs/test-hold";
 import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import type { BackupLog } from "@/lib/backup/jobs/log";
 import { count, sizeWithBytes } from "@/lib/backup/jobs/log-text";
+import { openRemoteOnly, REMOTE_NOT_VERIFIED, type RemoteOnlyTarget } from "@/lib/offsite/remote-only";
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -36,6 +37,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   progress.start();
   let log = openBackupLog(files.log);
   let walkSpool: FileSpool | null = null;
+  let remote: RemoteOnlyTarget | null = null;
   try {
     await ensurePrivateDir(dir);
     log.info(`Backup ${backup.fileName} started by process ${process.pid}`);
@@ -46,6 +48,8 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     for (const warning of walk.warnings) log.warn(warning);
     const dumper = dumperFor(settings);
     progress.bytesTotal = walk.totalFileBytes + (await dumper.estimateBytes());
+    remote = await openRemoteOnly(backup.fileName, progress.bytesTotal);
+    if (remote) log.info(`Remote-only: the archive streams to ${remote.url} as it is written, no local copy (${remote.memory})`);
 
     const result = await writeBackupArchive({
       partFile,
@@ -54,6 +58,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       walk,
       database: { dumper, workFile: dbWorkFile },
       level: COMPRESSION_LEVELS[settings.compression],
+      sink: remote ? () => remote!.sink() : null,
       log,
       onBytes: (n) => progress.add(n),
       onPhase: (phase) => {
@@ -62,9 +67,12 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       },
     });
     const backedUp = progress.bytesDone;
-    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
+    // Reading a remote-only archive back would download it whole: skipped, and said (a warning on the job).
+    const unverified = Boolean(remote && settings.verifyAfterBackup);
+    if (unverified) log.warn(REMOTE_NOT_VERIFIED);
+    else if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
     await progress.stop();
-    await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
+    if (!remote) await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${count(result.fileCount, "file", "files")} archived, the archive is ${sizeWithBytes(result.size)}, SHA-256 ${result.sha256}`);
     // Only a job still running is completed: one cancelled meanwhile stays cancelled (its canceller removes the file).
     await prisma.backup.updateMany({
@@ -77,14 +85,17 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         bytesTotal: backedUp,
         sizeBytes: result.size,
         sha256: result.sha256,
-        warningCount: result.warnings.length,
+        warningCount: result.warnings.length + (unverified ? 1 : 0),
         finishedAt: new Date(),
         heartbeatAt: new Date(),
         exclusiveSlot: null,
       },
     });
-    return await prisma.backup.findUniqueOrThrow({ where: { id } });
+    const done = await prisma.backup.findUniqueOrThrow({ where: { id } });
+    await remote?.finish(done.status === "completed");
+    return done;
   } catch (error) {
+    await remote?.finish(false).catch(() => {});
     await progress.stop();
     const message = describeError(error);
     try {
