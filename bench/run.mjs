@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list,upload] [--skip ...]
+//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list,upload,remote] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -27,7 +27,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list", "upload"];
+const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list", "upload", "remote"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -606,6 +606,57 @@ async function benchUpload() {
   }
 }
 
+/**
+ * A whole backup (files and database, `backup:create` as the portal's worker runs it) in remote-only mode:
+ * the archive streams to s3rver as it is written. Its peak RSS is the figure (target < 200 MB); the
+ * destination comes from the environment, as on a fresh install, its key in the environment only.
+ */
+async function benchRemoteOnly(totalBytes) {
+  console.log("Remote-only backup through the CLI (files + database, straight to s3rver on loopback):");
+  const dir = path.join(work, "s3rver");
+  fs.rmSync(dir, { recursive: true, force: true });
+  fs.mkdirSync(dir, { recursive: true });
+  const server = await startS3rver(dir, "bench");
+  const backupDir = path.join(portalDir, "backup");
+  const env = {
+    ...portalEnv(),
+    AWS_ENDPOINT_URL_S3: `http://127.0.0.1:${port + 2}`,
+    AWS_REGION: "us-east-1",
+    AWS_ACCESS_KEY_ID: "S3RVER",
+    AWS_SECRET_ACCESS_KEY: "S3RVER",
+    BACKUP_S3_BUCKET: "bench",
+    BACKUP_S3_FORCE_PATH_STYLE: "true",
+    BACKUP_S3_REMOTE_ONLY: "true",
+  };
+  let leftHere = 0;
+  try {
+    const r = repeat("backup:create, remote-only", () => {
+      for (const entry of fs.readdirSync(path.join(dir, "bench"))) fs.rmSync(path.join(dir, "bench", entry), { recursive: true, force: true });
+      fs.rmSync(backupDir, { recursive: true, force: true });
+      const run = measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 dist/cli.mjs backup:create`, env);
+      leftHere = Math.max(leftHere, fs.readdirSync(backupDir).filter((f) => f.endsWith(".zip")).length);
+      return run;
+    });
+    const stored = fs.readdirSync(path.join(dir, "bench")).filter((f) => f.endsWith(".zip._S3rver_object"));
+    rows.push({
+      name: "remote-only backup (CLI)",
+      inputMb: +(totalBytes / 1048576).toFixed(1),
+      oursMbps: +(totalBytes / 1048576 / r.seconds).toFixed(1),
+      theirsLabel: null,
+      ratio: null,
+      target: "peak RSS < 200 MB",
+      met: r.rssMb < 200,
+      oursPeakRssMb: +r.rssMb.toFixed(0),
+      oursSeconds: r.runs,
+      note: `peak RSS ${r.rssMb < 200 ? "met" : "NOT met"} (< 200 MB); ${stored.length} object(s) in the bucket, ${leftHere} archive(s) left on disk`,
+    });
+  } finally {
+    try {
+      process.kill(-server.pid, "SIGTERM");
+    } catch {}
+  }
+}
+
 // ---------- report ----------
 
 function table() {
@@ -644,16 +695,17 @@ async function main() {
   const siteBytes = onlyUpload ? 0 : treeBytes(site);
   let dbBytes = 0;
   try {
-    if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
+    if (["dump", "full", "download", "list", "remote"].some((job) => !skip.has(job))) dbBytes = createDatabase();
     // Extraction reads the archives the files measurement writes.
     const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
     if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (!skip.has("upload")) await benchUpload();
-    if (["progress", "full", "download", "list"].some((job) => !skip.has(job))) {
+    if (["progress", "full", "download", "list", "remote"].some((job) => !skip.has(job))) {
       const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
       preparePortal();
+      if (!skip.has("remote")) await benchRemoteOnly(siteBytes + dbBytes);
       if (!skip.has("progress")) await benchProgress(siteBytes);
       const full = skip.has("full") && skip.has("download") && skip.has("list") ? null : benchFullBackup(siteBytes + dbBytes);
       if (!full || (skip.has("download") && skip.has("list"))) console.log("Download and list: skipped");
