@@ -364,6 +364,8 @@ function portalEnv() {
     BACKUP_MODULE_ENABLED: "true",
     BACKUP_DATABASE_URL: `mysql://root@127.0.0.1:3306/${dbName}`,
     BACKUP_COMPRESSION: "fast",
+    // Without SMTP the job's mail is written to an outbox: the bench's, not the installation's var/.
+    MAIL_OUTBOX_DIR: path.join(portalDir, "outbox"),
   };
 }
 
@@ -633,7 +635,8 @@ async function benchRemoteOnly(totalBytes) {
     const r = repeat("backup:create, remote-only", () => {
       for (const entry of fs.readdirSync(path.join(dir, "bench"))) fs.rmSync(path.join(dir, "bench", entry), { recursive: true, force: true });
       fs.rmSync(backupDir, { recursive: true, force: true });
-      const run = measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 dist/cli.mjs backup:create`, env);
+      // Exit code 2 is "completed with warnings": a remote-only backup always has one (not read back).
+      const run = measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 dist/cli.mjs backup:create; s=$?; [ $s -eq 0 ] || [ $s -eq 2 ]`, env);
       leftHere = Math.max(leftHere, fs.readdirSync(backupDir).filter((f) => f.endsWith(".zip")).length);
       return run;
     });

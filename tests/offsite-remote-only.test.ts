@@ -100,7 +100,7 @@ describe.skipIf(!canMount)("remote-only backup on a disk smaller than the archiv
     expect(backup.warningCount).toBe(1);
     expect(fs.readFileSync(testRoot("var/backup", backup.fileName.replace(/\.zip$/, ".log")), "utf8")).toContain(REMOTE_NOT_VERIFIED);
     const steps = JSON.parse(backup.steps!) as { name: string; state: string; detail: string }[];
-    expect(steps.find((s) => s.name === "offsite")).toMatchObject({ state: "done", detail: expect.stringContaining("as it was written (remote-only)") });
+    expect(steps.find((s) => s.name === "offsite")).toMatchObject({ state: "done", detail: expect.stringContaining("written there directly (remote-only)") });
     // Nothing but the log is left here; the copy is stored with the archive's size and SHA-256.
     expect(fs.readdirSync(testRoot("var/backup")).filter((f) => !f.endsWith(".log"))).toEqual([]);
     const copy = await prisma.offsiteCopy.findFirstOrThrow({ where: { fileName: backup.fileName } });

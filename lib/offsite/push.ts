@@ -44,7 +44,8 @@ export async function pushBackup(backup: Backup, settings: Settings, options: Pu
     // A remote-only backup was written straight to its destination: that copy is done, and there is no local archive for the others.
     if (!fs.existsSync(archive)) {
       const already = record.state === "stored" && record.sha256 === backup.sha256 && record.key === key && record.bucket === destination.bucket;
-      const line = already ? `Stored at ${url} as it was written (remote-only)` : `Offsite copy failed for ${url}: there is no local archive to copy from`;
+      const how = destination.remoteOnly ? "written there directly (remote-only)" : "already, and there is no local archive to copy again";
+      const line = already ? `Stored at ${url}: ${how}` : `Offsite copy failed for ${url}: there is no local archive to copy from`;
       if (!already) {
         failed++;
         await markCopy(record.id, { state: "failed", error: "there is no local archive to copy from", bucket: destination.bucket, key });

@@ -4,14 +4,20 @@ import type { ArchiveSink } from "@/lib/backup/archive/archive-sink";
 import { s3Client } from "@/lib/offsite/client";
 import { copyRecord, markCopy } from "@/lib/offsite/copies";
 import { listDestinations, objectKey, s3Url, type Destination } from "@/lib/offsite/destinations";
-import { partSizeFor } from "@/lib/offsite/multipart";
 import { RemoteSink } from "@/lib/offsite/remote-sink";
 
 const MiB = 1024 * 1024;
 
 export const REMOTE_NOT_VERIFIED =
   "Not read back after writing: the archive is only in the bucket, and reading it back would download it whole. The bucket's copy was checked for its size, each part for its MD5 on arrival.";
-const IN_FLIGHT = 4;
+/**
+ * Smaller than an upload from a file (8 MB × 4): here the parts are the backup process's memory, on top of
+ * the archive writer's own (bench: a whole remote-only backup's peak RSS). S3's minimum part, 3 in flight.
+ */
+const IN_FLIGHT = 3;
+const MIN_PART = 5 * MiB;
+/** S3 allows 10,000 parts; 9,000 leaves room for the archive being a little larger than its data. */
+const MAX_PARTS = 9_000;
 
 /** The destination remote-only backups stream to: the first one marked so (`BACKUP_S3_REMOTE_ONLY` for the environment's). */
 export async function remoteOnlyDestination(): Promise<Destination | null> {
@@ -33,7 +39,7 @@ export interface RemoteOnlyTarget {
 /**
  * Remote-only mode for one backup: its copy record starts as "uploading", and the archive's bytes go to
  * the bucket through a RemoteSink as they are written. Parts are sized for `inputBytes` (the data to
- * back up; the archive is no larger than that plus a little), at least 8 MB, so that S3's 10,000 parts
+ * back up; the archive is no larger than that plus a little), at least 5 MB, so that S3's 10,000 parts
  * cover it. Null when no destination is remote-only.
  */
 export async function openRemoteOnly(fileName: string, inputBytes: number): Promise<RemoteOnlyTarget | null> {
@@ -43,7 +49,7 @@ export async function openRemoteOnly(fileName: string, inputBytes: number): Prom
   const record = await copyRecord(fileName, destination);
   await markCopy(record.id, { state: "uploading", error: null, upload: null, bucket: destination.bucket, key });
   const client = s3Client(destination, { maxAttempts: 1 });
-  const partSize = partSizeFor(Math.ceil(inputBytes * 1.1) + 64 * MiB);
+  const partSize = Math.max(MIN_PART, Math.ceil((inputBytes * 1.1 + 64 * MiB) / MAX_PARTS / MiB) * MiB);
   const target: RemoteOnlyTarget = {
     destination,
     url: s3Url(destination, fileName),
