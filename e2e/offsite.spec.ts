@@ -15,7 +15,7 @@ test.beforeAll(async () => {
 });
 test.afterAll(async () => {
   const db = new Database(E2E.databaseFile, { timeout: 10_000 });
-  db.prepare(`DELETE FROM "Setting" WHERE key LIKE 'offsite.destination.%'`).run();
+  db.prepare(`DELETE FROM "Setting" WHERE key LIKE 'offsite.destination.%' OR key IN ('retentionPolicy', 'retentionSizeCapMb')`).run();
   db.close();
   await s3?.close();
 });
@@ -49,6 +49,32 @@ test("an admin adds an offsite destination, Check passes every step, and the sec
   await expect(saved.getByRole("status").first()).toContainText("Saved");
   await saved.getByRole("button", { name: "Check" }).click();
   await expect(saved.getByRole("alert").first()).toContainText('There is no bucket "no-such-bucket"');
+});
+
+test("retention on this server and a destination's size cap are settings, and the preview covers this server too", async ({ page }) => {
+  await page.setViewportSize({ width: 390, height: 844 });
+  await page.goto("/settings");
+  await page.getByLabel("Retention on this server").selectOption("gfs");
+  await page.getByLabel("Size cap on this server (MB)").fill("500");
+  await page.getByRole("button", { name: "Save settings" }).click();
+  await expect(page.locator("form").getByRole("status").first()).toContainText(
+    "retention on this server: grandfather-father-son, size cap on this server: 500 MB",
+  );
+
+  const saved = page.getByTestId("destination-e2e");
+  await saved.getByLabel("Bucket", { exact: true }).fill("e2e-bucket");
+  await saved.getByLabel("Size cap here (MB, 0 for none)").fill("2048");
+  await saved.getByRole("button", { name: "Save" }).click();
+  await expect(saved.getByRole("status").first()).toContainText("Saved");
+
+  await page.reload();
+  await expect(page.getByLabel("Retention on this server")).toHaveValue("gfs");
+  await expect(page.getByTestId("destination-e2e").getByLabel("Size cap here (MB, 0 for none)")).toHaveValue("2048");
+  const preview = page.getByTestId("offsite-retention-preview");
+  await expect(preview).toContainText("this server:");
+  await expect(preview).toContainText("e2e:");
+  // Nothing runs off the side of a phone.
+  expect(await page.evaluate(() => document.documentElement.scrollWidth)).toBeLessThanOrEqual(390);
 });
 
 test.describe("offsite actions are for admins", () => {
