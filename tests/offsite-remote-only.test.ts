@@ -9,7 +9,7 @@ import { GetObjectCommand, HeadObjectCommand } from "@aws-sdk/client-s3";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prisma } from "@/lib/db";
 import { backupHealth } from "@/lib/backup/jobs/health";
-import { enqueueBackup } from "@/lib/backup/jobs/queue";
+import { enqueueBackup, markFailed } from "@/lib/backup/jobs/queue";
 import { runJob } from "@/lib/backup/jobs/run-job";
 import { s3Client } from "@/lib/offsite/client";
 import { saveDestination } from "@/lib/offsite/destinations";
@@ -76,6 +76,18 @@ describe("remote-only sink", () => {
     await sink.abort();
     await expect(client.send(new HeadObjectCommand({ Bucket: "backups", Key: "sink/aborted.zip" }))).rejects.toMatchObject({ name: "NotFound" });
     client.destroy();
+  });
+});
+
+describe("a remote-only job whose process died", () => {
+  it("leaves no copy record behind once the reaper marks it failed (its copy never completed)", async () => {
+    const settings = await loadSettings();
+    const job = await prisma.backup.create({ data: { fileName: "safekeep-20261202-120000-999.zip", status: "running", kind: "backup" } });
+    await prisma.offsiteCopy.create({
+      data: { fileName: job.fileName, destinationId: "main", bucket: "backups", key: `site/${job.fileName}`, state: "uploading" },
+    });
+    await markFailed(job, "The backup process ended without finishing", settings);
+    expect(await prisma.offsiteCopy.count({ where: { fileName: job.fileName } })).toBe(0);
   });
 });
 

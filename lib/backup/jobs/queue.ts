@@ -125,6 +125,15 @@ async function removeLeftovers(backup: Backup, dir: string, alsoArchive: boolean
   for (const file of alsoArchive ? [...files.partials, files.archive] : files.partials) await fs.rm(file, { force: true });
 }
 
+/**
+ * A backup that did not complete has no copies: a remote-only one whose process died (killed, cancelled)
+ * leaves its copy record "uploading". Its unfinished multipart upload stays in the bucket until the
+ * bucket's lifecycle rule for incomplete uploads removes it.
+ */
+async function forgetOffsiteCopies(backup: Backup): Promise<void> {
+  if (backup.kind === "backup") await prisma.offsiteCopy.deleteMany({ where: { fileName: backup.fileName } });
+}
+
 /** For lines written by whoever ends a job that is not its own (canceller, reaper): the same writer as the job's. */
 function appendToJobLog(dir: string, backup: Backup, level: "warn" | "error", message: string): void {
   try {
@@ -146,6 +155,7 @@ export async function markCancelled(backup: Backup, settings: Settings): Promise
   });
   if (ended.count === 0) return;
   await removeLeftovers(backup, dir, true);
+  await forgetOffsiteCopies(backup);
   // A job cancelled before its worker ran has no log yet, maybe not even a directory: its log says why.
   await ensurePrivateDir(dir).catch(() => {});
   appendToJobLog(dir, backup, "warn", `${backup.error ?? "Cancelled"}; partial files removed.`);
@@ -157,10 +167,11 @@ export async function markCancelled(backup: Backup, settings: Settings): Promise
  */
 export async function markFailed(backup: Backup, message: string, settings: Settings): Promise<void> {
   const dir = resolvedBackupDir(settings);
-  await prisma.backup.updateMany({
+  const ended = await prisma.backup.updateMany({
     where: { id: backup.id, status: { in: WORKING_STATUSES } },
     data: { status: "failed", error: message, exclusiveSlot: null, finishedAt: new Date() },
   });
   await removeLeftovers(backup, dir, false);
+  if (ended.count) await forgetOffsiteCopies(backup);
   appendToJobLog(dir, backup, "error", message);
 }
