@@ -9,7 +9,12 @@ const common = {
   "403": error("Signed in, without access to backups"),
   "404": error("The backup module is disabled, or no such backup"),
 };
-const fileName = { name: "filename", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 } };
+const fileName = {
+  name: "filename",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip(\\.age)?$", maxLength: 200 },
+};
 const id = { name: "key", in: "path", required: true, schema: { type: "integer", minimum: 1 }, description: "The backup's id" };
 const ref = {
   name: "key",
@@ -18,7 +23,7 @@ const ref = {
   schema: {
     oneOf: [
       { type: "integer", minimum: 1 },
-      { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 },
+      { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip(\\.age)?$", maxLength: 200 },
     ],
   },
   description: "The job's id, or a backup's file name",

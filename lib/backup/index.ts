@@ -27,6 +27,16 @@ export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-
 export { requestVerify } from "@/lib/backup/requests/verify-backup";
 export { watchJob } from "@/lib/backup/requests/watch-job";
 export { requestDrill } from "@/lib/backup/requests/drill";
+export {
+  encryptionView,
+  needsOwnerKey,
+  generateEncryptionKey,
+  addEncryptionRecipient,
+  removeEncryptionRecipient,
+  setEncryptionPassphrase,
+  turnEncryptionOff,
+  type EncryptionView,
+} from "@/lib/backup/requests/encryption";
 export { listWebhooks, storeWebhook, deleteWebhook, testWebhook } from "@/lib/backup/requests/webhooks";
 export {
   webhookInputSchema,

@@ -4,7 +4,7 @@ import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
 import { VerifyForm } from "./verify-form";
 import { OffsiteCopies } from "./offsite-copies";
-import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
+import { isActive, readJobLog, type StepRecord, needsOwnerKey } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { When } from "@/app/ui/when";
@@ -136,7 +136,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         )}
         {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
         {(backup.status === "unverified" || backup.status === "completed") && (backup.kind === "backup" || backup.kind === "safety") && (
-          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} />
+          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} askKey={needsOwnerKey(backup.fileName, settings)} />
         )}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">
