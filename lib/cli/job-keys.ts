@@ -1,7 +1,8 @@
 import fs from "node:fs";
 import readline from "node:readline";
 import type { AgeKeys } from "@/lib/backup/crypto/age";
-import { keysFromText, parseSerializedKeys } from "@/lib/backup/crypto/keys";
+import { parseIdentityFile } from "@/lib/backup/crypto/age";
+import { parseSerializedKeys } from "@/lib/backup/crypto/keys";
 
 const MAX_KEY_INPUT = 64 * 1024;
 
@@ -50,7 +51,12 @@ export async function cliKeys(options: { identity?: string; encrypted: boolean }
     const text = await fs.promises.readFile(options.identity, "utf8").catch((error: NodeJS.ErrnoException) => {
       throw new Error(`The key file ${options.identity} could not be read (${error.code ?? error.message})`);
     });
-    return keysFromText(text);
+    // A key file holds identities only: anything else is a wrong file, never taken as a passphrase.
+    try {
+      return { identities: parseIdentityFile(text) };
+    } catch (error) {
+      throw new Error(`${options.identity}: ${(error as Error).message}`);
+    }
   }
   if (process.env.BACKUP_ENCRYPTION_PASSPHRASE) return { passphrase: process.env.BACKUP_ENCRYPTION_PASSPHRASE };
   if (options.encrypted && process.stdin.isTTY) {
