@@ -13,7 +13,7 @@ export { listJobs, getJob, getJobByName, readJobLog, activeJob } from "@/lib/bac
 export { startBackup } from "@/lib/backup/requests/start-backup";
 export { requestRestore, restoreRequestSchema, previewRestore, type RestoreRequest, type RestorePreview } from "@/lib/backup/requests/request-restore";
 export { cancelJob, deleteJob, setPinned } from "@/lib/backup/requests/manage-backup";
-export { findDownload, recordDownload, deleteAfterDownload } from "@/lib/backup/requests/download";
+export { findDownload, recordDownload, deleteAfterDownload, openDecryptedDownload } from "@/lib/backup/requests/download";
 export { updateSettings, resetSettingToDefault, runSetupChecks, sendTestMail, settingsOverview } from "@/lib/backup/requests/settings";
 export { settingSources, SETTING_KEYS, SETTING_ENV, SETTING_LABELS, type SettingSource } from "@/lib/settings-origin";
 export { backupHealth, type Health } from "@/lib/backup/jobs/health";

@@ -3,6 +3,7 @@ import Link from "next/link";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
 import { VerifyForm } from "./verify-form";
+import { DownloadDecryptedForm } from "./download-decrypted-form";
 import { OffsiteCopies } from "./offsite-copies";
 import { isActive, readJobLog, type StepRecord, needsOwnerKey } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
@@ -126,8 +127,11 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
             download
             className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800"
           >
-            Download
+            Download{backup.fileName.endsWith(".age") ? " (encrypted)" : ""}
           </a>
+        )}
+        {backup.status === "completed" && !isRestore && backup.fileName.endsWith(".age") && (
+          <DownloadDecryptedForm fileName={backup.fileName} askKey={needsOwnerKey(backup.fileName, settings)} />
         )}
         {(backup.status === "queued" || backup.status === "running") && (
           <Link href={`/backups/${backup.id}/cancel`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
