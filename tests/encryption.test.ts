@@ -260,4 +260,31 @@ describe("encrypted backups (age v1)", () => {
     const short = settingsSchema.safeParse({ ...base, encryption: "passphrase", encryptionPassphrase: "short" });
     expect(JSON.stringify(short.error!.issues)).toMatch(/at least 12 characters/);
   });
+
+  it("restore drills: unattended with the passphrase the portal keeps; with public keys refused in the portal, and proven from the CLI with --identity", async () => {
+    await configure({ fileRoots: ["site"], databaseUrl: "file:db/app.db", encryption: "passphrase", encryptionPassphrase: "a passphrase for drills" });
+    const { done } = await backUp();
+    const settings = await loadSettings();
+    const { enqueueDrill } = await import("@/lib/backup/jobs/queue");
+    const drilled = await runJob((await enqueueDrill(settings, null, done.fileName)).id, { settings });
+    expect(drilled.error).toBeNull();
+    expect(drilled.status).toBe("completed");
+
+    const key = ageKeygen(dir);
+    await configure({ fileRoots: ["site"], databaseUrl: "file:db/app.db", encryption: "recipients", encryptionRecipients: [key.recipient] });
+    // The passphrase of the earlier mode is still kept: it does not open these backups, so they are locked all the same.
+    const locked = await backUp();
+    const admin = await makeUser("admin");
+    const { requestDrill } = await import("@/lib/backup/requests/drill");
+    await expect(requestDrill({ user: admin, actor: { id: admin.id, email: admin.email }, settings: await loadSettings() })).rejects.toMatchObject({
+      code: "invalid",
+      message: expect.stringMatching(/encrypted to a public key.*--identity/),
+    });
+    const { drillInBackground } = await import("@/lib/schedule/portal-scheduler");
+    expect(await drillInBackground(await loadSettings())).toMatchObject({ result: "skipped", detail: expect.stringMatching(/public key/) });
+
+    const run = cli(["backup:drill", locked.done.fileName, "--json", "--identity", key.file]);
+    expect(run.status, run.stderr).toBe(0);
+    expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, backup: locked.done.fileName });
+  });
 });

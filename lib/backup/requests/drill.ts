@@ -4,7 +4,7 @@ import { toView, type BackupView } from "@/lib/backup/jobs/list";
 import { startBackgroundDrill } from "@/lib/backup/jobs/start";
 import type { Caller } from "@/lib/backup/requests/caller";
 import { notFound, SafekeepError } from "@/lib/errors";
-import { isEncryptedArchive } from "@/lib/backup/archive/archive-source";
+import { ArchiveKeyError, isEncryptedArchive, openArchiveSource } from "@/lib/backup/archive/archive-source";
 import { portalKeys } from "@/lib/backup/crypto/keys";
 import { resolveInside } from "@/lib/backup/jobs/paths";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -20,7 +20,14 @@ export function newestBackup() {
  */
 export async function drillLockedOut(fileName: string, settings: Settings): Promise<string | null> {
   const file = resolveInside(resolvedBackupDir(settings), fileName);
-  if (portalKeys(settings) || !(await isEncryptedArchive(file).catch(() => false))) return null;
+  if (!(await isEncryptedArchive(file).catch(() => false))) return null;
+  // Whether the portal's own key opens it (a passphrase kept from an earlier mode may not).
+  const source = await openArchiveSource(file, portalKeys(settings)).catch((error: Error) => error);
+  if (!(source instanceof Error)) {
+    await source.close();
+    return null;
+  }
+  if (!(source instanceof ArchiveKeyError)) return null;
   return `${fileName} is encrypted to a public key and the portal holds no private key: run \`npm run backup:drill -- --identity key.txt\`, or choose passphrase encryption for unattended drills`;
 }
 
