@@ -30,8 +30,28 @@ async function readKey(request: Request): Promise<string | undefined> {
   return parsed.data.key;
 }
 
+const escapeHtml = (text: string) => text.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
+
+/** A refusal the backup's page form gets as a page a person reads (the API keeps its JSON errors). */
+function refusalPage(error: SafekeepError): Response {
+  const html = `<!doctype html><meta charset="utf-8"><meta name="viewport" content="width=device-width"><title>Not downloaded</title>
+<body style="font-family:system-ui,sans-serif;max-width:40rem;margin:2rem auto;padding:0 1rem"><h1>Not downloaded</h1>
+<p role="alert">${escapeHtml(error.message)}</p><p><a href="/backups">Back to the backups</a></p></body>`;
+  return new Response(html, { status: error.status, headers: { "Content-Type": "text/html; charset=utf-8", "Cache-Control": "no-store" } });
+}
+
 /** POST: the encrypted backup as its plain zip, decrypted as it streams out; no plaintext is written to disk. */
 export async function downloadDecrypted(request: Request, caller: Caller, filename: string): Promise<Response> {
+  const fromForm = /^application\/x-www-form-urlencoded\b/i.test(request.headers.get("content-type") ?? "");
+  try {
+    return await streamDecrypted(request, caller, filename);
+  } catch (error) {
+    if (fromForm && error instanceof SafekeepError) return refusalPage(error);
+    throw error;
+  }
+}
+
+async function streamDecrypted(request: Request, caller: Caller, filename: string): Promise<Response> {
   const name = backupFileNameSchema.safeParse(filename);
   if (!name.success) throw new SafekeepError("bad_request", "Not a backup file name");
   const { source, name: plainName } = await openDecryptedDownload(name.data, await readKey(request), caller);

@@ -59,6 +59,7 @@ export function EncryptionPanel({ view }: { view: EncryptionView }) {
       </p>
       <p className="mt-2 text-sm" data-testid="encryption-state">
         <strong>Now:</strong> {state}
+        {view.fromEnvironment && <span className="text-slate-600"> (from the environment: {view.fromEnvironment}; a change here is saved over it)</span>}
       </p>
 
       <h3 className="mt-4 font-medium">Public keys (recommended)</h3>

@@ -39,7 +39,7 @@ export default async function SettingsPage() {
         mailLinks={mailLinks}
         sources={sources}
       />
-      <EncryptionPanel view={encryptionView(settings)} />
+      <EncryptionPanel view={await encryptionView(settings)} />
       <TestMailPanel />
       <WebhooksPanel
         webhooks={await listWebhooks()}

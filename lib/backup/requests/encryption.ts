@@ -5,16 +5,25 @@ import type { Caller } from "@/lib/backup/requests/caller";
 import { updateSettings } from "@/lib/backup/requests/settings";
 import { SafekeepError } from "@/lib/errors";
 import { settingsSchema, type Settings } from "@/lib/settings";
+import { settingSources } from "@/lib/settings-origin";
 
 export interface EncryptionView {
   mode: Settings["encryption"];
   recipients: string[];
   hasPassphrase: boolean;
+  /** The environment variable the mode comes from, when it is not saved here. */
+  fromEnvironment: string | null;
 }
 
 /** What the settings page shows: the mode and the public keys; never the passphrase. */
-export function encryptionView(settings: Settings): EncryptionView {
-  return { mode: settings.encryption, recipients: settings.encryptionRecipients, hasPassphrase: settings.encryptionPassphrase !== "" };
+export async function encryptionView(settings: Settings): Promise<EncryptionView> {
+  const source = (await settingSources()).encryption;
+  return {
+    mode: settings.encryption,
+    recipients: settings.encryptionRecipients,
+    hasPassphrase: settings.encryptionPassphrase !== "",
+    fromEnvironment: source.source === "environment" ? source.variable : null,
+  };
 }
 
 /** An encrypted backup the portal cannot open alone: restore and verify ask for the owner's key. */
