@@ -287,4 +287,26 @@ describe("encrypted backups (age v1)", () => {
     expect(run.status, run.stderr).toBe(0);
     expect(JSON.parse(run.stdout)).toMatchObject({ ok: true, backup: locked.done.fileName });
   });
+
+  it("the environment alone sets encryption: BACKUP_ENCRYPTION_RECIPIENTS or BACKUP_ENCRYPTION_PASSPHRASE, and backup:create obeys", async () => {
+    const { defaultSettings } = await import("@/lib/settings");
+    const key = ageKeygen(dir);
+    expect(defaultSettings({ BACKUP_ENCRYPTION_RECIPIENTS: ` ${key.recipient} ` } as unknown as NodeJS.ProcessEnv)).toMatchObject({
+      encryption: "recipients",
+      encryptionRecipients: [key.recipient],
+    });
+    expect(defaultSettings({ BACKUP_ENCRYPTION_PASSPHRASE: "from the environment" } as unknown as NodeJS.ProcessEnv)).toMatchObject({
+      encryption: "passphrase",
+    });
+    expect(defaultSettings({} as NodeJS.ProcessEnv)).toMatchObject({ encryption: "off" });
+
+    await configure({ fileRoots: ["site"], databaseUrl: "" });
+    const run = cli(["backup:create", "--json"], { ...process.env, BACKUP_ENCRYPTION_RECIPIENTS: key.recipient });
+    expect(run.status, run.stderr).toBe(0);
+    const made = JSON.parse(run.stdout) as { fileName: string };
+    expect(made.fileName).toMatch(/\.zip\.age$/);
+    const zip = path.join(dir, "env.zip");
+    execFileSync("age", ["-d", "-i", key.file, "-o", zip, path.join(resolvedBackupDir(await loadSettings()), made.fileName)]);
+    execFileSync("unzip", ["-tq", zip]);
+  });
 });
