@@ -1,4 +1,4 @@
-import { execFileSync, spawnSync } from "node:child_process";
+import { execFileSync, spawn, spawnSync } from "node:child_process";
 import fs from "node:fs";
 import path from "node:path";
 import { beforeEach, describe, expect, it } from "vitest";
@@ -308,5 +308,34 @@ describe("encrypted backups (age v1)", () => {
     const zip = path.join(dir, "env.zip");
     execFileSync("age", ["-d", "-i", key.file, "-o", zip, path.join(resolvedBackupDir(await loadSettings()), made.fileName)]);
     execFileSync("unzip", ["-tq", zip]);
+  });
+
+  it("backup:verify asks for the passphrase on a terminal when it has no other way to it", async () => {
+    const passphrase = "typed on the terminal only";
+    await configure({ fileRoots: ["site"], databaseUrl: "", encryption: "passphrase", encryptionPassphrase: passphrase });
+    const { file } = await backUp();
+    // The portal no longer keeps it (say, it moved to public keys): only the person at the terminal knows it.
+    await prisma.setting.deleteMany({ where: { key: "encryptionPassphrase" } });
+    const command = `${process.execPath} ${process.env.SAFEKEEP_CLI} backup:verify ${file}`;
+    // Typed only once the prompt shows, as a person would: the terminal must not echo it back.
+    const onTerminal = (answer: string) =>
+      new Promise<string>((resolve, reject) => {
+        const child = spawn("script", ["-qec", command, "/dev/null"], { env: process.env, stdio: ["pipe", "pipe", "pipe"] });
+        let seen = "";
+        let typed = false;
+        child.stdout.on("data", (d: Buffer) => {
+          seen += d.toString();
+          if (!typed && seen.includes("Passphrase")) {
+            typed = true;
+            child.stdin.write(`${answer}\n`);
+          }
+        });
+        child.on("error", reject);
+        child.on("close", () => resolve(seen));
+      });
+    const typed = await onTerminal(passphrase);
+    expect(typed).toMatch(/OK: every entry matches its manifest/);
+    expect(typed).not.toContain(passphrase);
+    expect(await onTerminal("not it")).toMatch(/Wrong passphrase/);
   });
 });
