@@ -10,6 +10,7 @@ import { inspectArchive } from "@/lib/backup/restore/inspect";
 import { verifyAndStage } from "@/lib/backup/restore/extract";
 import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import { dumperFor } from "@/lib/backup/database/registry";
+import { parseIdentityFile, parseRecipient } from "@/lib/backup/crypto/age";
 
 const quiet = { info() {}, warn() {}, error() {} };
 
@@ -47,6 +48,7 @@ async function archive() {
     backupName: "bench",
     walk,
     database: null,
+    encryptTo: process.argv.includes("--encrypt-to") ? { keys: [parseRecipient(arg("encrypt-to"))] } : null,
     level: Number(arg("level")),
     log: quiet,
     onBytes: progress ? (n) => progress.add(n) : (n) => (bytes += n),
@@ -90,14 +92,15 @@ async function dump() {
 async function extract() {
   const dest = arg("dest");
   let bytes = 0;
-  const inspected = await inspectArchive(arg("archive"));
+  const keys = process.argv.includes("--identity") ? { identities: parseIdentityFile(await fs.readFile(arg("identity"), "utf8")) } : null;
+  const inspected = await inspectArchive(arg("archive"), keys);
   try {
     const roots = new Map(inspected.manifest.source.fileRoots.map((r) => [r.label, path.join(dest, r.label)]));
     // The restore hands over new, empty staging directories.
     for (const dir of roots.values()) await fs.mkdir(dir, { recursive: true });
     await verifyAndStage(inspected, { fileRoots: roots, databaseFile: null, onBytes: (n) => (bytes += n) });
   } finally {
-    inspected.close();
+    await inspected.close();
   }
   console.log(JSON.stringify({ inputBytes: bytes }));
 }

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list,upload,remote] [--skip ...]
+//   npm run bench -- --size small|full|many [--reps N] [--only files,verify,extract,encrypt,dump,progress,full,download,list,upload,remote] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -27,7 +27,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list", "upload", "remote"];
+const JOBS = ["files", "verify", "extract", "encrypt", "dump", "progress", "full", "download", "list", "upload", "remote"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -304,6 +304,47 @@ function benchVerify(siteBytes) {
     oursSeconds: read.runs,
     theirsSeconds: write.runs,
   });
+}
+
+/**
+ * Encryption at rest (age, on the fly): the same backup and the same restore with and without it, taking
+ * turns. What it costs is ChaCha20-Poly1305 over the archive, next to deflating and inflating it.
+ */
+function benchEncrypt(siteBytes) {
+  console.log("Encryption (age) against the same work unencrypted:");
+  const key = path.join(out, "bench-key.txt");
+  fresh(key)();
+  execFileSync("age-keygen", ["-o", key], { stdio: "ignore" });
+  const recipient = /public key: (age1[0-9a-z]+)/.exec(fs.readFileSync(key, "utf8"))[1];
+  const plain = path.join(out, "plain.zip");
+  const sealed = path.join(out, "sealed.zip.age");
+  const node = `MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)}`;
+  const [p, e] = interleaved(
+    { label: "backup, plain", fn: () => measure(`${node} archive --root ${sh(site)} --out ${sh(plain)} --level 6`), before: fresh(plain) },
+    {
+      label: "backup, encrypted",
+      fn: () => measure(`${node} archive --root ${sh(site)} --out ${sh(sealed)} --level 6 --encrypt-to ${recipient}`),
+      before: fresh(sealed),
+    },
+  );
+  compare("encrypted backup (vs plain)", siteBytes, e, p, "same backup, plain", 0.9);
+  const decrypted = spawnSync("sh", [
+    "-c",
+    `age -d -i ${sh(key)} ${sh(sealed)} | cmp - ${sh(plain)} >/dev/null 2>&1; age -d -i ${sh(key)} -o ${sh(plain)}.check ${sh(sealed)} && unzip -tq ${sh(plain)}.check`,
+  ]);
+  console.log(`  age -d then unzip -t on the encrypted archive: ${decrypted.status === 0 ? "clean" : "FAILED"}`);
+  fresh(`${plain}.check`)();
+  const dest = path.join(out, "extract-enc");
+  const before = () => {
+    fresh(dest)();
+    execFileSync("sync");
+  };
+  const [rp, re] = interleaved(
+    { label: "restore, plain", fn: () => measure(`${node} extract --archive ${sh(plain)} --dest ${sh(dest)}`), before },
+    { label: "restore, encrypted", fn: () => measure(`${node} extract --archive ${sh(sealed)} --dest ${sh(dest)} --identity ${sh(key)}`), before },
+  );
+  compare("encrypted restore (vs plain)", siteBytes, re, rp, "same restore, plain", 0.9);
+  for (const f of [plain, sealed, dest, key]) fresh(f)();
 }
 
 function benchExtract(archive, siteBytes) {
@@ -703,6 +744,7 @@ async function main() {
     const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
     if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
+    if (!skip.has("encrypt")) benchEncrypt(siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (!skip.has("upload")) await benchUpload();
     if (["progress", "full", "download", "list", "remote"].some((job) => !skip.has(job))) {

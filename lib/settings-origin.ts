@@ -31,6 +31,9 @@ export const SETTING_ENV = {
   scheduleDaily: ["BACKUP_SCHEDULE"],
   scheduleWeekly: ["BACKUP_SCHEDULE_WEEKLY"],
   scheduleTimezone: ["BACKUP_SCHEDULE_TZ", "TZ"],
+  encryption: ["BACKUP_ENCRYPTION", "BACKUP_ENCRYPTION_RECIPIENTS", "BACKUP_ENCRYPTION_PASSPHRASE"],
+  encryptionRecipients: ["BACKUP_ENCRYPTION_RECIPIENTS"],
+  encryptionPassphrase: ["BACKUP_ENCRYPTION_PASSPHRASE"],
 } as const satisfies Record<SettingKey, readonly string[]>;
 
 /** How each setting is called in sentences (audit, messages, the CLI). */
@@ -63,6 +66,9 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   scheduleDaily: "Daily backup",
   scheduleWeekly: "Weekly backup",
   scheduleTimezone: "Time zone of the schedule",
+  encryption: "Encryption at rest",
+  encryptionRecipients: "Public keys backups are encrypted to",
+  encryptionPassphrase: "Encryption passphrase",
 };
 
 export const SETTING_KEYS = Object.keys(SETTING_ENV) as [SettingKey, ...SettingKey[]];

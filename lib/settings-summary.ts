@@ -30,6 +30,9 @@ export const SETTING_LABELS: Record<SettingKey, string> = {
   scheduleDaily: "daily backup",
   scheduleWeekly: "weekly backup",
   scheduleTimezone: "schedule time zone",
+  encryption: "encryption",
+  encryptionRecipients: "encryption public keys",
+  encryptionPassphrase: "encryption passphrase",
 };
 
 const MAX_VALUE = 80;
@@ -46,6 +49,10 @@ export function describeSetting(key: SettingKey, saved: Settings): string {
       return `backup module switched ${saved.enableBackupModule ? "on" : "off"}`;
     case "smtpPassword":
       return saved.smtpPassword ? "SMTP password changed" : "SMTP password removed";
+    case "encryptionPassphrase":
+      return saved.encryptionPassphrase ? "encryption passphrase changed" : "encryption passphrase removed";
+    case "encryption":
+      return `${label}: ${{ off: "off", recipients: "to public keys", passphrase: "with a passphrase" }[saved.encryption]}`;
     case "databaseUrl":
       return `${label}: ${saved.databaseUrl ? shorten(redactDatabaseUrl(saved.databaseUrl)) : "the portal's own database"}`;
     case "backupAccess":

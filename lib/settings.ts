@@ -10,7 +10,7 @@ import { splitSave } from "@/lib/settings-origin";
  * Settings that hold passwords are stored sealed (lib/secret-box.ts), so the portal's database — which
  * its own backups carry — never holds them in clear. The database URL is sealed whole: it carries its password.
  */
-const SEALED_KEYS = new Set<string>(["smtpPassword", "databaseUrl"]);
+const SEALED_KEYS = new Set<string>(["smtpPassword", "databaseUrl", "encryptionPassphrase"]);
 
 function storedValue(key: string, value: unknown): string {
   return JSON.stringify(SEALED_KEYS.has(key) && typeof value === "string" ? sealSecret(value) : value);
@@ -21,6 +21,16 @@ function readStoredValue(key: string, stored: string): unknown {
   return SEALED_KEYS.has(key) && typeof value === "string" ? openSecret(value) : value;
 }
 import { databaseUrlHint, isKnownDatabaseUrl } from "@/lib/backup/database/registry";
+import { parseRecipient } from "@/lib/backup/crypto/age";
+
+function isAgeRecipient(text: string): boolean {
+  try {
+    parseRecipient(text);
+    return true;
+  } catch {
+    return false;
+  }
+}
 
 const commandPath = z
   .string()
@@ -95,13 +105,32 @@ const settingsFields = z.object({
   scheduleDaily: z.string().trim().max(100),
   scheduleWeekly: z.string().trim().max(100),
   scheduleTimezone: z.string().trim().max(100),
+  /** age v1 at rest: to public keys (the portal cannot read its own backups), or with a passphrase it keeps. */
+  encryption: z.enum(["off", "recipients", "passphrase"]),
+  encryptionRecipients: z
+    .array(
+      z
+        .string()
+        .trim()
+        .regex(/^age1[02-9ac-hj-np-z]{58}$/, "Not an age public key (age1 followed by 58 letters and digits)")
+        .refine(isAgeRecipient, "Not an age public key: its checksum does not match (a character was mistyped)"),
+    )
+    .max(20),
+  encryptionPassphrase: z.string().max(1000),
 });
+
+/** Long enough that scrypt's cost is not the only thing between a thief and the backups. */
+export const MIN_PASSPHRASE_LENGTH = 12;
 
 export const settingsSchema = settingsFields.superRefine((s, ctx) => {
   for (const key of ["scheduleDaily", "scheduleWeekly", "drillSchedule"] as const) {
     const problem = cronProblem(s[key], s.scheduleTimezone);
     if (problem) ctx.addIssue({ code: "custom", path: [key], message: `Not a valid cron expression or time zone: ${problem}` });
   }
+  if (s.encryption === "recipients" && s.encryptionRecipients.length === 0)
+    ctx.addIssue({ code: "custom", path: ["encryptionRecipients"], message: "Encryption to public keys needs at least one public key" });
+  if (s.encryption === "passphrase" && s.encryptionPassphrase.length < MIN_PASSPHRASE_LENGTH)
+    ctx.addIssue({ code: "custom", path: ["encryptionPassphrase"], message: `The passphrase must be at least ${MIN_PASSPHRASE_LENGTH} characters long` });
 });
 
 export type Settings = z.infer<typeof settingsSchema>;
@@ -153,7 +182,20 @@ export function defaultSettings(env: NodeJS.ProcessEnv = process.env): Settings 
     scheduleDaily: env.BACKUP_SCHEDULE ?? "0 0 * * *",
     scheduleWeekly: env.BACKUP_SCHEDULE_WEEKLY ?? "0 2 * * 0",
     scheduleTimezone: env.BACKUP_SCHEDULE_TZ ?? env.TZ ?? "UTC",
+    encryption: encryptionFromEnv(env),
+    encryptionRecipients: listFromEnv(env.BACKUP_ENCRYPTION_RECIPIENTS, []),
+    encryptionPassphrase: env.BACKUP_ENCRYPTION_PASSPHRASE ?? "",
   };
+}
+
+/** BACKUP_ENCRYPTION says which; without it, whichever of the key variables is set. */
+function encryptionFromEnv(env: NodeJS.ProcessEnv): Settings["encryption"] {
+  const said = env.BACKUP_ENCRYPTION;
+  if (said === "off" || said === "passphrase") return said;
+  if (said === "recipients" || said === "public-key") return "recipients";
+  if (env.BACKUP_ENCRYPTION_RECIPIENTS?.trim()) return "recipients";
+  if (env.BACKUP_ENCRYPTION_PASSPHRASE) return "passphrase";
+  return "off";
 }
 
 /** zlib levels: 1 is several times faster than 6 for a few percent more bytes; 9 rarely pays. */

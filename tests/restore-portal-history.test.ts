@@ -85,7 +85,9 @@ describe("restoring the portal's own database", () => {
       actor: { id: plain.id, email: plain.email },
       settings: await loadSettings(),
     };
-    await expect(requestRestore({ fileName: old.fileName, confirm: old.fileName, restoreAccounts: false }, caller)).rejects.toMatchObject({
+    await expect(
+      requestRestore({ fileName: old.fileName, confirm: old.fileName, restoreAccounts: false, allowUnencrypted: false }, caller),
+    ).rejects.toMatchObject({
       code: "forbidden",
       message: expect.stringMatching(/administrators/),
     });

@@ -9,7 +9,12 @@ const common = {
   "403": error("Signed in, without access to backups"),
   "404": error("The backup module is disabled, or no such backup"),
 };
-const fileName = { name: "filename", in: "path", required: true, schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 } };
+const fileName = {
+  name: "filename",
+  in: "path",
+  required: true,
+  schema: { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip(\\.age)?$", maxLength: 200 },
+};
 const id = { name: "key", in: "path", required: true, schema: { type: "integer", minimum: 1 }, description: "The backup's id" };
 const ref = {
   name: "key",
@@ -18,7 +23,7 @@ const ref = {
   schema: {
     oneOf: [
       { type: "integer", minimum: 1 },
-      { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip$", maxLength: 200 },
+      { type: "string", pattern: "^[A-Za-z0-9][A-Za-z0-9._-]*\\.zip(\\.age)?$", maxLength: 200 },
     ],
   },
   description: "The job's id, or a backup's file name",
@@ -103,6 +108,11 @@ export const openApiDocument = {
                   confirm: { type: "string", description: "The file name again" },
                   only: { type: "string", enum: ["database", "files"] },
                   restoreAccounts: { type: "boolean", description: "Restoring the portal's own database: also bring back its users, roles and tokens" },
+                  key: {
+                    type: "string",
+                    description: "An encrypted backup (.zip.age): its private key (an age identity file's text) or passphrase, used for this restore only",
+                  },
+                  allowUnencrypted: { type: "boolean", description: "Restore a plain zip although the settings encrypt backups" },
                 },
               },
             },
@@ -117,6 +127,26 @@ export const openApiDocument = {
           "422": error("Invalid body, or the confirmation does not repeat the file name"),
           ...common,
           "403": error("Signed in without access to backups, or not an administrator (restoring is for administrators)"),
+        },
+      },
+    },
+    "/api/v1/backups/download/{filename}/decrypted": {
+      post: {
+        summary: "Download an encrypted backup (.zip.age) as its plain zip, decrypted as it streams; the key is used for this response only",
+        parameters: [fileName],
+        requestBody: {
+          required: false,
+          content: {
+            "application/json": {
+              schema: { type: "object", properties: { key: { type: "string", description: "Private key (AGE-SECRET-KEY-1…) or passphrase" } } },
+            },
+          },
+        },
+        responses: {
+          "200": { description: "The plain zip", content: { "application/zip": { schema: { type: "string", format: "binary" } } } },
+          "400": error("Not a backup file name"),
+          "422": error("Not encrypted, or the key does not open it"),
+          ...common,
         },
       },
     },

@@ -13,7 +13,15 @@ export { listJobs, getJob, getJobByName, readJobLog, activeJob } from "@/lib/bac
 export { startBackup } from "@/lib/backup/requests/start-backup";
 export { requestRestore, restoreRequestSchema, previewRestore, type RestoreRequest, type RestorePreview } from "@/lib/backup/requests/request-restore";
 export { cancelJob, deleteJob, setPinned } from "@/lib/backup/requests/manage-backup";
-export { findDownload, findOffsiteCopy, verifiedRange, recordDownload, deleteAfterDownload, type RemoteCopy } from "@/lib/backup/requests/download";
+export {
+  findDownload,
+  findOffsiteCopy,
+  verifiedRange,
+  recordDownload,
+  deleteAfterDownload,
+  openDecryptedDownload,
+  type RemoteCopy,
+} from "@/lib/backup/requests/download";
 export { updateSettings, resetSettingToDefault, runSetupChecks, sendTestMail, settingsOverview } from "@/lib/backup/requests/settings";
 export { settingSources, SETTING_KEYS, SETTING_ENV, SETTING_LABELS, type SettingSource } from "@/lib/settings-origin";
 export { backupHealth, type Health } from "@/lib/backup/jobs/health";
@@ -27,6 +35,16 @@ export { parseJobRef, parseJobId, type JobRef } from "@/lib/backup/requests/job-
 export { requestVerify } from "@/lib/backup/requests/verify-backup";
 export { watchJob } from "@/lib/backup/requests/watch-job";
 export { requestDrill } from "@/lib/backup/requests/drill";
+export {
+  encryptionView,
+  needsOwnerKey,
+  generateEncryptionKey,
+  addEncryptionRecipient,
+  removeEncryptionRecipient,
+  setEncryptionPassphrase,
+  turnEncryptionOff,
+  type EncryptionView,
+} from "@/lib/backup/requests/encryption";
 export { listWebhooks, storeWebhook, deleteWebhook, testWebhook } from "@/lib/backup/requests/webhooks";
 export {
   webhookInputSchema,

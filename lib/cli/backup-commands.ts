@@ -36,11 +36,13 @@ export async function backupList(args: string[]): Promise<number> {
 }
 
 export async function backupRun(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { "keys-on-stdin": { type: "boolean" } } });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("backup:run and job:run need a job id");
+  // A key given in the portal for this job (verify of an encrypted archive) comes on stdin, never in argv.
+  const keys = values["keys-on-stdin"] ? await (await import("@/lib/cli/job-keys")).keysFromStdin() : null;
   const settings = await loadSettings();
-  const done = await runJob(id, { settings });
+  const done = await runJob(id, { settings, keys });
   // The worker is a good moment for the housekeeping a portal-less install would otherwise never get.
   await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;

@@ -19,20 +19,25 @@ Commands:
                                     Apply this server's and each destination's retention
                                     (--dry-run: only show what it would delete)
   backup:run <id>                   Run a queued backup (what the portal's background process does)
-  backup:verify <file|name> [--json]
+  backup:verify <file|name> [--json] [--identity FILE]
                                     Check an archive completely and print what it holds (a bare name,
                                     as backup:list prints it, is looked up in the backup directory)
   backup:restore <file> [--only database|files] [--map label=folder]... [--yes] [--no-safety-backup]
+                [--identity FILE] [--allow-unencrypted]
                                     Restore from an archive (a name in the backup directory or a path)
   backup:restore s3://bucket/prefix/<name>.zip | --latest [--destination ID] [restore options]
                                     Fetch a backup from a bucket (SHA-256 checked), then restore it
   schedule:run [--once]             Start the scheduled backups (runs until stopped; --once looks once)
   restore:run <id>                  Run a queued restore (what the portal's background process does)
-  backup:drill [file] [--json]      Restore a backup (the newest by default) into scratch places and compare: a restore drill
+  backup:drill [file] [--json] [--identity FILE]
+                                    Restore a backup (the newest by default) into scratch places and compare: a restore drill
   job:run <id>                      Run any queued job: backup, restore or verify (the background process)
   user:create --email E [--role admin|user] [--name N] [--password-stdin]
                                     Add a user; prints a generated password unless one comes on stdin
   admin:ensure                      Create the first admin (ADMIN_EMAIL/ADMIN_PASSWORD or a generated one)
+
+Encrypted backups (.zip.age): --identity FILE is an age identity file (as age-keygen writes it); without
+it the passphrase comes from BACKUP_ENCRYPTION_PASSPHRASE, the terminal, or the portal's settings.
 
 Exit codes (backup:create, backup:restore, backup:verify, schedule:run --once):
   0   done, cleanly

@@ -69,6 +69,8 @@ export async function backupRestoreRemote(args: string[], restoreLocal: (args: s
       only: { type: "string" },
       yes: { type: "boolean" },
       "no-safety-backup": { type: "boolean" },
+      identity: { type: "string", short: "i" },
+      "allow-unencrypted": { type: "boolean" },
     },
   });
   let destination: Destination;

@@ -4,16 +4,23 @@ import { parseArgs } from "node:util";
 import { formatBytes } from "@/lib/format";
 import { locateArchive } from "@/lib/cli/locate-archive";
 import { EXIT, UsageError } from "@/lib/cli/usage";
+import type { AgeKeys } from "@/lib/backup/crypto/age";
 
 /** `backup:verify <file>`: checks an archive completely and says what it holds. Needs no database. */
 export async function backupVerify(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: "boolean" }, identity: { type: "string", short: "i" } },
+  });
   if (!positionals[0]) throw new UsageError("backup:verify needs an archive: its path, or its name as backup:list prints it");
   const file = await locateArchive(positionals[0]);
   if (!file.found) return reportRejected(new Error(file.problem), values.json);
   const { inspectArchive, sha256OfFile } = await import("@/lib/backup/restore/inspect");
   const { verifyAndStage } = await import("@/lib/backup/restore/extract");
-  const archive = await inspectArchive(file.path).catch((e: Error) => e);
+  const keys = await keysForArchive(file.path, values.identity).catch((e: Error) => e);
+  if (keys instanceof Error) return reportRejected(keys, values.json);
+  const archive = await inspectArchive(file.path, keys).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive, values.json);
   try {
     await verifyAndStage(archive, { fileRoots: new Map(), databaseFile: null, onBytes: () => {} });
@@ -56,6 +63,26 @@ async function markVerifiedIfListed(file: string, sha256: string, createdAt: str
   }
 }
 
+/**
+ * The key for an encrypted archive: --identity FILE, BACKUP_ENCRYPTION_PASSPHRASE, a passphrase typed on
+ * the terminal, and the portal's own passphrase when there is a portal database to read it from.
+ */
+async function keysForArchive(file: string, identity: string | undefined): Promise<AgeKeys | null> {
+  const { isEncryptedArchive } = await import("@/lib/backup/archive/archive-source");
+  const encrypted = await isEncryptedArchive(file);
+  if (!encrypted) return null;
+  const { cliKeys } = await import("@/lib/cli/job-keys");
+  const given = await cliKeys({ identity, encrypted });
+  if (given) return given;
+  try {
+    const { loadSettings } = await import("@/lib/settings");
+    const { portalKeys } = await import("@/lib/backup/crypto/keys");
+    return portalKeys(await loadSettings());
+  } catch {
+    return null;
+  }
+}
+
 function reportRejected(error: Error, json?: boolean): number {
   if (json) console.log(JSON.stringify({ ok: false, error: error.message }));
   else console.error(`REFUSED: ${error.message}`);
@@ -84,7 +111,14 @@ export async function backupRestore(args: string[]): Promise<number> {
   const { positionals, values } = parseArgs({
     args,
     allowPositionals: true,
-    options: { only: { type: "string" }, map: { type: "string", multiple: true }, yes: { type: "boolean" }, "no-safety-backup": { type: "boolean" } },
+    options: {
+      only: { type: "string" },
+      map: { type: "string", multiple: true },
+      yes: { type: "boolean" },
+      "no-safety-backup": { type: "boolean" },
+      identity: { type: "string", short: "i" },
+      "allow-unencrypted": { type: "boolean" },
+    },
   });
   const source = positionals[0];
   if (!source) throw new Error("backup:restore needs an archive: a file name in the backup directory or a path");
@@ -101,9 +135,14 @@ export async function backupRestore(args: string[]): Promise<number> {
     const fetched = await (await import("@/lib/offsite/fetch-missing")).fetchFromOffsiteIfMissing(source, settings);
     if (fetched) console.log(`The local archive was gone: fetched from ${fetched}, SHA-256 checked`);
   }
-  const archive = await inspectArchive(file).catch((e: Error) => e);
+  const keys = await keysForArchive(file, values.identity).catch((e: Error) => e);
+  if (keys instanceof Error) return reportRejected(keys);
+  const archive = await inspectArchive(file, keys).catch((e: Error) => e);
   if (archive instanceof Error) return reportRejected(archive);
   await archive.close();
+  if (!archive.source.encrypted && settings.encryption !== "off" && !values["allow-unencrypted"]) {
+    return reportRejected(new Error(`${path.basename(file)} is not encrypted, though this portal's backups are: add --allow-unencrypted if you trust it`));
+  }
   const plan = planRestore(archive.manifest, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 
@@ -142,7 +181,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   const stopProgress = showJobProgress(job.id, process.stdout);
   let done;
   try {
-    done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap });
+    done = await runJob(job.id, { settings, safetyBackup: !values["no-safety-backup"], rootMap, keys });
   } finally {
     await stopProgress();
   }
@@ -157,21 +196,26 @@ export async function backupRestore(args: string[]): Promise<number> {
 }
 
 export async function restoreRun(args: string[]): Promise<number> {
-  const { positionals } = parseArgs({ args, allowPositionals: true, options: {} });
+  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { "keys-on-stdin": { type: "boolean" } } });
   const id = Number(positionals[0]);
   if (!Number.isInteger(id) || id <= 0) throw new Error("restore:run needs a restore id");
+  const keys = values["keys-on-stdin"] ? await (await import("@/lib/cli/job-keys")).keysFromStdin() : null;
   const { runJob } = await import("@/lib/backup/jobs/run-job");
   const { runMaintenance } = await import("@/lib/backup/jobs/maintenance");
   const { loadSettings } = await import("@/lib/settings");
   const settings = await loadSettings();
-  const done = await runJob(id, { settings, safetyBackup: true });
+  const done = await runJob(id, { settings, safetyBackup: true, keys });
   await runMaintenance(settings).catch(() => {});
   return done.status === "completed" ? 0 : 1;
 }
 
 /** `backup:drill [file]`: proves a backup (the newest by default) restorable, in the foreground. */
 export async function backupDrill(args: string[]): Promise<number> {
-  const { positionals, values } = parseArgs({ args, allowPositionals: true, options: { json: { type: "boolean" } } });
+  const { positionals, values } = parseArgs({
+    args,
+    allowPositionals: true,
+    options: { json: { type: "boolean" }, identity: { type: "string", short: "i" } },
+  });
   const { loadSettings, resolvedBackupDir } = await import("@/lib/settings");
   const { enqueueDrill, JobAlreadyRunningError } = await import("@/lib/backup/jobs/queue");
   const { newestBackup } = await import("@/lib/backup/requests/drill");
@@ -192,7 +236,8 @@ export async function backupDrill(args: string[]): Promise<number> {
     console.error(error.message);
     return 3;
   }
-  const done = await runJob(job.id, { settings });
+  const keys = await keysForArchive(path.join(resolvedBackupDir(settings), name), values.identity).catch(() => null);
+  const done = await runJob(job.id, { settings, keys });
   const proof = (await readLogTail(jobFiles(resolvedBackupDir(settings), done.fileName).log)).split("\n").find((l) => l.includes("Proven restorable"));
   if (values.json)
     console.log(

@@ -22,7 +22,8 @@ function headersFor(backup: Backup, size: number, range: RangeRequest): Record<s
   const start = range.kind === "partial" ? range.start : 0;
   const end = range.kind === "partial" ? range.end + 1 : size;
   return {
-    "Content-Type": "application/zip",
+    // An encrypted backup goes out as stored: opaque bytes for `age -d`.
+    "Content-Type": backup.fileName.endsWith(".age") ? "application/octet-stream" : "application/zip",
     "Content-Length": String(end - start),
     "Accept-Ranges": "bytes",
     ...(range.kind === "partial" ? { "Content-Range": `bytes ${start}-${end - 1}/${size}` } : {}),

@@ -60,7 +60,7 @@ export async function listRemoteBackups(destination: Destination, client: S3Clie
   }
   // Names carry their UTC time (`-YYYYMMDD-HHmmss-id`), which survives a copy between buckets; the date the server gives does not.
   const stamp = (name: string) => {
-    const m = /-(\d{8})-(\d{6})-(\d+)\.zip$/.exec(name);
+    const m = /-(\d{8})-(\d{6})-(\d+)\.zip(?:\.age)?$/.exec(name);
     return m ? `${m[1]}${m[2]}${m[3]!.padStart(12, "0")}` : "";
   };
   return found.sort((a, b) => stamp(b.fileName).localeCompare(stamp(a.fileName)) || (b.lastModified?.getTime() ?? 0) - (a.lastModified?.getTime() ?? 0));

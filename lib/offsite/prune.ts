@@ -19,7 +19,7 @@ export interface PruneItem {
 
 /** The time in a backup's name (`-YYYYMMDD-HHmmss-id.zip`, UTC); the server's date when the name has none. */
 function createdAtOf(fileName: string, fallback: Date | null): Date {
-  const m = /-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-\d+\.zip$/.exec(fileName);
+  const m = /-(\d{4})(\d{2})(\d{2})-(\d{2})(\d{2})(\d{2})-\d+\.zip(?:\.age)?$/.exec(fileName);
   return m ? new Date(Date.UTC(+m[1]!, +m[2]! - 1, +m[3]!, +m[4]!, +m[5]!, +m[6]!)) : (fallback ?? new Date(0));
 }
 

@@ -1,4 +1,4 @@
-import { newestBackup } from "@/lib/backup/requests/drill";
+import { drillLockedOut, newestBackup } from "@/lib/backup/requests/drill";
 import { startBackgroundDrill, startBackgroundBackup } from "@/lib/backup/jobs/start";
 import { JobAlreadyRunningError } from "@/lib/backup/jobs/queue";
 import { recordSchedulerHeartbeat } from "@/lib/schedule/heartbeat";
@@ -22,6 +22,8 @@ export const runInBackground: ScheduledBackupRunner = async (settings) => {
 export const drillInBackground: ScheduledBackupRunner = async (settings) => {
   const backup = await newestBackup();
   if (!backup) return { result: "skipped", detail: "no completed backup to drill yet" };
+  const locked = await drillLockedOut(backup.fileName, settings);
+  if (locked) return { result: "skipped", detail: locked };
   try {
     const job = await startBackgroundDrill(settings, null, backup.fileName);
     return job.status === "failed" ? { result: "failed", detail: job.error ?? job.fileName } : { result: "started", detail: job.fileName };

@@ -42,8 +42,8 @@ export const setPinnedAction = backupAction(z.object({ id, pinned: z.enum(["true
 });
 
 /** Reads an archive back whole in the background: one found in the backup directory becomes a backup once it passes. */
-export const verifyBackupAction = backupAction(z.object({ id }), async (input, caller) => {
-  const job = await requestVerify(input.id, caller);
+export const verifyBackupAction = backupAction(z.object({ id, key: z.string().max(20_000).optional() }), async (input, caller) => {
+  const job = await requestVerify(input.id, caller, input.key);
   redirect(`/backups/${job.id}`);
 });
 

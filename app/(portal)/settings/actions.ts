@@ -90,8 +90,13 @@ function withoutPassword(url: string): string {
 
 export const saveSettingsAction = adminAction(settingsForm, async (form, caller): Promise<NonNullable<SettingsResult>> => {
   // The page shows secrets as a mask: a mask sent back keeps what is stored.
+  // Encryption has its own panel and actions (encryption-actions.ts): this form leaves it as it is.
+  const { encryption, encryptionRecipients, encryptionPassphrase } = caller.settings;
   const input = settingsSchema.safeParse({
     ...form,
+    encryption,
+    encryptionRecipients,
+    encryptionPassphrase,
     databaseUrl: mergeDatabaseUrl(form.databaseUrl ?? "", caller.settings.databaseUrl),
     smtpPassword: mergeSecret(form.smtpPassword ?? "", caller.settings.smtpPassword),
   });

@@ -12,5 +12,6 @@ export function formValuesFromSettings(settings: Settings): SettingsFormValues {
   }
   values.databaseUrl = redactDatabaseUrl(settings.databaseUrl);
   values.smtpPassword = maskSecret(settings.smtpPassword);
+  values.encryptionPassphrase = maskSecret(settings.encryptionPassphrase);
   return values;
 }

@@ -1,12 +1,23 @@
 import type { Metadata } from "next";
 import { requireAdminPage } from "@/lib/auth/guards";
-import { EVENT_LABELS, KIND_LABELS, listWebhooks, mailLinkBase, settingSources, settingsOverview, WEBHOOK_EVENTS, WEBHOOK_KINDS } from "@/lib/backup";
+import {
+  encryptionView,
+  EVENT_LABELS,
+  KIND_LABELS,
+  listWebhooks,
+  mailLinkBase,
+  settingSources,
+  settingsOverview,
+  WEBHOOK_EVENTS,
+  WEBHOOK_KINDS,
+} from "@/lib/backup";
 import { SettingsForm } from "./settings-form";
 import { formValuesFromSettings } from "./form-values";
 import { ChecksPanel } from "./checks-panel";
 import { TestMailPanel } from "./test-mail-panel";
 import { WebhooksPanel } from "./webhooks-panel";
 import { OffsitePanel } from "./offsite-panel";
+import { EncryptionPanel } from "./encryption-panel";
 
 export const metadata: Metadata = { title: "Settings" };
 
@@ -28,6 +39,7 @@ export default async function SettingsPage() {
         mailLinks={mailLinks}
         sources={sources}
       />
+      <EncryptionPanel view={await encryptionView(settings)} />
       <TestMailPanel />
       <WebhooksPanel
         webhooks={await listWebhooks()}

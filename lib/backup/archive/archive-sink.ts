@@ -13,6 +13,21 @@ export interface ArchiveSink {
   abort(): Promise<void>;
 }
 
+/** Waits for room in the stream, or its failure (which would otherwise leave the wait hanging). */
+function drained(out: fs.WriteStream): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const done = (error?: Error) => {
+      out.off("drain", onDrain);
+      out.off("error", done);
+      if (error) reject(error);
+      else resolve();
+    };
+    const onDrain = () => done();
+    out.on("drain", onDrain);
+    out.on("error", done);
+  });
+}
+
 /** Written under a hidden partial name, renamed to the real one only when complete. */
 export function fileSink(partFile: string, outFile: string): ArchiveSink {
   const out = fs.createWriteStream(partFile, { flags: "wx", mode: 0o600 });
@@ -21,8 +36,7 @@ export function fileSink(partFile: string, outFile: string): ArchiveSink {
   return {
     async write(chunk) {
       if (outError) throw outError;
-      if (!out.write(chunk)) await Promise.race([once(out, "drain"), once(out, "error")]);
-      if (outError) throw outError;
+      if (!out.write(chunk)) await drained(out);
     },
     async close() {
       if (outError) throw outError;

@@ -24,6 +24,15 @@ export async function isAgeFile(handle: fs.FileHandle): Promise<boolean> {
   return head.equals(AGE_MAGIC);
 }
 
+export async function isEncryptedArchive(file: string): Promise<boolean> {
+  const handle = await fs.open(file, "r");
+  try {
+    return await isAgeFile(handle);
+  } finally {
+    await handle.close();
+  }
+}
+
 /**
  * Opens an archive for positioned reads. An encrypted one is decrypted chunk by chunk as it is read (age's
  * 64 KiB chunks, each authenticated), so no plaintext copy of the archive is ever written to disk.

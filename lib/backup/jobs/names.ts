@@ -4,9 +4,14 @@ function stamp(date: Date): string {
   return date.toISOString().replace(/[-:]/g, "").replace("T", "-").slice(0, 15);
 }
 
-/** `<name>-<YYYYMMDD-HHmmss>-<id>.zip`, in UTC so names sort by time whatever the server's zone. */
-export function archiveFileName(baseName: string, createdAt: Date, id: number): string {
-  return `${baseName}-${stamp(createdAt)}-${id}.zip`;
+/** `<name>-<YYYYMMDD-HHmmss>-<id>.zip`, in UTC so names sort by time whatever the server's zone; `.zip.age` when encrypted. */
+export function archiveFileName(baseName: string, createdAt: Date, id: number, encrypted = false): string {
+  return `${baseName}-${stamp(createdAt)}-${id}.zip${encrypted ? ".age" : ""}`;
+}
+
+/** The name says what `age -d` expects; the reader still tells by the file's first bytes (archive-source.ts). */
+export function isEncryptedName(fileName: string): boolean {
+  return fileName.endsWith(".zip.age");
 }
 
 /** A restore job has a log but no archive of its own. */
@@ -27,21 +32,21 @@ export function drillJobName(createdAt: Date, id: number): string {
 export const SAFETY_SUFFIX = "-safety";
 
 export function isSafetyArchive(fileName: string): boolean {
-  return /-safety-\d{8}-\d{6}-\d+\.zip$/.test(fileName);
+  return /-safety-\d{8}-\d{6}-\d+\.zip(\.age)?$/.test(fileName);
 }
 
 /**
  * A backup file name as it may appear in a URL or on a command line. Only plain names: no directory part,
- * no `..`, no NUL, nothing but ASCII letters, digits, dot, dash and underscore, ending in .zip.
+ * no `..`, no NUL, nothing but ASCII letters, digits, dot, dash and underscore, ending in .zip (or .zip.age).
  */
 export const backupFileNameSchema = z
   .string()
   .max(200, "File name too long")
-  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.zip$/, "Not a backup file name")
+  .regex(/^[A-Za-z0-9][A-Za-z0-9._-]*\.zip(\.age)?$/, "Not a backup file name")
   .refine((name) => !name.includes(".."), "Not a backup file name");
 
 export function logFileName(jobName: string): string {
-  return jobName.endsWith(".zip") ? jobName.replace(/\.zip$/, ".log") : `${jobName}.log`;
+  return /\.zip(\.age)?$/.test(jobName) ? jobName.replace(/\.zip(\.age)?$/, ".log") : `${jobName}.log`;
 }
 
 /** `sha256sum -c` reads this file beside the archive; re-indexing and verifying use it too. */

@@ -78,7 +78,7 @@ async function enqueueJob(
 }
 
 export function enqueueBackup(settings: Settings, requestedById: number | null, kind: JobKind = "backup"): Promise<Backup> {
-  return enqueueJob(settings, kind, requestedById, (createdAt, id) => archiveFileName(settings.backupName, createdAt, id));
+  return enqueueJob(settings, kind, requestedById, (createdAt, id) => archiveFileName(settings.backupName, createdAt, id, settings.encryption !== "off"));
 }
 
 export type RestoreParts = "both" | "database" | "files";
@@ -112,7 +112,7 @@ export async function createSafetyBackupRecord(settings: Settings, requestedById
   const created = await prisma.backup.create({ data: { fileName: `pending-${crypto.randomUUID()}`, kind: "safety", requestedById } });
   return prisma.backup.update({
     where: { id: created.id },
-    data: { fileName: archiveFileName(`${settings.backupName}${SAFETY_SUFFIX}`, created.createdAt, created.id) },
+    data: { fileName: archiveFileName(`${settings.backupName}${SAFETY_SUFFIX}`, created.createdAt, created.id, settings.encryption !== "off") },
   });
 }
 

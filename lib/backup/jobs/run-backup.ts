@@ -4,6 +4,7 @@ import { prisma, type Backup } from "@/lib/db";
 import { fromRoot } from "@/lib/config";
 import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
+import { encryptionTarget } from "@/lib/backup/crypto/keys";
 import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
@@ -17,6 +18,16 @@ import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import type { BackupLog } from "@/lib/backup/jobs/log";
 import { count, sizeWithBytes } from "@/lib/backup/jobs/log-text";
 import { openRemoteOnly, REMOTE_NOT_VERIFIED, type RemoteOnlyTarget } from "@/lib/offsite/remote-only";
+
+/**
+ * The file keys of encrypted archives this process wrote, by name: a restore reads its own safety backup
+ * back with it, even when the portal holds no key that opens it (public-key mode). Never stored.
+ */
+const writtenFileKeys = new Map<string, Buffer>();
+
+export function fileKeyWrittenHere(fileName: string): Buffer | null {
+  return writtenFileKeys.get(fileName) ?? null;
+}
 
 /**
  * Runs one queued backup to the end, in this process: the background worker and `backup:create` both
@@ -51,9 +62,17 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     remote = await openRemoteOnly(backup.fileName, progress.bytesTotal);
     if (remote) log.info(`Remote-only: the archive streams to ${remote.url} as it is written, no local copy (${remote.memory})`);
 
+    const encryptTo = encryptionTarget(settings);
+    if (encryptTo)
+      log.info(
+        encryptTo.keys
+          ? `Encrypted (age) to ${count(encryptTo.keys.length, "public key", "public keys")} as it is written`
+          : "Encrypted (age) with the passphrase as it is written",
+      );
     const result = await writeBackupArchive({
       partFile,
       outFile: files.archive,
+      encryptTo,
       backupName: settings.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
@@ -66,6 +85,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
         holdForTests(phase);
       },
     });
+    if (result.fileKey) writtenFileKeys.set(backup.fileName, result.fileKey);
     const backedUp = progress.bytesDone;
     // Reading a remote-only archive back would download it whole: skipped, and said (a warning on the job).
     const unverified = Boolean(remote && settings.verifyAfterBackup);
@@ -114,6 +134,8 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
  * A backup is completed only once its own archive has been read back as a restore would read it; one
  * that fails is no backup at all (the failure says why, and the archive is removed).
  */
+// An encrypted archive is read back with the file key its writer kept: that works even when the portal
+// holds no key that could open it later (public-key mode).
 async function verifyBeforeCompleting(archive: string, fileKey: Buffer | null, bytes: number, progress: ProgressReporter, log: BackupLog): Promise<void> {
   progress.bytesDone = 0;
   progress.bytesTotal = bytes;
@@ -121,7 +143,7 @@ async function verifyBeforeCompleting(archive: string, fileKey: Buffer | null, b
   holdForTests("verifying");
   const started = Date.now();
   try {
-    const verified = await verifyWrittenArchive(archive, fileKey, (n) => progress.add(n));
+    const verified = await verifyWrittenArchive(archive, fileKey ? { fileKey } : null, (n) => progress.add(n));
     log.info(`Verified: every entry read back matches its SHA-256 (${formatBytes(verified.bytes)} in ${((Date.now() - started) / 1000).toFixed(1)} s)`);
   } catch (error) {
     await rm(archive, { force: true });

@@ -9,6 +9,7 @@ import type { StepRecord } from "@/lib/backup/jobs/steps/types";
 import { isActive } from "@/lib/backup/jobs/status";
 import { runRestore } from "@/lib/backup/restore/run-restore";
 import type { RootMap } from "@/lib/backup/restore/plan";
+import type { AgeKeys } from "@/lib/backup/crypto/age";
 import { loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
 
 export interface RunJobOptions {
@@ -17,6 +18,8 @@ export interface RunJobOptions {
   safetyBackup?: boolean;
   /** Restores only: archive root label → folder, from `backup:restore --map`. */
   rootMap?: RootMap;
+  /** Restores, verifies, drills of encrypted archives: a key given for this job, held in memory only. */
+  keys?: AgeKeys | null;
 }
 
 /**
@@ -29,11 +32,11 @@ export async function runJob(id: number, options: RunJobOptions = {}): Promise<B
   if (!job) throw new Error(`There is no job ${id}`);
   const ended =
     job.kind === "restore"
-      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true, rootMap: options.rootMap }, settings)
+      ? await runRestore(id, { safetyBackup: options.safetyBackup ?? true, rootMap: options.rootMap, keys: options.keys }, settings)
       : job.kind === "verify"
-        ? await runVerify(id, settings)
+        ? await runVerify(id, settings, options.keys)
         : job.kind === "drill"
-          ? await runDrill(id, settings)
+          ? await runDrill(id, settings, options.keys)
           : await runBackup(id, settings);
   return finishJob(ended, settings);
 }

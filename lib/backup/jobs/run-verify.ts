@@ -8,6 +8,8 @@ import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import { inspectArchive, sha256OfFile } from "@/lib/backup/restore/inspect";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { formatBytes } from "@/lib/format";
+import type { AgeKeys } from "@/lib/backup/crypto/age";
+import { withPortalKeys } from "@/lib/backup/crypto/keys";
 import { writeFile } from "node:fs/promises";
 
 /**
@@ -15,7 +17,7 @@ import { writeFile } from "node:fs/promises";
  * When it passes, the archive's own record becomes a completed backup (with its SHA-256, and the date its
  * manifest gives); when it fails, the archive stays "not verified" and says why.
  */
-export async function runVerify(id: number, settings: Settings): Promise<Backup> {
+export async function runVerify(id: number, settings: Settings, keys?: AgeKeys | null): Promise<Backup> {
   const claimed = await prisma.backup.updateMany({
     where: { id, status: "queued", kind: "verify" },
     data: { status: "running", phase: "verifying", pid: process.pid, startedAt: new Date(), heartbeatAt: new Date() },
@@ -30,11 +32,12 @@ export async function runVerify(id: number, settings: Settings): Promise<Backup>
   try {
     const file = resolveInside(dir, name);
     log.info(`Verifying ${name}`);
-    const head = await inspectArchive(file);
+    const openWith = withPortalKeys(keys, settings);
+    const head = await inspectArchive(file, openWith);
     progress.bytesTotal = head.uncompressedBytes;
     const createdAt = new Date(head.manifest.createdAt);
     await head.close();
-    const { bytes } = await verifyWrittenArchive(file, null, (n) => progress.add(n));
+    const { bytes } = await verifyWrittenArchive(file, openWith, (n) => progress.add(n));
     const sha256 = await sha256OfFile(file);
     await writeFile(jobFiles(dir, name).checksum, `${sha256}  ${name}\n`, { mode: 0o600 });
     await prisma.backup.updateMany({

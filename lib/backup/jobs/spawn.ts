@@ -25,18 +25,23 @@ export function workerEnv(env: NodeJS.ProcessEnv = process.env): NodeJS.ProcessE
 /**
  * Starts `<runtime> <cli> <args>` detached from the caller, so a web request returns at once and the work
  * outlives it. Resolves with the pid once the process exists; rejects when it could not be started.
- * Only ids travel on the command line: secrets reach the child through its environment.
+ * Only ids travel on the command line: settings' secrets reach the child through its environment, a key
+ * given for this job only through its standard input.
  */
-export async function startDetached(runtimeBinary: string, args: string[]): Promise<number> {
+export async function startDetached(runtimeBinary: string, args: string[], secretInput?: string): Promise<number> {
   const child = execa(runtimeBinary, [cliEntry(), ...args], {
     cwd: projectRoot,
     env: workerEnv(),
     extendEnv: false,
     detached: true,
-    stdio: "ignore",
+    // A key given for one job reaches it on its standard input: never on a command line (ps shows it) or in a file.
+    stdin: secretInput === undefined ? "ignore" : "pipe",
+    stdout: "ignore",
+    stderr: "ignore",
     cleanup: false,
     reject: false,
   });
+  if (secretInput !== undefined) child.stdin?.end(secretInput);
   await new Promise<void>((resolve, reject) => {
     child.once("spawn", () => resolve());
     child.once("error", (error) => reject(new Error(`Could not start the background process with "${runtimeBinary}": ${error.message}`)));

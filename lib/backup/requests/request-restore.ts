@@ -7,6 +7,9 @@ import { resolveInside } from "@/lib/backup/jobs/paths";
 import { startBackgroundRestore } from "@/lib/backup/jobs/start";
 import type { Caller } from "@/lib/backup/requests/caller";
 import { inspectArchive } from "@/lib/backup/restore/inspect";
+import { ArchiveKeyError, isEncryptedArchive, openArchiveSource } from "@/lib/backup/archive/archive-source";
+import type { AgeKeys } from "@/lib/backup/crypto/age";
+import { keysFromText, portalKeys, withPortalKeys } from "@/lib/backup/crypto/keys";
 import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
 import { notFound, SafekeepError } from "@/lib/errors";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -31,6 +34,13 @@ export const restoreRequestSchema = z
     confirm: z.string().max(300),
     /** For the portal's own database: also bring back the backup's users, roles and tokens (form: "on"). */
     restoreAccounts: z
+      .union([z.boolean(), z.literal("on")])
+      .optional()
+      .transform((v) => v === true || v === "on"),
+    /** An encrypted backup's private key (an age identity file's text) or passphrase: used for this job only. */
+    key: z.string().max(20_000).optional(),
+    /** The settings want encryption and this archive is not encrypted: restore it anyway (form: "on"). */
+    allowUnencrypted: z
       .union([z.boolean(), z.literal("on")])
       .optional()
       .transform((v) => v === true || v === "on"),
@@ -59,17 +69,45 @@ export async function requestRestore(request: RestoreRequest, { user, actor, set
     throw new SafekeepError("not_confirmed", "The name you typed is not the backup's name; nothing was restored");
   }
   const parts = request.parts ?? request.only ?? "both";
-  const job = await startBackgroundRestore(settings, user.id, backup.fileName, parts, { restoreAccounts: request.restoreAccounts });
+  const given = keysFromText(request.key);
+  await checkCanOpen(resolveInside(resolvedBackupDir(settings), backup.fileName), given, settings, request.allowUnencrypted);
+  const job = await startBackgroundRestore(settings, user.id, backup.fileName, parts, { restoreAccounts: request.restoreAccounts, keys: given });
   await recordAudit(actor, "backup.restore", backup.fileName, { parts, job: job.fileName, restoreAccounts: request.restoreAccounts });
   return toView(job);
 }
 
-export type RestorePreview = { ok: true; plan: RestorePlan } | { ok: false; problem: string };
+/**
+ * Before anything is queued: the key opens the archive (a wrong or malformed key is a sentence, and
+ * nothing starts), and an archive that is not encrypted while the settings want encryption is refused
+ * unless the admin said to go on (an old backup, or one swapped in by someone who could write there).
+ */
+async function checkCanOpen(file: string, given: AgeKeys | null, settings: Settings, allowUnencrypted: boolean): Promise<void> {
+  const encrypted = await isEncryptedArchive(file).catch(() => false);
+  if (!encrypted) {
+    if (settings.encryption !== "off" && !allowUnencrypted)
+      throw new SafekeepError(
+        "not_confirmed",
+        "This backup is not encrypted, though the settings encrypt backups: confirm that you trust it to restore it anyway",
+      );
+    return;
+  }
+  const source = await openArchiveSource(file, withPortalKeys(given, settings)).catch((error: Error) => {
+    throw error instanceof ArchiveKeyError ? new SafekeepError("invalid", `${error.message}; nothing was restored`) : error;
+  });
+  await source.close();
+}
+
+export type RestorePreview =
+  | { ok: true; plan: RestorePlan; encrypted: boolean }
+  | { ok: false; problem: string }
+  /** Encrypted to a key the portal does not hold: what it holds is unknown until the key is given. */
+  | { ok: "locked"; problem: string };
 
 /** What a restore of this backup would replace, for the confirmation page; opens the archive, writes nothing. */
 export async function previewRestore(backup: Pick<BackupView, "fileName">, settings: Settings): Promise<RestorePreview> {
-  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName)).catch((e: Error) => e);
+  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName), portalKeys(settings)).catch((e: Error) => e);
+  if (archive instanceof ArchiveKeyError) return { ok: "locked", problem: archive.message };
   if (archive instanceof Error) return { ok: false, problem: archive.message };
   await archive.close();
-  return { ok: true, plan: planRestore(archive.manifest, settings, "both") };
+  return { ok: true, plan: planRestore(archive.manifest, settings, "both"), encrypted: archive.source.encrypted };
 }

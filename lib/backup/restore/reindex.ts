@@ -1,6 +1,7 @@
 import fs from "node:fs/promises";
 import path from "node:path";
 import { prisma, type Backup } from "@/lib/db";
+import { isAgeFile } from "@/lib/backup/archive/archive-source";
 import { backupFileNameSchema, checksumFileName, isSafetyArchive } from "@/lib/backup/jobs/names";
 import { WORKING_STATUSES } from "@/lib/backup/jobs/status";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
@@ -10,11 +11,15 @@ async function recordedChecksum(dir: string, fileName: string): Promise<string |
   return /^[0-9a-f]{64}\b/.exec(text)?.[0] ?? null;
 }
 
-/** A zip starts with a local header (or, empty, its end record): four bytes, so a stray text file is never listed. */
-async function looksLikeZip(file: string): Promise<boolean> {
+/**
+ * A zip starts with a local header (or, empty, its end record), an encrypted backup with age's version
+ * line: a stray text file is never listed.
+ */
+async function looksLikeArchive(file: string): Promise<boolean> {
   const handle = await fs.open(file, "r").catch(() => null);
   if (!handle) return false;
   try {
+    if (await isAgeFile(handle)) return true;
     const head = Buffer.alloc(4);
     const { bytesRead } = await handle.read(head, 0, 4, 0);
     return bytesRead === 4 && (head.equals(Buffer.from("PK\x03\x04", "latin1")) || head.equals(Buffer.from("PK\x05\x06", "latin1")));
@@ -37,7 +42,7 @@ export async function reindexBackupDir(settings: Settings): Promise<string[]> {
   const added: string[] = [];
   for (const name of names.filter((n) => !known.has(n))) {
     const stat = await fs.stat(path.join(dir, name)).catch(() => null);
-    if (!stat?.isFile() || !(await looksLikeZip(path.join(dir, name)))) continue;
+    if (!stat?.isFile() || !(await looksLikeArchive(path.join(dir, name)))) continue;
     await prisma.backup.create({
       data: {
         fileName: name,

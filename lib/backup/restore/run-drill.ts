@@ -1,3 +1,5 @@
+import type { AgeKeys } from "@/lib/backup/crypto/age";
+import { withPortalKeys } from "@/lib/backup/crypto/keys";
 import fs from "node:fs/promises";
 import path from "node:path";
 import { createInterface } from "node:readline";
@@ -55,7 +57,7 @@ async function tablesInDump(file: string): Promise<number> {
  * `safekeep_drill_<id>` database on the same server, only when the settings allow it), then compares what
  * came back with what the manifest says, and removes the scratch copies. Nothing live is touched.
  */
-export async function runDrill(id: number, settings: Settings): Promise<Backup> {
+export async function runDrill(id: number, settings: Settings, keys?: AgeKeys | null): Promise<Backup> {
   const claimed = await prisma.backup.updateMany({
     where: { id, status: "queued", kind: "drill" },
     data: { status: "running", phase: "verifying", pid: process.pid, startedAt: new Date(), heartbeatAt: new Date() },
@@ -78,7 +80,7 @@ export async function runDrill(id: number, settings: Settings): Promise<Backup> 
 
     await fs.rm(scratch, { recursive: true, force: true });
     await ensurePrivateDir(scratch);
-    const archive = await inspectArchive(file);
+    const archive = await inspectArchive(file, withPortalKeys(keys, settings));
     const roots = new Map(archive.manifest.source.fileRoots.map((r) => [r.label, path.join(scratch, "files", r.label)]));
     for (const root of roots.values()) await fs.mkdir(root, { recursive: true, mode: 0o700 });
     const databaseFile = archive.manifest.database ? path.join(scratch, "database.dump") : null;

@@ -17,7 +17,9 @@ import { ensurePrivateDir, resolveInside } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
 import { reindexBackupDir, settleJobsAfterPortalRestore } from "@/lib/backup/restore/reindex";
 import { planRestore, type RestorePlan } from "@/lib/backup/restore/plan";
-import { runBackup } from "@/lib/backup/jobs/run-backup";
+import { fileKeyWrittenHere, runBackup } from "@/lib/backup/jobs/run-backup";
+import type { AgeKeys } from "@/lib/backup/crypto/age";
+import { withPortalKeys } from "@/lib/backup/crypto/keys";
 import { holdForTests } from "@/lib/backup/jobs/test-hold";
 import { keepPortalState } from "@/lib/backup/restore/portal-state";
 import { asideDirFor, stagedDatabaseFile, stagingDirFor } from "@/lib/backup/restore/paths";
@@ -30,6 +32,8 @@ export interface RestoreOptions {
   safetyBackup: boolean;
   /** Archive root label → folder, for roots the configuration does not have (`backup:restore --map`). */
   rootMap?: RootMap;
+  /** For an encrypted archive: the key given for this job (held in memory only), beside the portal's own passphrase. */
+  keys?: AgeKeys | null;
 }
 
 /** The archive a job restores: a name in the backup directory, or (from the CLI only) an absolute path. */
@@ -92,7 +96,8 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     }
     log.info(expected ? `Archive SHA-256 matches the record (${actual})` : `No recorded SHA-256; archive is ${actual}`);
 
-    const archive = await inspectArchive(archiveFile);
+    const archive = await inspectArchive(archiveFile, withPortalKeys(options.keys, settings));
+    if (archive.source.encrypted) log.info("The archive is encrypted: it is decrypted as it is read, with no plaintext copy on disk");
     archiveRoots = new Map(archive.manifest.source.fileRoots.map((r) => [r.label, r]));
     try {
       staged.plan = planRestore(archive.manifest, settings, parts, options.rootMap);
@@ -242,7 +247,9 @@ async function rollBack(
   if (touchedDatabase && staged.plan.database) {
     try {
       if (!safety || safety.status !== "completed") throw new Error("there is no safety backup");
-      const archive = await inspectArchive(path.join(resolvedBackupDir(settings), safety.fileName));
+      // The safety backup was written by this very process: its file key is still in memory.
+      const fileKey = fileKeyWrittenHere(safety.fileName);
+      const archive = await inspectArchive(path.join(resolvedBackupDir(settings), safety.fileName), fileKey ? { fileKey } : null);
       const dumpFile = path.join(resolvedBackupDir(settings), `.rollback-${job.id}.db.part`);
       try {
         await fs.rm(dumpFile, { force: true });

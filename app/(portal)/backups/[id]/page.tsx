@@ -3,8 +3,9 @@ import Link from "next/link";
 import { backupForPage } from "./backup-for-page";
 import { PinForm } from "./pin-form";
 import { VerifyForm } from "./verify-form";
+import { DownloadDecryptedForm } from "./download-decrypted-form";
 import { OffsiteCopies } from "./offsite-copies";
-import { isActive, readJobLog, type StepRecord } from "@/lib/backup";
+import { isActive, readJobLog, type StepRecord, needsOwnerKey } from "@/lib/backup";
 import { formatBytes, formatDuration } from "@/lib/format";
 import { StatusBadge } from "@/app/ui/status-badge";
 import { When } from "@/app/ui/when";
@@ -126,8 +127,11 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
             download
             className="rounded bg-blue-700 px-4 py-2 font-medium text-white hover:bg-blue-800"
           >
-            Download
+            Download{backup.fileName.endsWith(".age") ? " (encrypted)" : ""}
           </a>
+        )}
+        {backup.status === "completed" && !isRestore && backup.fileName.endsWith(".age") && (
+          <DownloadDecryptedForm fileName={backup.fileName} askKey={needsOwnerKey(backup.fileName, settings)} />
         )}
         {(backup.status === "queued" || backup.status === "running") && (
           <Link href={`/backups/${backup.id}/cancel`} className="rounded border border-amber-400 px-4 py-2 font-medium text-amber-800 hover:bg-amber-50">
@@ -136,7 +140,7 @@ export default async function BackupPage({ params }: { params: Promise<{ id: str
         )}
         {backup.status === "completed" && !isRestore && <PinForm id={backup.id} pinned={backup.pinned} />}
         {(backup.status === "unverified" || backup.status === "completed") && (backup.kind === "backup" || backup.kind === "safety") && (
-          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} />
+          <VerifyForm id={backup.id} prominent={backup.status === "unverified"} askKey={needsOwnerKey(backup.fileName, settings)} />
         )}
         {!isActive(backup.status) && (
           <Link href={`/backups/${backup.id}/delete`} className="rounded border border-red-300 px-4 py-2 font-medium text-red-700 hover:bg-red-50">

@@ -28,6 +28,26 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
   }
 
   const preview = await previewRestore(backup, settings);
+  if (preview.ok === "locked") {
+    return (
+      <section className="max-w-2xl space-y-4">
+        <h1 className="text-2xl font-semibold">Restore this encrypted backup?</h1>
+        <p className="text-slate-700">
+          <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} /> by {backup.requestedBy ?? "the command line"}.
+        </p>
+        <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
+          <p>
+            This backup is encrypted to a public key: the portal cannot see what it holds until you give the private key. The restore replaces the configured
+            database and the configured folders it holds, after a safety backup of the current state; if it fails, that state is put back.
+          </p>
+        </div>
+        <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase hasFiles portalDatabase={false} askKey />
+        <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
+          Cancel
+        </Link>
+      </section>
+    );
+  }
   if (!preview.ok) {
     return (
       <section className="max-w-2xl space-y-3">
@@ -77,6 +97,7 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         hasDatabase={Boolean(plan.database)}
         hasFiles={plan.roots.length > 0}
         portalDatabase={plan.database?.isPortal ?? false}
+        askUnencrypted={!preview.encrypted && settings.encryption !== "off"}
       />
       <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
         Cancel

@@ -10,13 +10,20 @@ export function RestoreForm({
   hasDatabase,
   hasFiles,
   portalDatabase,
+  askKey = false,
+  askUnencrypted = false,
 }: {
   id: number;
   fileName: string;
   hasDatabase: boolean;
   hasFiles: boolean;
   portalDatabase: boolean;
+  /** Encrypted to a key the portal does not hold: the owner pastes it (or picks the key file). */
+  askKey?: boolean;
+  /** Not encrypted though the settings encrypt: restoring it needs a tick. */
+  askUnencrypted?: boolean;
 }) {
+  const [key, setKey] = useState("");
   const [result, formAction, pending] = useActionState<ActionResult, FormData>(startRestoreAction, null);
   const [typed, setTyped] = useState("");
   const matches = typed.trim() === fileName;
@@ -46,6 +53,33 @@ export function RestoreForm({
             <span>Also restore accounts (users, roles and API tokens as they were in the backup)</span>
           </label>
         </div>
+      )}
+      {askKey && (
+        <div className="rounded border border-slate-200 bg-slate-50 p-3 text-sm">
+          <label className="block">
+            <span className="font-medium">Private key (AGE-SECRET-KEY-1…) or passphrase</span>
+            <textarea
+              name="key"
+              value={key}
+              onChange={(e) => setKey(e.target.value)}
+              rows={3}
+              autoComplete="off"
+              spellCheck={false}
+              className="mt-1 block w-full rounded border border-slate-300 px-3 py-2 font-mono text-xs"
+            />
+          </label>
+          <label className="mt-2 block">
+            <span>Or pick the key file:</span>{" "}
+            <input type="file" accept=".txt,.key,text/plain" onChange={async (e) => setKey((await e.target.files?.[0]?.text()) ?? "")} className="text-xs" />
+          </label>
+          <p className="mt-2 text-slate-600">It is checked before anything starts, used in memory for this restore only, and never stored or logged.</p>
+        </div>
+      )}
+      {askUnencrypted && (
+        <label className="flex items-start gap-2 rounded border border-amber-300 bg-amber-50 p-3 text-sm">
+          <input type="checkbox" name="allowUnencrypted" value="on" className="mt-1" />
+          <span>This backup is not encrypted, though the settings encrypt backups. Restore it anyway: I know where it comes from.</span>
+        </label>
       )}
       <label className="block">
         <span className="text-sm font-medium">
