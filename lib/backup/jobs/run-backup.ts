@@ -1,10 +1,9 @@
 import { rm, writeFile } from "node:fs/promises";
 import { formatBytes } from "@/lib/format";
 import { prisma, type Backup } from "@/lib/db";
-import { fromRoot } from "@/lib/config";
-import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
+import { loadSettings, type Settings } from "@/lib/settings";
+import { backupConfig } from "@/lib/backup/config";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
-import { encryptionTarget } from "@/lib/backup/crypto/keys";
 import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
@@ -41,7 +40,9 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   if (claimed.count === 0) throw new Error(`Backup ${id} is not waiting to run`);
   const backup = await prisma.backup.findUniqueOrThrow({ where: { id } });
 
-  const dir = resolvedBackupDir(settings);
+  // Read once: the job works from this, whatever the settings page saves meanwhile.
+  const config = backupConfig(settings);
+  const dir = config.backupDir;
   const files = jobFiles(dir, backup.fileName);
   const progress = new ProgressReporter(id);
   progress.start();
@@ -53,12 +54,12 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     progress.setPhase("scanning");
     const [partFile, dbWorkFile, walkFile] = files.partials;
     walkSpool = await FileSpool.create(walkFile!);
-    const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir], walkSpool);
+    const walk = await walkRoots(config.fileRoots, config.excludeGlobs, [dir], walkSpool);
     for (const warning of walk.warnings) log.warn(warning);
-    const dumper = dumperFor(settings);
+    const dumper = dumperFor(config.database);
     progress.bytesTotal = walk.totalFileBytes + (await dumper.estimateBytes());
 
-    const encryptTo = encryptionTarget(settings);
+    const encryptTo = config.encryptTo;
     if (encryptTo)
       log.info(
         encryptTo.keys
@@ -69,10 +70,10 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       partFile,
       outFile: files.archive,
       encryptTo,
-      backupName: settings.backupName,
+      backupName: config.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
-      level: COMPRESSION_LEVELS[settings.compression],
+      level: config.level,
       log,
       onBytes: (n) => progress.add(n),
       onPhase: (phase) => {
@@ -82,7 +83,7 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     });
     if (result.fileKey) writtenFileKeys.set(backup.fileName, result.fileKey);
     const backedUp = progress.bytesDone;
-    if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
+    if (config.verifyAfterWrite) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
     await progress.stop();
     await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${count(result.fileCount, "file", "files")} archived, the archive is ${sizeWithBytes(result.size)}, SHA-256 ${result.sha256}`);
