@@ -6,6 +6,7 @@
  *   archive/   walking the file roots and writing the zip (and reading it back)
  *   database/  one driver per database kind: URL, dumper, loader, checks
  *   restore/   checking an archive, staging it and swapping it in
+ *   crypto/    age encryption at rest, and which keys a job reads archives with
  *   requests/  what a signed-in person can ask for, each audited
  */
 export type { Caller } from "@/lib/backup/requests/caller";

@@ -1,4 +1,4 @@
-import type { Settings } from "@/lib/settings";
+import type { DatabaseTools } from "@/lib/backup/config";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { CheckResult } from "@/lib/backup/jobs/check-result";
 
@@ -30,19 +30,19 @@ export interface DatabaseDriver<K extends string, T extends { kind: K }> {
   describe(target: T): string;
   /** The portal's own database: restoring it replaces the portal's records too. */
   isPortal(target: T): boolean;
-  dumper(target: T, settings: Settings): DatabaseDumper;
+  dumper(target: T, settings: DatabaseTools): DatabaseDumper;
   /**
    * Reads a staged dump before anything is changed (before the safety backup and the load) and throws
    * an ArchiveRejectedError for one that must not be loaded.
    */
-  vet(target: T, stagedFile: string, settings: Settings): Promise<void>;
+  vet(target: T, stagedFile: string, settings: DatabaseTools): Promise<void>;
   /** Replaces the database's contents with the staged dump. */
-  load(target: T, stagedFile: string, settings: Settings, onBytes: (n: number) => void): Promise<void>;
+  load(target: T, stagedFile: string, settings: DatabaseTools, onBytes: (n: number) => void): Promise<void>;
   /** What the settings page's Check button shows for this database: programs, versions, a connection. */
-  checks(target: T, settings: Settings): Promise<CheckResult[]>;
+  checks(target: T, settings: DatabaseTools): Promise<CheckResult[]>;
   /**
    * Restore drills: loads a staged dump into a throwaway database named `scratchName` beside the real
    * one (never into the real one), counts what came back, and removes it again.
    */
-  drill(target: T, stagedFile: string, settings: Settings, scratchName: string): Promise<DrillCount>;
+  drill(target: T, stagedFile: string, settings: DatabaseTools, scratchName: string): Promise<DrillCount>;
 }

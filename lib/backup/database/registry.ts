@@ -1,7 +1,7 @@
 import type { DatabaseDriver, DrillCount } from "@/lib/backup/database/driver";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { CheckResult } from "@/lib/backup/jobs/check-result";
-import type { Settings } from "@/lib/settings";
+import type { DatabaseConfig, DatabaseTools } from "@/lib/backup/config";
 import { mysqlDriver } from "@/lib/backup/database/drivers/mysql";
 import { postgresDriver } from "@/lib/backup/database/drivers/postgres";
 import { sqliteDriver } from "@/lib/backup/database/drivers/sqlite";
@@ -69,7 +69,7 @@ export function isPortalDatabase(target: DatabaseTarget): boolean {
 }
 
 /** Picks the dumper from the database URL's scheme; an empty URL means the portal's own database. */
-export function dumperFor(settings: Settings): DatabaseDumper {
+export function dumperFor(settings: DatabaseConfig): DatabaseDumper {
   const target = parseDatabaseUrl(settings.databaseUrl);
   return driverOf(target).dumper(target, settings);
 }
@@ -78,21 +78,21 @@ export function dumperFor(settings: Settings): DatabaseDumper {
  * Reads a staged dump before anything is changed and refuses one that must not be loaded (a damaged
  * SQLite file, a dump with client commands in it), with a sentence saying why.
  */
-export function vetStagedDump(target: DatabaseTarget, stagedFile: string, settings: Settings): Promise<void> {
+export function vetStagedDump(target: DatabaseTarget, stagedFile: string, settings: DatabaseTools): Promise<void> {
   return driverOf(target).vet(target, stagedFile, settings);
 }
 
 /** Replaces the configured database's contents with a staged dump. */
-export function loadDatabase(target: DatabaseTarget, stagedFile: string, settings: Settings, onBytes: (n: number) => void): Promise<void> {
+export function loadDatabase(target: DatabaseTarget, stagedFile: string, settings: DatabaseTools, onBytes: (n: number) => void): Promise<void> {
   return driverOf(target).load(target, stagedFile, settings, onBytes);
 }
 
 /** Loads a staged dump into a throwaway database beside the configured one, counts it, drops it (restore drills). */
-export function drillDatabase(target: DatabaseTarget, stagedFile: string, settings: Settings, scratchName: string): Promise<DrillCount> {
+export function drillDatabase(target: DatabaseTarget, stagedFile: string, settings: DatabaseTools, scratchName: string): Promise<DrillCount> {
   return driverOf(target).drill(target, stagedFile, settings, scratchName);
 }
 
 /** The settings page's checks for the configured database: its programs, their versions, a connection. */
-export function databaseChecks(target: DatabaseTarget, settings: Settings): Promise<CheckResult[]> {
+export function databaseChecks(target: DatabaseTarget, settings: DatabaseTools): Promise<CheckResult[]> {
   return driverOf(target).checks(target, settings);
 }

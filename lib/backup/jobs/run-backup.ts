@@ -1,10 +1,9 @@
 import { rm, writeFile } from "node:fs/promises";
 import { formatBytes } from "@/lib/format";
 import { prisma, type Backup } from "@/lib/db";
-import { fromRoot } from "@/lib/config";
-import { COMPRESSION_LEVELS, loadSettings, resolvedBackupDir, type Settings } from "@/lib/settings";
+import { loadSettings, type Settings } from "@/lib/settings";
+import { backupConfig } from "@/lib/backup/config";
 import { writeBackupArchive } from "@/lib/backup/archive/write-archive";
-import { encryptionTarget } from "@/lib/backup/crypto/keys";
 import { dumperFor } from "@/lib/backup/database/registry";
 import { describeError } from "@/lib/backup/jobs/errors";
 import { markFailed } from "@/lib/backup/jobs/queue";
@@ -42,7 +41,9 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
   if (claimed.count === 0) throw new Error(`Backup ${id} is not waiting to run`);
   const backup = await prisma.backup.findUniqueOrThrow({ where: { id } });
 
-  const dir = resolvedBackupDir(settings);
+  // Read once: the job works from this, whatever the settings page saves meanwhile.
+  const config = backupConfig(settings);
+  const dir = config.backupDir;
   const files = jobFiles(dir, backup.fileName);
   const progress = new ProgressReporter(id);
   progress.start();
@@ -55,14 +56,14 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     progress.setPhase("scanning");
     const [partFile, dbWorkFile, walkFile] = files.partials;
     walkSpool = await FileSpool.create(walkFile!);
-    const walk = await walkRoots(settings.fileRoots.map(fromRoot), settings.excludeGlobs, [dir], walkSpool);
+    const walk = await walkRoots(config.fileRoots, config.excludeGlobs, [dir], walkSpool);
     for (const warning of walk.warnings) log.warn(warning);
-    const dumper = dumperFor(settings);
+    const dumper = dumperFor(config.database);
     progress.bytesTotal = walk.totalFileBytes + (await dumper.estimateBytes());
     remote = await openRemoteOnly(backup.fileName, progress.bytesTotal);
     if (remote) log.info(`Remote-only: the archive streams to ${remote.url} as it is written, no local copy (${remote.memory})`);
 
-    const encryptTo = encryptionTarget(settings);
+    const encryptTo = config.encryptTo;
     if (encryptTo)
       log.info(
         encryptTo.keys
@@ -73,10 +74,10 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
       partFile,
       outFile: files.archive,
       encryptTo,
-      backupName: settings.backupName,
+      backupName: config.backupName,
       walk,
       database: { dumper, workFile: dbWorkFile },
-      level: COMPRESSION_LEVELS[settings.compression],
+      level: config.level,
       sink: remote ? () => remote!.sink() : null,
       log,
       onBytes: (n) => progress.add(n),
@@ -88,9 +89,9 @@ export async function runBackup(id: number, settings?: Settings): Promise<Backup
     if (result.fileKey) writtenFileKeys.set(backup.fileName, result.fileKey);
     const backedUp = progress.bytesDone;
     // Reading a remote-only archive back would download it whole: skipped, and said (a warning on the job).
-    const unverified = Boolean(remote && settings.verifyAfterBackup);
+    const unverified = Boolean(remote && config.verifyAfterWrite);
     if (unverified) log.warn(REMOTE_NOT_VERIFIED);
-    else if (settings.verifyAfterBackup) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
+    else if (config.verifyAfterWrite) await verifyBeforeCompleting(files.archive, result.fileKey, backedUp, progress, log);
     await progress.stop();
     if (!remote) await writeFile(files.checksum, `${result.sha256}  ${backup.fileName}\n`, { mode: 0o600 });
     log.info(`Completed: ${count(result.fileCount, "file", "files")} archived, the archive is ${sizeWithBytes(result.size)}, SHA-256 ${result.sha256}`);

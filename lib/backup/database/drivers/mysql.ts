@@ -9,7 +9,7 @@ import { MysqlDumpScanner } from "@/lib/backup/database/client-commands/mysql";
 import { mysqlHasSandbox } from "@/lib/backup/database/client-commands/client-guards";
 import { refuseUnsafeDump, scanDumpFile } from "@/lib/backup/database/client-commands/scan-file";
 import { check, versionOf } from "@/lib/backup/jobs/check-result";
-import type { Settings } from "@/lib/settings";
+import type { DatabaseTools } from "@/lib/backup/config";
 
 export type MysqlTarget = ServerFields & { kind: "mysql" };
 
@@ -34,12 +34,12 @@ async function openSession(target: MysqlTarget): Promise<ClientSession> {
   return { args: [`--defaults-extra-file=${creds.file}`, ...where], env: {}, installHint: "apt-get install mariadb-client", remove: creds.remove };
 }
 
-async function query(settings: Settings, target: MysqlTarget, sql: string): Promise<string> {
+async function query(settings: DatabaseTools, target: MysqlTarget, sql: string): Promise<string> {
   return queryScalar(mysqlClientPath(settings.mysqldumpPath), target, await openSession(target), ["-N", "-B", "-e", sql, `--database=${target.database}`]);
 }
 
 /** Everything the dump will recreate, and anything made since, goes first: the result equals the backup. */
-async function dropEverything(settings: Settings, target: MysqlTarget): Promise<string> {
+async function dropEverything(settings: DatabaseTools, target: MysqlTarget): Promise<string> {
   const sql = `
     SELECT CONCAT('DROP ', IF(table_type = 'VIEW', 'VIEW', 'TABLE'), ' IF EXISTS \`', REPLACE(table_name, '\`', '\`\`'), '\`;')
       FROM information_schema.tables WHERE table_schema = DATABASE()
@@ -81,7 +81,7 @@ async function* adapted(chunks: AsyncIterable<Buffer>, sandbox: boolean): AsyncG
 const UPGRADE = "use a mysql client with --sandbox (MariaDB 10.5.25, 10.6.18, 10.11.8 or later) and set the mysqldump path in Settings to the folder it is in";
 
 /** Refuses a dump with client commands in it (and, under a client without --sandbox, one the scan cannot be sure of). */
-async function vetDump(settings: Settings, stagedFile: string): Promise<boolean> {
+async function vetDump(settings: DatabaseTools, stagedFile: string): Promise<boolean> {
   const sandbox = await mysqlHasSandbox(mysqlClientPath(settings.mysqldumpPath));
   refuseUnsafeDump(await scanDumpFile(stagedFile, new MysqlDumpScanner()), { name: "mysql", guarded: sandbox, upgrade: UPGRADE });
   return sandbox;

@@ -10,7 +10,7 @@ import { PsqlDumpScanner } from "@/lib/backup/database/client-commands/psql";
 import { psqlHasRestrict } from "@/lib/backup/database/client-commands/client-guards";
 import { linesOf, refuseUnsafeDump, scanDumpFile } from "@/lib/backup/database/client-commands/scan-file";
 import { check, versionOf } from "@/lib/backup/jobs/check-result";
-import type { Settings } from "@/lib/settings";
+import type { DatabaseTools } from "@/lib/backup/config";
 
 export type PostgresTarget = ServerFields & { kind: "postgres" };
 
@@ -42,7 +42,7 @@ async function openSession(target: PostgresTarget): Promise<ClientSession> {
   };
 }
 
-async function query(settings: Settings, target: PostgresTarget, sql: string): Promise<string> {
+async function query(settings: DatabaseTools, target: PostgresTarget, sql: string): Promise<string> {
   return queryScalar(psqlPath(settings.pgDumpPath), target, await openSession(target), ["-X", "-tA", "-c", sql, dbnameArg(target.database)]);
 }
 
@@ -58,7 +58,7 @@ CREATE SCHEMA public;
 
 const UPGRADE = "use psql 17.6, 16.10, 15.14, 14.19, 13.22 or later (they have \\restrict) and set the pg_dump path in Settings to the folder it is in";
 
-async function vetDump(settings: Settings, stagedFile: string): Promise<boolean> {
+async function vetDump(settings: DatabaseTools, stagedFile: string): Promise<boolean> {
   const restrict = await psqlHasRestrict(psqlPath(settings.pgDumpPath));
   refuseUnsafeDump(await scanDumpFile(stagedFile, new PsqlDumpScanner()), { name: "psql", guarded: restrict, upgrade: UPGRADE });
   return restrict;
