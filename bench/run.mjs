@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,progress,full,download,list] [--skip ...]
+//   npm run bench -- --size small|full|many [--reps N] [--only files,extract,dump,pgdump,progress,full,download,list] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -19,15 +19,15 @@ const opt = (name, fallback) => {
 };
 const sizeName = opt("size", "small");
 const SIZES = {
-  small: { texts: 2000, textKb: [1, 20], media: 20, big: 1, bigMb: 20, dbRows: 60_000 },
-  full: { texts: 20_000, textKb: [1, 20], media: 300, big: 3, bigMb: 50, dbRows: 1_200_000 },
+  small: { texts: 2000, textKb: [1, 20], media: 20, big: 1, bigMb: 20, dbRows: 60_000, pgRows: 200_000 },
+  full: { texts: 20_000, textKb: [1, 20], media: 300, big: 3, bigMb: 50, dbRows: 1_200_000, pgRows: 1_000_000 },
   // Many small files: what memory does with the file count rather than the byte count.
-  many: { texts: 200_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 60_000 },
+  many: { texts: 200_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 60_000, pgRows: 200_000 },
 };
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "dump", "progress", "full", "download", "list"];
+const JOBS = ["files", "verify", "extract", "dump", "pgdump", "progress", "full", "download", "list"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -344,6 +344,75 @@ function benchDump(dbBytes) {
   rows.at(-1).note = `InnoDB data ${(dbBytes / 1048576).toFixed(0)} MB, dump ${(dumpBytes / 1048576).toFixed(0)} MB of SQL`;
 }
 
+// ---------- PostgreSQL ----------
+
+const pgName = `safekeep_bench_${process.pid}_${Date.now().toString(36)}`;
+let pgCreated = false;
+const psql = (sql, db = "postgres") =>
+  execFileSync("psql", ["-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db], {
+    input: sql,
+    encoding: "utf8",
+  });
+
+function createPgDatabase() {
+  console.log(`Creating PostgreSQL database ${pgName} with ${size.pgRows} orders ...`);
+  psql(`CREATE DATABASE "${pgName}"`);
+  pgCreated = true;
+  // The same shapes as the MariaDB rows, made by the server from generate_series: text that compresses
+  // like real rows (names, hashes, JSON), a numeric, a timestamp, and indexes pg_dump must recreate.
+  psql(
+    `CREATE TABLE orders (id int PRIMARY KEY, customer varchar(64), email varchar(128), status varchar(16),
+       total numeric(10,2), created timestamp, notes text);
+     CREATE INDEX ON orders (customer);
+     CREATE TABLE events (id int PRIMARY KEY, order_id int REFERENCES orders, payload jsonb);
+     CREATE INDEX ON events (order_id);
+     INSERT INTO orders SELECT s, 'customer-' || (('x' || substr(md5(${SEED} || '-' || s), 1, 8))::bit(32)::int & 65535),
+       substr(md5(s::text), 1, 10) || '@example.com', (ARRAY['new', 'paid', 'shipped', 'refunded'])[1 + s % 4],
+       (s::bigint * 7919 % 100000) / 100.0, timestamp '2024-01-01' + (s::bigint * 37 % 31536000) * interval '1 second',
+       'Order ' || s || ' notes: ' || repeat(substr(sha256((${SEED} || '-' || s)::bytea)::text, 3, 24), 1 + s % 4)
+       FROM generate_series(1, ${size.pgRows}) s;
+     INSERT INTO events SELECT s * 2 + k, s, jsonb_build_object('type', (ARRAY['created', 'paid', 'mailed'])[1 + k],
+       'hash', encode(sha256((s || '-' || k || '-' || ${SEED})::bytea), 'hex'), 'ip', '10.' || s % 255 || '.' || k || '.1')
+       FROM generate_series(1, ${size.pgRows}) s, generate_series(0, 1) k;
+     ANALYZE;`,
+    pgName,
+  );
+  return Number(psql(`SELECT pg_database_size(current_database())`, pgName).trim());
+}
+
+function dropPgDatabase() {
+  if (!pgCreated) return;
+  try {
+    psql(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
+    pgCreated = false;
+  } catch {}
+}
+
+/** Our dump through the PostgreSQL driver (as a backup runs it, into the archive) against pg_dump | gzip -1. */
+function benchPgDump(dbBytes) {
+  console.log("PostgreSQL dump:");
+  const url = `postgres://postgres@127.0.0.1:5432/${pgName}`;
+  const ours = path.join(out, "pgdump.zip");
+  const theirs = path.join(out, "pgdump.sql.gz");
+  // The driver's own arguments, so that both sides produce the same SQL.
+  const args = `--format=plain --no-owner --no-privileges --encoding=UTF8`;
+  const [a, b] = interleaved(
+    {
+      label: "ours level 1",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`),
+      before: fresh(ours),
+    },
+    { label: "pg_dump | gzip -1", fn: () => measure(`pg_dump -h 127.0.0.1 -U postgres ${args} ${sh(pgName)} | gzip -1 > ${sh(theirs)}`) },
+  );
+  const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
+  compare("PostgreSQL dump", dumpBytes, a, b, "pg_dump | gzip -1", 0.95);
+  rows.at(-1).note = `database ${(dbBytes / 1048576).toFixed(0)} MB on disk, dump ${(dumpBytes / 1048576).toFixed(0)} MB of SQL`;
+  rows.at(-1).oursArchiveMb = +(fs.statSync(ours).size / 1048576).toFixed(1);
+  rows.at(-1).theirsArchiveMb = +(fs.statSync(theirs).size / 1048576).toFixed(1);
+  fresh(ours)();
+  fresh(theirs)();
+}
+
 // ---------- the portal: full backup via CLI, download, list ----------
 
 const portalDir = path.join(work, "portal");
@@ -577,8 +646,10 @@ async function main() {
   ensureTools();
   fs.mkdirSync(out, { recursive: true });
   await buildEngine();
-  generateSite();
-  const siteBytes = treeBytes(site);
+  // The database dumps alone need no site (generating the full one takes minutes).
+  const needsSite = JOBS.some((job) => job !== "dump" && job !== "pgdump" && !skip.has(job));
+  if (needsSite) generateSite();
+  const siteBytes = needsSite ? treeBytes(site) : 0;
   let dbBytes = 0;
   try {
     if (!skip.has("dump") || !skip.has("full") || !skip.has("download") || !skip.has("list")) dbBytes = createDatabase();
@@ -587,6 +658,14 @@ async function main() {
     if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
+    if (!skip.has("pgdump")) {
+      const pgBytes = createPgDatabase();
+      try {
+        benchPgDump(pgBytes);
+      } finally {
+        dropPgDatabase();
+      }
+    }
     if (["progress", "full", "download", "list"].some((job) => !skip.has(job))) {
       const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
       preparePortal();
@@ -609,7 +688,7 @@ async function main() {
   const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
-  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}${skip.size ? "-partial" : ""}`);
+  const stem = path.join(results, `${date.slice(0, 10)}-${sizeName}${only ? `-${only.replace(/,/g, "+")}` : skip.size ? "-partial" : ""}`);
   fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
   fs.writeFileSync(`${stem}.md`, md);
   console.log(`\n${md}\nWritten ${stem}.json and .md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -617,10 +696,12 @@ async function main() {
 
 process.on("SIGINT", () => {
   dropDatabase();
+  dropPgDatabase();
   process.exit(130);
 });
 main().catch((error) => {
   console.error(error);
   dropDatabase();
+  dropPgDatabase();
   process.exitCode = 1;
 });
