@@ -698,7 +698,7 @@ function table() {
     }
     const ref = r.theirsLabel ? `${r.theirsLabel}: ${r.theirsMbps} MB/s${r.reference ? `; ${r.reference.label}: ${r.reference.mbps} MB/s` : ""}` : "–";
     const ratio = r.ratio == null ? "–" : `${r.ratio}× (≥ ${r.target}${r.met ? "" : ", NOT met"})`;
-    const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB vs ${r.theirsArchiveMb} MB)` : "";
+    const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB${r.theirsArchiveMb ? ` vs ${r.theirsArchiveMb} MB` : ""})` : "";
     const note = r.note ? ` ${r.note}` : "";
     lines.push(
       `| ${r.name} | ${r.inputMb} MB | ${r.oursMbps} MB/s${size} | ${ref}${note} | ${ratio} | ${r.oursPeakRssMb == null ? "–" : `${r.oursPeakRssMb} MB`} |`,
@@ -761,7 +761,7 @@ async function main() {
   }
   const date = new Date().toISOString();
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, Node ${process.version}`;
-  const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
+  const md = `# Safekeep benchmark, ${sizeName}\n\n${date}; ${machine}; ${sizeName === "huge" ? "one run each" : `median of ${reps}`}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
   const stem = path.join(
