@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many [--reps N] [--only files,verify,extract,encrypt,dump,progress,full,download,list,upload,remote] [--skip ...]
+//   npm run bench -- --size small|full|many|huge [--reps N] [--only files,verify,extract,encrypt,dump,pgdump,progress,full,download,list,upload,remote] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -19,15 +19,18 @@ const opt = (name, fallback) => {
 };
 const sizeName = opt("size", "small");
 const SIZES = {
-  small: { texts: 2000, textKb: [1, 20], media: 20, big: 1, bigMb: 20, dbRows: 60_000 },
-  full: { texts: 20_000, textKb: [1, 20], media: 300, big: 3, bigMb: 50, dbRows: 1_200_000 },
+  small: { texts: 2000, textKb: [1, 20], media: 20, big: 1, bigMb: 20, dbRows: 60_000, pgRows: 200_000 },
+  full: { texts: 20_000, textKb: [1, 20], media: 300, big: 3, bigMb: 50, dbRows: 1_200_000, pgRows: 1_000_000 },
   // Many small files: what memory does with the file count rather than the byte count.
-  many: { texts: 200_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 60_000 },
+  many: { texts: 200_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 60_000, pgRows: 200_000 },
+  // Opt-in only (≈ 30 GB of disk while it runs): memory must stay flat and the zip64 paths hold. One 5 GB
+  // file (past 4 GiB: zip64 sizes and offsets), 100,000 small ones (past 65,535 entries).
+  huge: { texts: 100_000, textKb: [1, 4], media: 1600, big: 0, bigMb: 0, giantMb: 5120, dbRows: 0, pgRows: 0 },
 };
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "encrypt", "dump", "progress", "full", "download", "list", "upload", "remote"];
+const JOBS = ["files", "verify", "extract", "encrypt", "dump", "pgdump", "progress", "full", "download", "list", "upload", "remote"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -108,7 +111,16 @@ function generateSite() {
     const half = (size.bigMb * 1024 * 1024) / 2;
     const fd = fs.openSync(path.join(site, `exports/big-${i}.dat`), "w");
     for (let done = 0; done < half; done += 1024 * 1024) fs.writeSync(fd, Buffer.from(textFile(rand, 1024 * 1024)));
-    fs.writeSync(fd, seededBytes(`b${i}`, half));
+    for (let done = 0; done < half; done += 64 * 1024 * 1024) fs.writeSync(fd, seededBytes(`b${i}-${done}`, Math.min(64 * 1024 * 1024, half - done)));
+    fs.closeSync(fd);
+  }
+  if (size.giantMb) {
+    // Written in pieces (a 5 GB buffer would not fit in Node); text repeated from a pool 1 MB apart still
+    // compresses like text, since deflate looks back only 32 KB.
+    const pool = Array.from({ length: 8 }, () => Buffer.from(textFile(rand, 1024 * 1024)));
+    const fd = fs.openSync(path.join(site, "exports/giant.dat"), "w");
+    const mb = size.giantMb;
+    for (let i = 0; i < mb; i++) fs.writeSync(fd, i % 2 ? seededBytes(`g${i}`, 1024 * 1024) : pool[(i >> 1) % pool.length]);
     fs.closeSync(fd);
   }
   fs.writeFileSync(marker, signature);
@@ -385,6 +397,75 @@ function benchDump(dbBytes) {
   const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
   compare("database dump", dumpBytes, a, b, "mysqldump | gzip -1", 0.95);
   rows.at(-1).note = `InnoDB data ${(dbBytes / 1048576).toFixed(0)} MB, dump ${(dumpBytes / 1048576).toFixed(0)} MB of SQL`;
+}
+
+// ---------- PostgreSQL ----------
+
+const pgName = `safekeep_bench_${process.pid}_${Date.now().toString(36)}`;
+let pgCreated = false;
+const psql = (sql, db = "postgres") =>
+  execFileSync("psql", ["-X", "-q", "-tA", "-v", "ON_ERROR_STOP=1", "-h", "127.0.0.1", "-p", "5432", "-U", "postgres", "-d", db], {
+    input: sql,
+    encoding: "utf8",
+  });
+
+function createPgDatabase() {
+  console.log(`Creating PostgreSQL database ${pgName} with ${size.pgRows} orders ...`);
+  psql(`CREATE DATABASE "${pgName}"`);
+  pgCreated = true;
+  // The same shapes as the MariaDB rows, made by the server from generate_series: text that compresses
+  // like real rows (names, hashes, JSON), a numeric, a timestamp, and indexes pg_dump must recreate.
+  psql(
+    `CREATE TABLE orders (id int PRIMARY KEY, customer varchar(64), email varchar(128), status varchar(16),
+       total numeric(10,2), created timestamp, notes text);
+     CREATE INDEX ON orders (customer);
+     CREATE TABLE events (id int PRIMARY KEY, order_id int REFERENCES orders, payload jsonb);
+     CREATE INDEX ON events (order_id);
+     INSERT INTO orders SELECT s, 'customer-' || (('x' || substr(md5(${SEED} || '-' || s), 1, 8))::bit(32)::int & 65535),
+       substr(md5(s::text), 1, 10) || '@example.com', (ARRAY['new', 'paid', 'shipped', 'refunded'])[1 + s % 4],
+       (s::bigint * 7919 % 100000) / 100.0, timestamp '2024-01-01' + (s::bigint * 37 % 31536000) * interval '1 second',
+       'Order ' || s || ' notes: ' || repeat(substr(sha256((${SEED} || '-' || s)::bytea)::text, 3, 24), 1 + s % 4)
+       FROM generate_series(1, ${size.pgRows}) s;
+     INSERT INTO events SELECT s * 2 + k, s, jsonb_build_object('type', (ARRAY['created', 'paid', 'mailed'])[1 + k],
+       'hash', encode(sha256((s || '-' || k || '-' || ${SEED})::bytea), 'hex'), 'ip', '10.' || s % 255 || '.' || k || '.1')
+       FROM generate_series(1, ${size.pgRows}) s, generate_series(0, 1) k;
+     ANALYZE;`,
+    pgName,
+  );
+  return Number(psql(`SELECT pg_database_size(current_database())`, pgName).trim());
+}
+
+function dropPgDatabase() {
+  if (!pgCreated) return;
+  try {
+    psql(`DROP DATABASE IF EXISTS "${pgName}" WITH (FORCE)`);
+    pgCreated = false;
+  } catch {}
+}
+
+/** Our dump through the PostgreSQL driver (as a backup runs it, into the archive) against pg_dump | gzip -1. */
+function benchPgDump(dbBytes) {
+  console.log("PostgreSQL dump:");
+  const url = `postgres://postgres@127.0.0.1:5432/${pgName}`;
+  const ours = path.join(out, "pgdump.zip");
+  const theirs = path.join(out, "pgdump.sql.gz");
+  // The driver's own arguments, so that both sides produce the same SQL.
+  const args = `--format=plain --no-owner --no-privileges --encoding=UTF8`;
+  const [a, b] = interleaved(
+    {
+      label: "ours level 1",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} dump --url ${sh(url)} --out ${sh(ours)} --level 1`),
+      before: fresh(ours),
+    },
+    { label: "pg_dump | gzip -1", fn: () => measure(`pg_dump -h 127.0.0.1 -U postgres ${args} ${sh(pgName)} | gzip -1 > ${sh(theirs)}`) },
+  );
+  const dumpBytes = Number(execFileSync("sh", ["-c", `gzip -dc ${sh(theirs)} | wc -c`], { encoding: "utf8" }).trim());
+  compare("PostgreSQL dump", dumpBytes, a, b, "pg_dump | gzip -1", 0.95);
+  rows.at(-1).note = `database ${(dbBytes / 1048576).toFixed(0)} MB on disk, dump ${(dumpBytes / 1048576).toFixed(0)} MB of SQL`;
+  rows.at(-1).oursArchiveMb = +(fs.statSync(ours).size / 1048576).toFixed(1);
+  rows.at(-1).theirsArchiveMb = +(fs.statSync(theirs).size / 1048576).toFixed(1);
+  fresh(ours)();
+  fresh(theirs)();
 }
 
 // ---------- the portal: full backup via CLI, download, list ----------
@@ -701,6 +782,57 @@ async function benchRemoteOnly(totalBytes) {
   }
 }
 
+/**
+ * Size huge: one backup, verify and restore extraction (each in its own process, peak RSS read by
+ * /usr/bin/time), then the archive tested by unzip and 7z, whose zip64 readers differ from ours.
+ */
+function benchHuge(siteBytes) {
+  const archive = path.join(out, "huge.zip");
+  const dest = path.join(out, "extract");
+  const node = "MALLOC_ARENA_MAX=1 node --max-semi-space-size=1";
+  const step = (name, command, before) => {
+    before?.();
+    console.log(`${name} ...`);
+    const r = measure(command);
+    console.log(`  ${r.seconds.toFixed(1)} s, peak RSS ${r.rssMb.toFixed(0)} MB`);
+    rows.push({
+      name,
+      inputMb: +(siteBytes / 1048576).toFixed(1),
+      oursMbps: +(siteBytes / 1048576 / r.seconds).toFixed(1),
+      theirsLabel: null,
+      ratio: null,
+      target: null,
+      oursPeakRssMb: +r.rssMb.toFixed(0),
+      oursSeconds: [r.seconds],
+      note: `peak RSS target < 200 MB: ${r.rssMb < 200 ? "met" : "NOT met"}`,
+    });
+    return r;
+  };
+  try {
+    step("huge: backup (files archive, level 1)", `${node} ${sh(engine)} archive --root ${sh(site)} --out ${sh(archive)} --level 1`, fresh(archive));
+    rows.at(-1).oursArchiveMb = +(fs.statSync(archive).size / 1048576).toFixed(1);
+    step("huge: verify after write", `${node} ${sh(engine)} verify --archive ${sh(archive)}`);
+    step("huge: restore extraction", `${node} ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`, () => {
+      fresh(dest)();
+      execFileSync("sync");
+    });
+    fresh(dest)();
+    for (const [label, command] of [
+      ["unzip -t", `unzip -tq ${sh(archive)}`],
+      ["7z t", `7z t ${sh(archive)}`],
+    ]) {
+      console.log(`${label} ...`);
+      const r = spawnSync("sh", ["-c", command], { encoding: "utf8", maxBuffer: 64 << 20 });
+      const tail = (r.stdout + r.stderr).trim().split("\n").slice(-3).join(" / ");
+      console.log(`  ${r.status === 0 ? "clean" : "FAILED"}: ${tail}`);
+      rows.push({ name: `huge: ${label} on our archive`, costPercent: null, zipTest: r.status === 0 ? "clean" : "FAILED", note: tail });
+    }
+  } finally {
+    fresh(archive)();
+    fresh(dest)();
+  }
+}
+
 // ---------- report ----------
 
 function table() {
@@ -714,13 +846,17 @@ function table() {
       lines.push(`| ${r.name} | ${r.inputMb} MB | ${r.costPercent}% of the archive time; ${r.note} | – | ${r.met ? "met" : "NOT met"} (${r.target}) | – |`);
       continue;
     }
+    if (r.zipTest) {
+      lines.push(`| ${r.name} | – | ${r.zipTest}: ${r.note} | – | – | – |`);
+      continue;
+    }
     if (r.p95Ms != null) {
       lines.push(`| ${r.name} | 200 requests | p50 ${r.p50Ms} ms, p95 ${r.p95Ms} ms | – | ${r.met ? "met" : "NOT met"} (${r.target}) | – |`);
       continue;
     }
     const ref = r.theirsLabel ? `${r.theirsLabel}: ${r.theirsMbps} MB/s${r.reference ? `; ${r.reference.label}: ${r.reference.mbps} MB/s` : ""}` : "–";
     const ratio = r.ratio == null ? "–" : `${r.ratio}× (≥ ${r.target}${r.met ? "" : ", NOT met"})`;
-    const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB vs ${r.theirsArchiveMb} MB)` : "";
+    const size = r.oursArchiveMb ? ` (→ ${r.oursArchiveMb} MB${r.theirsArchiveMb ? ` vs ${r.theirsArchiveMb} MB` : ""})` : "";
     const note = r.note ? ` ${r.note}` : "";
     lines.push(
       `| ${r.name} | ${r.inputMb} MB | ${r.oursMbps} MB/s${size} | ${ref}${note} | ${ratio} | ${r.oursPeakRssMb == null ? "–" : `${r.oursPeakRssMb} MB`} |`,
@@ -735,9 +871,20 @@ async function main() {
   ensureTools();
   fs.mkdirSync(out, { recursive: true });
   await buildEngine();
-  if (!onlyUpload) generateSite();
-  const siteBytes = onlyUpload ? 0 : treeBytes(site);
+  // The database dumps and the upload alone need no site (generating the full one takes minutes).
+  const needsSite = !onlyUpload && JOBS.some((job) => !["dump", "pgdump", "upload"].includes(job) && !skip.has(job));
+  if (needsSite) generateSite();
+  const siteBytes = needsSite ? treeBytes(site) : 0;
   let dbBytes = 0;
+  if (sizeName === "huge") {
+    try {
+      benchHuge(siteBytes);
+    } finally {
+      // Its 10 GB are not worth keeping between runs.
+      fs.rmSync(site, { recursive: true, force: true });
+    }
+    for (const job of JOBS) skip.add(job);
+  }
   try {
     if (["dump", "full", "download", "list", "remote"].some((job) => !skip.has(job))) dbBytes = createDatabase();
     // Extraction reads the archives the files measurement writes.
@@ -747,6 +894,14 @@ async function main() {
     if (!skip.has("encrypt")) benchEncrypt(siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (!skip.has("upload")) await benchUpload();
+    if (!skip.has("pgdump")) {
+      const pgBytes = createPgDatabase();
+      try {
+        benchPgDump(pgBytes);
+      } finally {
+        dropPgDatabase();
+      }
+    }
     if (["progress", "full", "download", "list", "remote"].some((job) => !skip.has(job))) {
       const haveBuild = fs.existsSync(path.join(root, ".next/BUILD_ID"));
       preparePortal();
@@ -767,10 +922,13 @@ async function main() {
   }
   const date = new Date().toISOString();
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, Node ${process.version}`;
-  const md = `# Safekeep benchmark, ${onlyUpload ? "offsite upload" : sizeName}\n\n${date}; ${machine}; median of ${reps}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
+  const md = `# Safekeep benchmark, ${onlyUpload ? "offsite upload" : sizeName}\n\n${date}; ${machine}; ${sizeName === "huge" ? "one run each" : `median of ${reps}`}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
-  const stem = path.join(results, `${date.slice(0, 10)}-${onlyUpload ? "upload" : `${sizeName}${skip.size ? "-partial" : ""}`}`);
+  const stem = path.join(
+    results,
+    `${date.slice(0, 10)}-${onlyUpload ? "upload" : `${sizeName}${only ? `-${only.replace(/,/g, "+")}` : skip.size && sizeName !== "huge" ? "-partial" : ""}`}`,
+  );
   fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
   fs.writeFileSync(`${stem}.md`, md);
   console.log(`\n${md}\nWritten ${stem}.json and .md in ${((Date.now() - started) / 1000).toFixed(0)} s`);
@@ -778,10 +936,12 @@ async function main() {
 
 process.on("SIGINT", () => {
   dropDatabase();
+  dropPgDatabase();
   process.exit(130);
 });
 main().catch((error) => {
   console.error(error);
   dropDatabase();
+  dropPgDatabase();
   process.exitCode = 1;
 });
