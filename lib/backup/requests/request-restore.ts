@@ -1,3 +1,4 @@
+import fs from "node:fs";
 import { z } from "zod";
 import { prisma, type Backup } from "@/lib/db";
 import { recordAudit } from "@/lib/audit";
@@ -82,6 +83,8 @@ export async function requestRestore(request: RestoreRequest, { user, actor, set
  * unless the admin said to go on (an old backup, or one swapped in by someone who could write there).
  */
 async function checkCanOpen(file: string, given: AgeKeys | null, settings: Settings, allowUnencrypted: boolean): Promise<void> {
+  // Gone here but stored offsite: the job fetches it first, checks its SHA-256, then opens it with the same key.
+  if (!fs.existsSync(file)) return;
   const encrypted = await isEncryptedArchive(file).catch(() => false);
   if (!encrypted) {
     if (settings.encryption !== "off" && !allowUnencrypted)
@@ -101,11 +104,22 @@ export type RestorePreview =
   | { ok: true; plan: RestorePlan; encrypted: boolean }
   | { ok: false; problem: string }
   /** Encrypted to a key the portal does not hold: what it holds is unknown until the key is given. */
-  | { ok: "locked"; problem: string };
+  | { ok: "locked"; problem: string }
+  /** The local archive is gone and a copy is stored offsite: the restore fetches it first. */
+  | { ok: "remote"; problem: string };
 
 /** What a restore of this backup would replace, for the confirmation page; opens the archive, writes nothing. */
 export async function previewRestore(backup: Pick<BackupView, "fileName">, settings: Settings): Promise<RestorePreview> {
-  const archive = await inspectArchive(resolveInside(resolvedBackupDir(settings), backup.fileName), portalKeys(settings)).catch((e: Error) => e);
+  const file = resolveInside(resolvedBackupDir(settings), backup.fileName);
+  if (!fs.existsSync(file)) {
+    const copy = await prisma.offsiteCopy.findFirst({ where: { fileName: backup.fileName, state: "stored" }, orderBy: { updatedAt: "desc" } });
+    if (!copy) return { ok: false, problem: "The backup's archive is missing from the backup directory, and no offsite copy of it is stored" };
+    return {
+      ok: "remote",
+      problem: `The local archive is gone: the restore first fetches s3://${copy.bucket}/${copy.key} and checks its SHA-256 before anything is touched`,
+    };
+  }
+  const archive = await inspectArchive(file, portalKeys(settings)).catch((e: Error) => e);
   if (archive instanceof ArchiveKeyError) return { ok: "locked", problem: archive.message };
   if (archive instanceof Error) return { ok: false, problem: archive.message };
   await archive.close();

@@ -1,7 +1,7 @@
 import type { Metadata } from "next";
 import Link from "next/link";
 import { notFound } from "next/navigation";
-import { previewRestore } from "@/lib/backup";
+import { needsOwnerKey, previewRestore } from "@/lib/backup";
 import { formatBytes } from "@/lib/format";
 import { When } from "@/app/ui/when";
 import { RestoreForm } from "./restore-form";
@@ -28,6 +28,27 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
   }
 
   const preview = await previewRestore(backup, settings);
+  if (preview.ok === "remote") {
+    return (
+      <section className="max-w-2xl space-y-4">
+        <h1 className="text-2xl font-semibold">Restore this backup from its offsite copy?</h1>
+        <p className="text-slate-700">
+          <span className="font-mono text-sm">{backup.fileName}</span>, made <When at={backup.createdAt} /> by {backup.requestedBy ?? "the command line"}.
+        </p>
+        <div className="rounded-lg border border-amber-300 bg-amber-50 p-4 text-sm">
+          <p data-testid="restore-remote">{preview.problem}.</p>
+          <p className="mt-2">
+            The restore replaces the configured database and the configured folders the backup holds, after a safety backup of the current state; if it fails,
+            that state is put back.
+          </p>
+        </div>
+        <RestoreForm id={backup.id} fileName={backup.fileName} hasDatabase hasFiles portalDatabase={false} askKey={needsOwnerKey(backup.fileName, settings)} />
+        <Link href={`/backups/${backup.id}`} className="inline-block text-sm text-blue-700 underline">
+          Cancel
+        </Link>
+      </section>
+    );
+  }
   if (preview.ok === "locked") {
     return (
       <section className="max-w-2xl space-y-4">
