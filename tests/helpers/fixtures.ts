@@ -47,10 +47,41 @@ export async function configure(overrides: Partial<Settings>): Promise<void> {
   await saveSettings({ enableBackupModule: true, ...overrides });
 }
 
+/** A worker of ours: a background job's process (its command line names the job command). */
+function isOurWorker(pid: number): boolean {
+  try {
+    return /\b(backup:run|restore:run|job:run)\b/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "latin1"));
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * Background workers a test started may still run their post-job steps (retention, mail, the log's last
+ * lines) after the job's status says it ended; removing the backup folder under them races their writes.
+ * Wait for them to exit, and stop any that outlive the wait.
+ */
+async function settleWorkers(): Promise<void> {
+  const rows = await prisma.backup.findMany({ where: { pid: { not: null } }, select: { pid: true } });
+  const pids = [...new Set(rows.map((r) => r.pid!))].filter((pid) => pid !== process.pid && isOurWorker(pid));
+  const deadline = Date.now() + 30_000;
+  for (const pid of pids) {
+    while (isOurWorker(pid) && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    if (isOurWorker(pid)) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // Ended meanwhile.
+      }
+    }
+  }
+}
+
 export async function resetBackups(): Promise<void> {
+  await settleWorkers();
   await prisma.backup.deleteMany();
   await prisma.setting.deleteMany();
-  fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true });
+  fs.rmSync(path.join(projectRoot, "var/backup"), { recursive: true, force: true, maxRetries: 5 });
 }
 
 /** No backups, no settings, and neither `site` nor `var`: for tests that lay out both themselves. */
