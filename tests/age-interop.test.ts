@@ -17,7 +17,7 @@ function encryptWithUs(plain: Buffer, to: Parameters<typeof newAgeFile>[0], file
   const out: Buffer[] = [header, enc.payloadNonce];
   for (let i = 0; i < plain.length;) {
     const n = Math.min(plain.length - i, 1 + ((i * 7919) % 100_000));
-    out.push(...enc.push(plain.subarray(i, i + n)));
+    out.push(enc.push(plain.subarray(i, i + n)));
     i += n;
   }
   out.push(enc.finish());

@@ -106,7 +106,10 @@ export class EncryptingSink implements ArchiveSink {
 
   async write(chunk: Buffer): Promise<void> {
     await this.start();
-    for (const sealed of this.encryptor.push(chunk)) await this.inner.write(sealed);
+    // One write for all the chunks a block sealed: a write per 64 KiB chunk waited on the disk 16 times as
+    // often as the plain archive's writes.
+    const sealed = this.encryptor.push(chunk);
+    if (sealed.length) await this.inner.write(sealed);
   }
 
   async close(): Promise<void> {
