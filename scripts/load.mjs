@@ -92,7 +92,7 @@ function job(id) {
 const toMs = (v) => (typeof v === "number" ? v : Date.parse(v));
 
 async function runBackup(cookie) {
-  const response = await fetch(`${base}/api/v1/backups`, { method: "POST", headers: { cookie } });
+  const response = await fetch(`${base}/api/v1/backups`, { method: "POST", headers: { cookie, origin: base, "content-type": "application/json" }, body: "{}" });
   if (response.status !== 202) throw new Error(`create: ${response.status} ${await response.text()}`);
   const { id } = await response.json();
   const done = (async () => {

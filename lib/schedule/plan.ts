@@ -6,15 +6,25 @@ function cron(expression: string, timezone: string): Cron {
   return new Cron(expression, { timezone, paused: true });
 }
 
+/** Answers already worked out: the settings are checked on every request, and croner takes ~1 ms per check. */
+const problems = new Map<string, string | null>();
+
 /** null when the expression and time zone are usable, else what is wrong with them. */
 export function cronProblem(expression: string, timezone: string): string | null {
   if (expression === "") return null;
+  const key = `${expression}\n${timezone}`;
+  const known = problems.get(key);
+  if (known !== undefined) return known;
+  let problem: string | null = null;
   try {
     cron(expression, timezone).nextRun();
-    return null;
   } catch (error) {
-    return (error as Error).message;
+    problem = (error as Error).message;
   }
+  // Bounded: typed expressions pass through here too.
+  if (problems.size >= 100) problems.clear();
+  problems.set(key, problem);
+  return problem;
 }
 
 export function nextRuns(expression: string, timezone: string, from: Date, count = 5): Date[] {
