@@ -43,13 +43,52 @@ export async function openArchiveSource(file: string, keys?: ArchiveKeys | null)
     if (await isAgeFile(handle)) {
       if (!keys) throw new ArchiveKeyError("This backup is encrypted: give its private key (an age identity file) or its passphrase");
       const reader = await openAgeFile(handle, keys);
-      return { size: reader.size, encrypted: true, read: (length, position) => reader.read(length, position), close: () => handle.close() };
+      const read = smallReadsFromBlocks(reader.size, (length, position) => reader.read(length, position));
+      return { size: reader.size, encrypted: true, read, close: () => handle.close() };
     }
     const { size } = await handle.stat();
-    return { size, encrypted: false, read: (length, position) => readAt(handle, length, position), close: () => handle.close() };
+    const read = smallReadsFromBlocks(size, (length, position) => readAt(handle, length, position));
+    return { size, encrypted: false, read, close: () => handle.close() };
   } catch (error) {
     await handle.close();
     if (error instanceof AgeError) throw new ArchiveKeyError(error.message);
     throw error;
   }
+}
+
+const BLOCK = 256 * 1024;
+const SMALL_READ = 16 * 1024;
+const KEPT_BLOCKS = 4;
+
+/**
+ * Small reads (a central directory record, a local header, a small file's data) served from the 256 KiB
+ * blocks around them, read once: each asynchronous read costs Node about 60 µs however small, and a
+ * 20,000-file archive asked for some 60,000 of them. Large reads go straight through. A few blocks are
+ * kept, since a restore reads several entries at once.
+ */
+function smallReadsFromBlocks(size: number, read: ArchiveSource["read"]): ArchiveSource["read"] {
+  const blocks = new Map<number, Promise<Buffer>>();
+  const block = (index: number): Promise<Buffer> => {
+    let data = blocks.get(index);
+    if (data) {
+      blocks.delete(index);
+    } else {
+      data = read(Math.min(BLOCK, size - index * BLOCK), index * BLOCK);
+      data.catch(() => blocks.delete(index));
+    }
+    blocks.set(index, data);
+    if (blocks.size > KEPT_BLOCKS) blocks.delete(blocks.keys().next().value!);
+    return data;
+  };
+  return async (length, position) => {
+    const end = Math.min(size, position + length);
+    if (length > SMALL_READ || end <= position) return read(length, position);
+    const parts: Buffer[] = [];
+    for (let index = Math.floor(position / BLOCK); index * BLOCK < end; index++) {
+      const data = await block(index);
+      parts.push(data.subarray(Math.max(position, index * BLOCK) - index * BLOCK, Math.min(end, (index + 1) * BLOCK) - index * BLOCK));
+    }
+    // A copy: the caller may keep it, and must not pin (or change) a whole block.
+    return Buffer.concat(parts);
+  };
 }
