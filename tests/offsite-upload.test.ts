@@ -105,6 +105,12 @@ describe("offsite upload", () => {
     expect(afterCut!.parts.length).toBeGreaterThanOrEqual(4);
 
     proxy.heal();
+    // A failed attempt is over when it says so: no other part of it goes on retrying through the healed
+    // network, nor changes the saved state the next attempt starts from.
+    const sentAtFailure = proxy.sentBytes();
+    await new Promise((resolve) => setTimeout(resolve, 1000));
+    expect(proxy.sentBytes()).toBe(sentAtFailure);
+    expect(saved).toEqual(afterCut);
     proxy.resetCount();
     const outcome = await attempt(afterCut);
     expect(outcome.resumedParts).toBe(afterCut!.parts.length);

@@ -60,6 +60,9 @@ export interface UploadOutcome {
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** A part given up because another part of the same upload failed for good. */
+const STOPPED = "UploadStopped";
+
 /** Retries `work` with exponential backoff and jitter; the last failure is thrown. */
 export async function withRetries<T>(attempts: number, backoffMs: number, work: (attempt: number) => Promise<T>): Promise<T> {
   for (let attempt = 1; ; attempt++) {
@@ -76,7 +79,7 @@ function retryable(error: unknown): boolean {
   const e = error as { name?: string; $metadata?: { httpStatusCode?: number } };
   const status = e.$metadata?.httpStatusCode;
   // A refused key, a missing bucket or upload does not get better by asking again.
-  if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "NoSuchBucket", "NoSuchUpload"].includes(e.name ?? "")) return false;
+  if (["InvalidAccessKeyId", "SignatureDoesNotMatch", "AccessDenied", "NoSuchBucket", "NoSuchUpload", STOPPED].includes(e.name ?? "")) return false;
   return status === undefined || status >= 500 || status === 408 || status === 429 || e.name === "RequestTimeTooSkewed";
 }
 
@@ -168,12 +171,17 @@ export async function uploadFile(options: UploadOptions): Promise<UploadOutcome>
       options.onProgress?.(stored, size);
       const queue = Array.from({ length: count }, (_, i) => i + 1).filter((n) => !done.has(n));
       let saving = Promise.resolve();
+      // Once a part fails for good, the others stop (no new part, no more retries) and the upload ends
+      // only when every worker has: none may go on sending, or saving its state, after this attempt failed.
+      let failure: unknown = null;
+      const next = () => (failure ? undefined : queue.shift());
       const worker = async () => {
-        for (let n = queue.shift(); n !== undefined; n = queue.shift()) {
+        for (let n = next(); n !== undefined; n = next()) {
           const partNumber = n;
           const body = await readPart(handle, (partNumber - 1) * partSize, lengthOf(partNumber));
           const md5 = createHash("md5").update(body).digest("hex");
           const etag = await withRetries(attempts, backoffMs, async () => {
+            if (failure) throw Object.assign(new Error("stopped: another part failed"), { name: STOPPED });
             bytesSent += body.length;
             const sent = await client.send(
               new UploadPartCommand({ Bucket: bucket, Key: key, UploadId: current.uploadId, PartNumber: partNumber, Body: body, ContentLength: body.length }),
@@ -191,11 +199,14 @@ export async function uploadFile(options: UploadOptions): Promise<UploadOutcome>
           await saving;
         }
       };
-      try {
-        await Promise.all(Array.from({ length: Math.min(concurrency, queue.length || 1) }, worker));
-      } finally {
-        await saving;
-      }
+      const workers = Array.from({ length: Math.min(concurrency, queue.length || 1) }, () =>
+        worker().catch((error: unknown) => {
+          failure ??= error;
+        }),
+      );
+      await Promise.all(workers);
+      await saving;
+      if (failure) throw failure;
       const parts = [...current.parts].sort((a, b) => a.PartNumber - b.PartNumber);
       await withRetries(attempts, backoffMs, () =>
         client.send(new CompleteMultipartUploadCommand({ Bucket: bucket, Key: key, UploadId: current.uploadId, MultipartUpload: { Parts: parts } })),
