@@ -25,7 +25,9 @@ export async function* deflateInParallel(source: AsyncIterable<Buffer>, level: n
   let gathered = 0;
 
   const start = (block: Buffer) => {
-    const options: ZlibOptions = { level, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH };
+    // Room for the whole output at once (deflate can grow data that does not compress by a few bytes per
+    // 16 KiB): zlib's 16 KiB default sent each block back to the main thread 64 times.
+    const options: ZlibOptions = { level, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH, chunkSize: block.length + 4096 };
     if (dictionary) options.dictionary = dictionary;
     const promise = deflateRawAsync(block, options);
     promise.catch(() => {});
