@@ -25,9 +25,7 @@ export async function* deflateInParallel(source: AsyncIterable<Buffer>, level: n
   let gathered = 0;
 
   const start = (block: Buffer) => {
-    // Room for the whole output at once (deflate can grow data that does not compress by a few bytes per
-    // 16 KiB): zlib's 16 KiB default sent each block back to the main thread 64 times.
-    const options: ZlibOptions = { level, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH, chunkSize: block.length + 4096 };
+    const options: ZlibOptions = { level, memLevel: 9, finishFlush: constants.Z_SYNC_FLUSH };
     if (dictionary) options.dictionary = dictionary;
     const promise = deflateRawAsync(block, options);
     promise.catch(() => {});

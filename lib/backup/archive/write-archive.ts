@@ -69,7 +69,7 @@ function isStored(entry: string): boolean {
 async function compress(data: Buffer, level: number, store: boolean): Promise<PreparedData> {
   const crc = crc32(data);
   if (!store && level > 0 && data.length > 0) {
-    const deflated = await deflateRawAsync(data, { ...deflateOptions(data.length, level), chunkSize: Math.max(64, data.length + 1024) });
+    const deflated = await deflateRawAsync(data, deflateOptions(data.length, level));
     // Like zip: when deflating does not help, store.
     if (deflated.length < data.length) return { method: 8, crc, size: data.length, data: deflated };
   }
