@@ -71,8 +71,29 @@ export function backupRows(): { id: number; fileName: string; status: string }[]
   return rows;
 }
 
+/** Background workers of recorded jobs still alive (their command line names the job command). */
+function liveWorkers(): number[] {
+  const conn = db();
+  const rows = conn.prepare(`SELECT DISTINCT pid FROM "Backup" WHERE pid IS NOT NULL`).all() as { pid: number }[];
+  conn.close();
+  return rows
+    .map((row) => row.pid)
+    .filter((pid) => {
+      try {
+        return /\b(backup:run|restore:run|job:run)\b/.test(fs.readFileSync(`/proc/${pid}/cmdline`, "latin1"));
+      } catch {
+        return false;
+      }
+    });
+}
+
+/**
+ * No job queued or running, and no worker left: a worker's post-job steps (retention, mail) run after its
+ * row says the job ended, and retention may still remove a row a test has just counted.
+ */
 export async function waitUntilNoJobRuns(): Promise<void> {
   await expect.poll(() => backupRows().filter((b) => b.status === "queued" || b.status === "running").length, { timeout: 60_000 }).toBe(0);
+  await expect.poll(() => liveWorkers().length, { timeout: 60_000 }).toBe(0);
 }
 
 export async function signIn(page: Page, account: { email: string; password: string }): Promise<void> {
