@@ -95,8 +95,8 @@ export default async function RestorePage({ params }: { params: Promise<{ id: st
         <ul className="mt-2 list-disc space-y-1 pl-5">
           {plan.database && (
             <li data-testid="replaces-database">
-              The database <strong>{plan.database.description}</strong> ({plan.database.target.kind}) with the backup&apos;s {plan.database.fromKind} database{" "}
-              {plan.database.fromName} ({formatBytes(plan.database.bytes)})
+              The database <strong className="font-mono">{plan.database.description}</strong> ({plan.database.target.kind}) with the backup&apos;s{" "}
+              {plan.database.fromKind} database {plan.database.fromName} ({formatBytes(plan.database.bytes)})
             </li>
           )}
           {plan.roots.map((root) => (
