@@ -122,3 +122,42 @@ export class EncryptingSink implements ArchiveSink {
     return this.inner.abort();
   }
 }
+
+const GATHER_BYTES = 1024 * 1024;
+
+/**
+ * Gathers small writes into 1 MiB ones. A tree of small files makes three writes of a few hundred bytes per
+ * entry (header, data, and so on); passed on one by one, each was hashed, queued on the stream and written
+ * on its own.
+ */
+export class GatheringSink implements ArchiveSink {
+  private readonly buffer = Buffer.allocUnsafeSlow(GATHER_BYTES);
+  private filled = 0;
+
+  constructor(readonly inner: ArchiveSink) {}
+
+  async write(chunk: Buffer): Promise<void> {
+    const large = chunk.length >= GATHER_BYTES / 4;
+    if (large || this.filled + chunk.length > GATHER_BYTES) await this.flush();
+    if (large) return this.inner.write(chunk);
+    chunk.copy(this.buffer, this.filled);
+    this.filled += chunk.length;
+  }
+
+  /** The inner sink may keep what it is given (a stream's queue, an upload's part): it gets a copy. */
+  async flush(): Promise<void> {
+    if (this.filled === 0) return;
+    const gathered = Buffer.from(this.buffer.subarray(0, this.filled));
+    this.filled = 0;
+    await this.inner.write(gathered);
+  }
+
+  async close(): Promise<void> {
+    await this.flush();
+    await this.inner.close();
+  }
+
+  abort(): Promise<void> {
+    return this.inner.abort();
+  }
+}

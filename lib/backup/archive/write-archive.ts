@@ -15,8 +15,9 @@ import { FileSpool } from "@/lib/backup/archive/spool";
 import type { DatabaseDumper } from "@/lib/backup/database/dumpers/types";
 import type { WalkedRoot, WalkEntry, WalkResult } from "@/lib/backup/archive/walk";
 import type { AgeRecipients } from "@/lib/backup/crypto/age";
-import { EncryptingSink, fileSink, MeasuredSink, type ArchiveSink } from "@/lib/backup/archive/archive-sink";
+import { EncryptingSink, fileSink, GatheringSink, MeasuredSink, type ArchiveSink } from "@/lib/backup/archive/archive-sink";
 import { ZipWriter, type EntryMeta, type PreparedData } from "@/lib/backup/archive/zip-writer";
+import { SmallFileReaders, type SmallFileResult } from "@/lib/backup/archive/small-file-readers";
 
 /** Deflating these again costs time and saves nothing. */
 const ALREADY_COMPRESSED = new Set("jpg jpeg png gif webp avif heic zip gz tgz bz2 xz zst 7z rar mp3 mp4 m4a m4v mov mkv webm ogg woff woff2".split(" "));
@@ -25,7 +26,11 @@ const ALREADY_COMPRESSED = new Set("jpg jpeg png gif webp avif heic zip gz tgz b
 const WHOLE_FILE_MAX = 1024 * 1024;
 /** Read-ahead bounds: memory stays constant however big the tree. */
 const READ_AHEAD_BYTES = 24 * 1024 * 1024;
-const READ_AHEAD_ENTRIES = 24;
+const READ_AHEAD_ENTRIES = 512;
+/** Files up to this size go to the reader threads (small-file-readers.ts) in batches of these bounds. */
+const SMALL_FILE_MAX = 128 * 1024;
+const SMALL_BATCH_FILES = 64;
+const SMALL_BATCH_BYTES = 512 * 1024;
 const STREAM_CHUNK = 1024 * 1024;
 
 const deflateRawAsync = promisify(deflateRaw);
@@ -113,6 +118,20 @@ const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constant
 
 const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
 
+/** Why a file the walk listed is not in the archive, in the words the log and the manifest's warnings use. */
+function skippedWarning(item: WalkEntry, result: Exclude<SmallFileResult, { status: "ready" | "grown" }>): Prepared {
+  const warning = {
+    link: `${item.absPath} became a link while being backed up; its content was not archived`,
+    "not-file": `${item.absPath} is no longer a regular file; skipped`,
+    // Another file now answers to this path: replaced, or reached through a folder swapped for a link.
+    replaced: `${item.absPath} is no longer the file the backup listed (replaced, or a link was put in its path); its content was not archived`,
+    error: `${item.absPath} could not be read (${result.status === "error" ? result.code : ""}); skipped`,
+  }[result.status];
+  return { kind: "skipped", warning };
+}
+
+const errorCode = (e: unknown) => (e as NodeJS.ErrnoException).code ?? String(e);
+
 /**
  * Reads and compresses one walked entry, off the writer's path: the reading is done by the thread pool,
  * the deflating too (zlib's async calls), so both cores work while the writer emits earlier entries.
@@ -127,29 +146,19 @@ async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
     const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "symlink" };
     return { kind: "ready", item, meta, data: await compress(item.target, 0, true), sha256: "" };
   }
-  const meta: EntryMeta = { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "file" };
+  const meta = fileMeta(item);
   let handle: fs.promises.FileHandle;
   try {
     // Non-blocking, so that a file replaced by a FIFO cannot hang the backup; it is refused below.
     handle = await fs.promises.open(item.rawAbsPath, OPEN_FLAGS);
   } catch (e) {
-    const code = (e as NodeJS.ErrnoException).code;
-    if (code === "ELOOP") return { kind: "skipped", warning: `${item.absPath} became a link while being backed up; its content was not archived` };
-    return { kind: "skipped", warning: `${item.absPath} could not be read (${code ?? String(e)}); skipped` };
+    return skippedWarning(item, errorCode(e) === "ELOOP" ? { status: "link" } : { status: "error", code: errorCode(e) });
   }
   try {
     const stats = await handle.stat();
-    if (!stats.isFile()) {
+    if (!stats.isFile() || stats.dev !== item.dev || stats.ino !== item.ino) {
       await handle.close();
-      return { kind: "skipped", warning: `${item.absPath} is no longer a regular file; skipped` };
-    }
-    if (stats.dev !== item.dev || stats.ino !== item.ino) {
-      // Another file now answers to this path: replaced, or reached through a folder swapped for a link.
-      await handle.close();
-      return {
-        kind: "skipped",
-        warning: `${item.absPath} is no longer the file the backup listed (replaced, or a link was put in its path); its content was not archived`,
-      };
+      return skippedWarning(item, { status: stats.isFile() ? "replaced" : "not-file" });
     }
     const store = isStored(item.entry);
     if (stats.size > WHOLE_FILE_MAX) return { kind: "stream", item, meta, handle, size: stats.size, store };
@@ -159,13 +168,71 @@ async function prepare(item: WalkEntry, level: number): Promise<Prepared> {
     return { kind: "ready", item, meta, data: await compress(data, level, store), sha256: sha256(data) };
   } catch (e) {
     await handle.close().catch(() => {});
-    return { kind: "skipped", warning: `${item.absPath} could not be read (${(e as NodeJS.ErrnoException).code ?? String(e)}); skipped` };
+    return skippedWarning(item, { status: "error", code: errorCode(e) });
   }
 }
 
+function fileMeta(item: WalkEntry): EntryMeta {
+  return { name: item.entry, mode: item.mode & 0o7777, mtime: item.mtime, kind: "file" };
+}
+
+/**
+ * Small files wait here until a batch is full, then go to the reader threads together: a message per
+ * batch, not per file. The batch is sent early whenever the writer is about to wait for one of its files.
+ */
+class SmallFileBatcher {
+  private items: WalkEntry[] = [];
+  private bytes = 0;
+  private batch: { promise: Promise<SmallFileResult[]>; resolve(r: SmallFileResult[]): void; reject(e: unknown): void } | null = null;
+
+  constructor(
+    private readonly readers: SmallFileReaders,
+    private readonly level: number,
+  ) {}
+
+  add(item: WalkEntry): Promise<Prepared> {
+    this.batch ??= deferred<SmallFileResult[]>();
+    const index = this.items.push(item) - 1;
+    this.bytes += item.size;
+    const prepared = this.batch.promise.then((results) => this.toPrepared(item, results[index]!));
+    if (this.items.length >= SMALL_BATCH_FILES || this.bytes >= SMALL_BATCH_BYTES) this.send();
+    return prepared;
+  }
+
+  send(): void {
+    if (!this.batch) return;
+    const requests = this.items.map((item) => ({
+      path: item.rawAbsPath.toString("latin1"),
+      dev: item.dev,
+      ino: item.ino,
+      size: item.size,
+      store: isStored(item.entry),
+    }));
+    this.readers.read(requests).then(this.batch.resolve, this.batch.reject);
+    this.items = [];
+    this.bytes = 0;
+    this.batch = null;
+  }
+
+  private toPrepared(item: WalkEntry, result: SmallFileResult): Promise<Prepared> | Prepared {
+    if (result.status === "grown") return prepare(item, this.level);
+    if (result.status !== "ready") return skippedWarning(item, result);
+    const { method, crc, size, data } = result;
+    return { kind: "ready", item, meta: fileMeta(item), data: { method, crc, size, data }, sha256: result.sha256 };
+  }
+}
+
+function deferred<T>() {
+  let resolve!: (value: T) => void;
+  let reject!: (error: unknown) => void;
+  const promise = new Promise<T>((yes, no) => ((resolve = yes), (reject = no)));
+  return { promise, resolve, reject };
+}
+
 /** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
-async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number): AsyncGenerator<Prepared> {
+async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number, readers: SmallFileReaders): AsyncGenerator<Prepared> {
   const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
+  const batcher = new SmallFileBatcher(readers, level);
   const walked = entries[Symbol.asyncIterator]();
   let walkedAll = false;
   let buffered = 0;
@@ -178,11 +245,12 @@ async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number): Asy
       }
       const item = next.value;
       const bytes = item.type === "file" && item.size <= WHOLE_FILE_MAX ? item.size : 0;
-      const promise = prepare(item, level);
+      const promise = item.type === "file" && item.size <= SMALL_FILE_MAX ? batcher.add(item) : prepare(item, level);
       promise.catch(() => {});
       queue.push({ promise, bytes });
       buffered += bytes;
     }
+    batcher.send();
     const head = queue.shift();
     if (!head) return;
     const prepared = await head.promise;
@@ -208,7 +276,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
   // Encrypted on the fly rather than in a step after: no plaintext archive ever reaches the disk, and
   // the archive is read and written once (bench: see README).
   const stored = new MeasuredSink((req.sink ?? fileSink)(req.partFile, req.outFile));
-  const sink = req.encryptTo ? new EncryptingSink(stored, req.encryptTo) : stored;
+  const sink = new GatheringSink(req.encryptTo ? new EncryptingSink(stored, req.encryptTo) : stored);
   const zip = new ZipWriter((chunk) => sink.write(chunk), central);
   manifest.warnings.push(...req.walk.warnings);
   const warn = (message: string) => {
@@ -222,6 +290,7 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     database: null,
   };
 
+  let readers: SmallFileReaders | null = null;
   try {
     if (req.database) {
       req.onPhase("dumping");
@@ -246,10 +315,11 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
     }
 
     req.onPhase("archiving");
+    readers = new SmallFileReaders(req.level, WHOLE_FILE_MAX);
     req.log.info(
       `Archiving ${describeEntries(req.walk.fileCount, req.walk.count - req.walk.fileCount)} (${formatBytes(req.walk.totalFileBytes)}) from ${count(req.walk.roots.length, "file root", "file roots")}`,
     );
-    for await (const prepared of readAhead(req.walk.entries(), req.level)) {
+    for await (const prepared of readAhead(req.walk.entries(), req.level, readers)) {
       if (prepared.kind === "skipped") {
         warn(prepared.warning);
         continue;
@@ -270,17 +340,19 @@ export async function writeBackupArchive(req: ArchiveRequest): Promise<ArchiveRe
       }
     }
 
+    // On disk before the manifest is written: what a crash leaves behind is everything archived so far.
+    await sink.flush();
     req.onPhase("finalizing");
     await zip.addStream({ name: MANIFEST_NAME, mode: 0o644, mtime: new Date(), kind: "file" }, manifest.json(head), req.level || 6, () => {});
     await zip.finish();
     await sink.close();
-    const fileKey = sink instanceof EncryptingSink ? sink.fileKey : null;
+    const fileKey = sink.inner instanceof EncryptingSink ? sink.inner.fileKey : null;
     return { size: stored.bytes, sha256: stored.sha256(), fileKey, fileCount: manifest.fileCount, warnings: manifest.warnings };
   } catch (error) {
     await sink.abort();
     throw error;
   } finally {
-    await Promise.all([manifest.dispose(), central.dispose()]);
+    await Promise.all([manifest.dispose(), central.dispose(), readers?.close()]);
   }
 }
 
