@@ -204,9 +204,13 @@ describe("files that change under a running backup", () => {
     const big = randomBytes(6 * 1024 * 1024);
     fs.writeFileSync(testRoot("site/growing.log"), big);
     fs.writeFileSync(testRoot("site/shrinking.txt"), "long content\n".repeat(100));
+    // Listed as a small file (read by the reader threads), read when it is past what they read whole.
+    fs.writeFileSync(testRoot("site/small-then-big.txt"), "small\n");
+    const grown = randomBytes(3 * 1024 * 1024);
     const { out } = await archive(testRoot("site"), 1, () => {
       fs.appendFileSync(testRoot("site/growing.log"), "more\n");
       fs.writeFileSync(testRoot("site/shrinking.txt"), "short\n");
+      fs.writeFileSync(testRoot("site/small-then-big.txt"), grown);
     });
     execFileSync("unzip", ["-tq", out]);
     const { dir, manifest } = await manifestOf(out);
@@ -215,6 +219,8 @@ describe("files that change under a running backup", () => {
     expect(warnings).toMatch(/shrinking\.txt changed size while being backed up/);
     for (const f of manifest.files) expect(sha256(fs.readFileSync(path.join(dir, f.entry))), f.entry).toBe(f.sha256);
     expect(fs.readFileSync(path.join(dir, "files/site/shrinking.txt"), "utf8")).toBe("short\n");
+    expect(warnings).toMatch(/small-then-big\.txt changed size while being backed up \(6 → 3145728 bytes\)/);
+    expect(fs.readFileSync(path.join(dir, "files/site/small-then-big.txt")).equals(grown)).toBe(true);
   });
 
   it("a symlink loop is archived as links, never followed", async () => {
