@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many|huge [--reps N] [--only files,verify,extract,encrypt,dump,pgdump,progress,full,download,list,upload,remote] [--skip ...]
+//   npm run bench -- --size small|full|many|huge [--reps N] [--only files,verify,extract,deps,encrypt,dump,pgdump,progress,full,download,list,upload,remote] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -30,7 +30,7 @@ const SIZES = {
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
-const JOBS = ["files", "verify", "extract", "encrypt", "dump", "pgdump", "progress", "full", "download", "list", "upload", "remote"];
+const JOBS = ["files", "verify", "extract", "deps", "encrypt", "dump", "pgdump", "progress", "full", "download", "list", "upload", "remote"];
 const only = opt("only", "");
 const skip = new Set(opt("skip", "").split(",").filter(Boolean));
 if (only) for (const job of JOBS) if (!only.split(",").includes(job)) skip.add(job);
@@ -378,6 +378,43 @@ function benchExtract(archive, siteBytes) {
   );
   fresh(dest)();
   compare("restore extraction", siteBytes, a, b, "unzip", 1.0);
+}
+
+/**
+ * Restore of a real dependency tree, files only: this project's own node_modules as `npm ci` made it (tens
+ * of thousands of small files, a few large binaries, some links). Each tool extracts what it wrote.
+ */
+function benchDeps() {
+  const tree = path.join(root, "node_modules");
+  const entries = fs.readdirSync(tree, { withFileTypes: true, recursive: true });
+  const files = entries.filter((e) => e.isFile()).map((e) => fs.statSync(path.join(e.parentPath, e.name)).size);
+  const bytes = files.reduce((sum, n) => sum + n, 0);
+  console.log(`Restore of a dependency tree (node_modules: ${files.length} files, ${(bytes / 1048576).toFixed(0)} MB):`);
+  const ours = path.join(out, "deps.zip");
+  const theirs = path.join(out, "deps-zip.zip");
+  for (const file of [ours, theirs]) fresh(file)();
+  execFileSync("sh", [
+    "-c",
+    `MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} archive --root ${sh(tree)} --out ${sh(ours)} --level 6 > /dev/null`,
+  ]);
+  execFileSync("sh", ["-c", `cd ${sh(root)} && zip -q -r -y -6 ${sh(theirs)} node_modules`]);
+  const dest = path.join(out, "deps-extract");
+  const before = () => {
+    fresh(dest)();
+    execFileSync("sync");
+  };
+  const [a, b] = interleaved(
+    {
+      label: "ours (verify and stage)",
+      fn: () => measure(`MALLOC_ARENA_MAX=1 node --max-semi-space-size=1 ${sh(engine)} extract --archive ${sh(ours)} --dest ${sh(dest)}`),
+      before,
+    },
+    { label: "unzip", fn: () => measure(`unzip -q ${sh(theirs)} -d ${sh(dest)}`), before },
+  );
+  fresh(dest)();
+  compare("restore of a dependency tree", bytes, a, b, "unzip", 1.0);
+  const links = entries.filter((e) => e.isSymbolicLink()).length;
+  rows.at(-1).note = `node_modules: ${files.length} files, ${links} links, largest ${(Math.max(...files) / 1048576).toFixed(0)} MB`;
 }
 
 function benchDump(dbBytes) {
@@ -872,7 +909,7 @@ async function main() {
   fs.mkdirSync(out, { recursive: true });
   await buildEngine();
   // The database dumps and the upload alone need no site (generating the full one takes minutes).
-  const needsSite = !onlyUpload && JOBS.some((job) => !["dump", "pgdump", "upload"].includes(job) && !skip.has(job));
+  const needsSite = !onlyUpload && JOBS.some((job) => !["dump", "pgdump", "upload", "deps"].includes(job) && !skip.has(job));
   if (needsSite) generateSite();
   const siteBytes = needsSite ? treeBytes(site) : 0;
   let dbBytes = 0;
@@ -891,6 +928,7 @@ async function main() {
     const archive = skip.has("files") && skip.has("extract") ? null : benchFiles(siteBytes);
     if (!skip.has("verify")) benchVerify(siteBytes);
     if (!skip.has("extract")) benchExtract(archive, siteBytes);
+    if (!skip.has("deps")) benchDeps();
     if (!skip.has("encrypt")) benchEncrypt(siteBytes);
     if (!skip.has("dump")) benchDump(dbBytes);
     if (!skip.has("upload")) await benchUpload();

@@ -28,6 +28,8 @@ if (!fs.existsSync(path.join(root, ".next/BUILD_ID"))) {
 
 const work = fs.mkdtempSync(path.join(os.tmpdir(), "safekeep-load-"));
 const dbFile = path.join(work, "portal.db");
+// The bare route handler the progress poll is compared with (app/api/load-reference) answers with this file.
+const referenceFile = path.join(work, "reference.json");
 const env = {
   ...process.env,
   NODE_ENV: "production",
@@ -40,6 +42,7 @@ const env = {
   BACKUP_RUNTIME_BINARY: process.execPath,
   BACKUP_MODULE_ENABLED: "true",
   BACKUP_DATABASE_URL: "",
+  SAFEKEEP_LOAD_REFERENCE_FILE: referenceFile,
 };
 
 const sleep = (ms) => new Promise((r) => setTimeout(r, ms));
@@ -133,6 +136,50 @@ async function downloadLoop(cookie, fileName, stop) {
 
 const fmtMb = (n) => `${(n / 1024 / 1024).toFixed(1)} MB`;
 
+const POLL_ROUNDS = 3;
+const POLL_SECONDS = 5;
+
+/** Requests per second of one route at `connections` clients for POLL_SECONDS; errors count against it. */
+async function rate(path, cookie) {
+  const result = await autocannon({ url: `${base}${path}`, connections, duration: POLL_SECONDS, headers: { cookie } });
+  const errors = result.errors + result.timeouts + result.non2xx;
+  return { perSecond: (result.requests.total - errors) / result.duration, errors };
+}
+
+const median = (values) => [...values].sort((a, b) => a - b)[Math.floor(values.length / 2)];
+
+/**
+ * The progress poll against a bare route handler returning the same JSON, side by side: turn by turn on the
+ * same server while a backup runs, so the machine's load weighs on both alike.
+ */
+async function pollAgainstBareRoute(cookie) {
+  console.log(`\nProgress poll against a bare route handler with the same JSON, ${POLL_ROUNDS} rounds of ${POLL_SECONDS} s each, a backup running:`);
+  let running = await runBackup(cookie);
+  fs.writeFileSync(referenceFile, await (await fetch(`${base}/api/v1/backups/${running.id}`, { headers: { cookie } })).text());
+  for (let i = 0; i < 5; i++) await (await fetch(`${base}/api/load-reference`)).arrayBuffer();
+  const rounds = { poll: [], bare: [], errors: 0 };
+  for (let round = 0; round < POLL_ROUNDS; round++) {
+    // Busy all along: a backup that finished is followed by another.
+    if (!["queued", "running"].includes(job(running.id).status)) running = await runBackup(cookie);
+    for (const [key, route] of [
+      ["poll", `/api/v1/backups/${running.id}`],
+      ["bare", "/api/load-reference"],
+    ]) {
+      const { perSecond, errors } = await rate(route, cookie);
+      rounds[key].push(perSecond);
+      rounds.errors += errors;
+    }
+  }
+  await running.done.catch(() => {});
+  const poll = median(rounds.poll);
+  const bare = median(rounds.bare);
+  const result = { pollPerSecond: Math.round(poll), barePerSecond: Math.round(bare), ratio: +(poll / bare).toFixed(2), errors: rounds.errors };
+  console.log(`  progress poll     ${result.pollPerSecond} req/s (rounds: ${rounds.poll.map(Math.round).join(", ")})`);
+  console.log(`  bare handler      ${result.barePerSecond} req/s (rounds: ${rounds.bare.map(Math.round).join(", ")})`);
+  console.log(`  ratio             ${result.ratio}× (target ≥ 0.5×), ${result.errors} errors`);
+  return result;
+}
+
 async function main() {
   prepare();
   const server = startPortal(env, port);
@@ -218,6 +265,7 @@ async function main() {
     console.log(
       `  server memory     peak ${fmtMb(peak)} resident (${fmtMb(peakBefore)} before the load; kernel high-water mark ${fmtMb(report.serverMemory.highWaterMark)})`,
     );
+    report.progressPoll = await pollAgainstBareRoute(cookie);
     console.log(`\n${JSON.stringify(report)}`);
   } finally {
     clearInterval(sampler);
