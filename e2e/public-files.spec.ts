@@ -18,6 +18,14 @@ test.describe("public files answer without a session", () => {
     await anonymous.dispose();
   });
 
+  test("the load script's yardstick route does not exist outside a load run", async () => {
+    const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
+    const response = await anonymous.get("/api/load-reference", { maxRedirects: 0 });
+    expect(response.status()).toBe(404);
+    expect(await response.text()).toBe("");
+    await anonymous.dispose();
+  });
+
   test("/favicon.ico is the portal's icon", async () => {
     const anonymous = await playwrightRequest.newContext({ baseURL: E2E.baseURL });
     const response = await anonymous.get("/favicon.ico", { maxRedirects: 0 });
