@@ -2,7 +2,7 @@ import { pipeline, Readable, Transform } from "node:stream";
 import { promisify } from "node:util";
 import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
-import type { Entry } from "@/lib/backup/archive/zip-reader";
+import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 
 const inflateRawAsync = promisify(inflateRaw) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
 
@@ -14,7 +14,7 @@ const CHUNK = 1024 * 1024;
 /** Entries up to this size are read and inflated whole, in the thread pool; larger ones stream in chunks. */
 export const WHOLE_ENTRY_MAX = 1024 * 1024;
 
-function checkMethod(entry: Entry): void {
+function checkMethod(entry: ZipEntry): void {
   if (entry.isEncrypted()) throw new Error("the entry is encrypted");
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new Error(`unsupported compression method ${entry.compressionMethod}`);
   if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw new Error("a stored entry with two sizes");
@@ -36,10 +36,10 @@ function dataOffset(head: Buffer): number {
  * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
  * pool, never more than the size the central directory declares (a zip bomb stops there).
  */
-export async function readWholeEntry(source: ArchiveSource, entry: Entry): Promise<Buffer> {
+export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Promise<Buffer> {
   checkMethod(entry);
-  const start = entry.relativeOffsetOfLocalHeader;
-  const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
+  const start = entry.localHeaderOffset;
+  const guess = LOCAL_HEADER + entry.nameLength + HEADER_SLACK + entry.compressedSize;
   let head = await source.read(guess, start);
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);
@@ -50,9 +50,9 @@ export async function readWholeEntry(source: ArchiveSource, entry: Entry): Promi
 }
 
 /** A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads; it fails past its declared size. */
-export async function streamEntry(source: ArchiveSource, entry: Entry): Promise<Readable> {
+export async function streamEntry(source: ArchiveSource, entry: ZipEntry): Promise<Readable> {
   checkMethod(entry);
-  const start = entry.relativeOffsetOfLocalHeader;
+  const start = entry.localHeaderOffset;
   const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {

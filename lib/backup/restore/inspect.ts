@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { linkTarget, MANIFEST_NAME, manifestSchema, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
+import { linkTarget, MANIFEST_NAME, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
+import { readManifest } from "@/lib/backup/archive/manifest-reader";
 import { isSafeRawPath } from "@/lib/backup/archive/entry-names";
 import { openArchiveSource, type ArchiveKeys, type ArchiveSource } from "@/lib/backup/archive/archive-source";
-import { isDirectoryEntry, isSymlinkEntry, listEntries, openZip, readEntryText, type Entry, type ZipFile } from "@/lib/backup/archive/zip-reader";
+import { findDirectory, isDirectoryEntry, isSymlinkEntry, listEntries, type ZipEntry } from "@/lib/backup/archive/central-directory";
+import { streamEntry } from "@/lib/backup/archive/entry-reader";
 
 export class ArchiveRejectedError extends Error {}
 
@@ -11,9 +13,8 @@ export interface InspectedArchive {
   file: string;
   /** The zip's bytes, decrypted as they are read when the archive is encrypted. */
   source: ArchiveSource;
-  zip: ZipFile;
   manifest: Manifest;
-  entries: Map<string, Entry>;
+  entries: Map<string, ZipEntry>;
   uncompressedBytes: number;
   close(): Promise<void>;
 }
@@ -39,39 +40,46 @@ export async function sha256OfFile(file: string): Promise<string> {
  */
 export async function inspectArchive(file: string, keys?: ArchiveKeys | null): Promise<InspectedArchive> {
   const source = await openArchiveSource(file, keys);
-  const zip = await openZip(source).catch(async (error: Error) => {
-    await source.close();
-    throw new ArchiveRejectedError(`Not a readable zip archive: ${error.message}`);
-  });
   try {
-    const list = await listEntries(zip).catch((error: Error) => {
+    const directory = await findDirectory(source).catch((error: Error) => {
+      throw new ArchiveRejectedError(`Not a readable zip archive: ${error.message}`);
+    });
+    const list = await listEntries(source, directory).catch((error: Error) => {
       throw new ArchiveRejectedError(`The archive has an unsafe or damaged entry: ${error.message}`);
     });
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, ZipEntry>();
+    let uncompressedBytes = 0;
     for (const entry of list) {
-      if (entries.has(entry.fileName)) throw new ArchiveRejectedError(`The archive holds ${entry.fileName} twice`);
-      entries.set(entry.fileName, entry);
+      if (entries.has(entry.name)) throw new ArchiveRejectedError(`The archive holds ${entry.name} twice`);
+      entries.set(entry.name, entry);
+      uncompressedBytes += entry.uncompressedSize;
     }
+    list.length = 0;
     const manifestEntry = entries.get(MANIFEST_NAME);
     if (!manifestEntry) throw new ArchiveRejectedError("This is not a Safekeep backup: it has no manifest.json");
-    const parsed = manifestSchema.safeParse(JSON.parse(await readEntryText(zip, manifestEntry, 256 * 1024 * 1024).catch(() => "null")));
-    if (!parsed.success) throw new ArchiveRejectedError("This is not a Safekeep backup: its manifest.json is not valid");
-    const manifest = parsed.data;
+    const manifest = await readManifestEntry(source, manifestEntry, entries);
+    if (!manifest) throw new ArchiveRejectedError("This is not a Safekeep backup: its manifest.json is not valid");
     checkAgainstManifest(manifest, entries);
-    const uncompressedBytes = list.reduce((sum, e) => sum + e.uncompressedSize, 0);
-    const close = async () => {
-      zip.close();
-      await source.close();
-    };
-    return { file, source, zip, manifest, entries, uncompressedBytes, close };
+    return { file, source, manifest, entries, uncompressedBytes, close: () => source.close() };
   } catch (error) {
-    zip.close();
     await source.close();
     throw error;
   }
 }
 
-function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): void {
+const MANIFEST_MAX = 256 * 1024 * 1024;
+
+/** The manifest, read as it inflates; its names are the entries' own strings where they match, so each name is held once. */
+async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries: Map<string, ZipEntry>): Promise<Manifest | null> {
+  if (entry.uncompressedSize > MANIFEST_MAX) return null;
+  try {
+    return await readManifest(await streamEntry(source, entry), (name) => entries.get(name)?.name ?? name);
+  } catch {
+    return null;
+  }
+}
+
+function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>): void {
   for (const name of entries.keys()) {
     if (name !== MANIFEST_NAME && !isSafeRelativePath(name.replace(/\/$/, ""))) throw new ArchiveRejectedError(`Unsafe path in the archive: ${name}`);
   }
