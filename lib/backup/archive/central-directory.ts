@@ -5,7 +5,13 @@ import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
  * restore, so only the name and the numbers the reader needs stay (a general zip library keeps each
  * record's raw bytes, extra fields and comment as well, several times the size).
  */
+/** What the manifest lists an entry as. */
+export type ListedKind = "file" | "directory" | "symlink" | "database" | "manifest";
+
 export class ZipEntry {
+  /** Set by inspect.ts as it matches the manifest to the entries: one field here rather than a second map of every name. */
+  listedAs: ListedKind | null = null;
+
   constructor(
     readonly name: string,
     /** The name's length in bytes, as stored (the local header repeats it). */
@@ -47,7 +53,8 @@ const CENTRAL_LENGTH = 46;
 const LOCAL_LENGTH = 30;
 const MAX16 = 0xffff;
 const MAX32 = 0xffffffff;
-const CHUNK = 1024 * 1024;
+/** Small enough that a piece is garbage before the next young-generation collection (not promoted and held). */
+const CHUNK = 64 * 1024;
 
 const truncated = () => new Error("the archive ends early (truncated)");
 
@@ -169,7 +176,7 @@ function zip64Fields(extra: Buffer, wanted: { size: boolean; csize: boolean; off
 
 /**
  * Every entry of the central directory: names, sizes and where each one's data lies, no contents. The
- * directory is read in 1 MB pieces through the source (so an encrypted archive is read alike), and every
+ * directory is read in 64 KB pieces through the source (so an encrypted archive is read alike), and every
  * number in it is checked against the archive before anything relies on it: the directory must fit
  * before its end records, hold exactly the entries it declares and no more bytes, and each entry's data
  * must lie before the directory.
@@ -179,17 +186,19 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
   const entries: ZipEntry[] = [];
   const end = directory.offset + directory.size;
   let buffer: Buffer = Buffer.alloc(0);
+  /** Where `buffer` starts in the archive, and the next record in it. */
+  let base = directory.offset;
   let at = 0;
-  let position = directory.offset;
-  /** Makes `length` bytes available from `at`, reading on as needed, never past the directory. */
+  /**
+   * Reads on from the next record, `length` bytes at least, never past the directory. A record cut by the
+   * end of a piece is read again whole with the next piece (a few bytes twice) rather than joining pieces,
+   * which would copy the whole directory once more.
+   */
   const need = async (length: number) => {
-    if (at + length <= buffer.length) return;
-    const kept = buffer.subarray(at);
-    const want = length - kept.length;
-    if (position + want > end) throw new Error("an entry runs past the end of the central directory");
-    const more = await readExactly(source, Math.min(end - position, Math.max(want, CHUNK)), position);
-    position += more.length;
-    buffer = kept.length ? Buffer.concat([kept, more]) : more;
+    const from = base + at;
+    if (from + length > end) throw new Error("an entry runs past the end of the central directory");
+    buffer = await readExactly(source, Math.min(end - from, Math.max(length, CHUNK)), from);
+    base = from;
     at = 0;
   };
   for (let n = 0; n < directory.count; n++) {
@@ -221,6 +230,6 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
     entries.push(new ZipEntry(name, nameLength, flags, method, csize, size, offset, unixMode));
     at += recordLength;
   }
-  if (position - (buffer.length - at) !== end) throw new Error(`the central directory holds more than its ${directory.count} entries`);
+  if (base + at !== end) throw new Error(`the central directory holds more than its ${directory.count} entries`);
   return entries;
 }

@@ -33,6 +33,15 @@ function dataOffset(head: Buffer): number {
 }
 
 /**
+ * zlib's output buffer for a whole small entry: its own size (and a byte, so that zlib sees the stream end
+ * without asking for a second buffer), not the 16 KB default, so that the buffers still in flight when the
+ * young generation is collected (and so promoted, held until a full collection) are small.
+ */
+function wholeChunk(size: number): number {
+  return Math.max(64, Math.min(size + 1, 64 * 1024));
+}
+
+/**
  * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
  * pool, never more than the size the central directory declares (a zip bomb stops there).
  */
@@ -44,20 +53,26 @@ export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Pr
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
-  const data = entry.compressionMethod === 0 ? raw : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  const data =
+    entry.compressionMethod === 0
+      ? raw
+      : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: wholeChunk(entry.uncompressedSize) });
   if (data.length !== entry.uncompressedSize) throw new Error(`expected ${entry.uncompressedSize} bytes, found ${data.length}`);
   return data;
 }
 
-/** A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads; it fails past its declared size. */
-export async function streamEntry(source: ArchiveSource, entry: ZipEntry): Promise<Readable> {
+/**
+ * A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads (or `piece` bytes, read
+ * and inflated in pieces that size); it fails past its declared size.
+ */
+export async function streamEntry(source: ArchiveSource, entry: ZipEntry, piece = CHUNK): Promise<Readable> {
   checkMethod(entry);
   const start = entry.localHeaderOffset;
   const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {
       for (let done = 0; done < entry.compressedSize;) {
-        const chunk = await readExactly(source, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
+        const chunk = await readExactly(source, Math.min(piece, entry.compressedSize - done), dataStart + done);
         done += chunk.length;
         yield chunk;
       }
@@ -65,7 +80,7 @@ export async function streamEntry(source: ArchiveSource, entry: ZipEntry): Promi
     { objectMode: false },
   );
   if (entry.compressionMethod === 0) return compressed;
-  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  const inflater = createInflateRaw({ chunkSize: Math.min(piece, 256 * 1024) });
   let inflated = 0;
   // A zip bomb stops here: not one byte past the size the central directory declares.
   const bounded = new Transform({

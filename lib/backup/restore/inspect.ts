@@ -2,9 +2,9 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { linkTarget, MANIFEST_NAME, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
 import { readManifest } from "@/lib/backup/archive/manifest-reader";
-import { isSafeRawPath } from "@/lib/backup/archive/entry-names";
+import { isSafeRawKey } from "@/lib/backup/archive/entry-names";
 import { openArchiveSource, type ArchiveKeys, type ArchiveSource } from "@/lib/backup/archive/archive-source";
-import { findDirectory, isDirectoryEntry, isSymlinkEntry, listEntries, type ZipEntry } from "@/lib/backup/archive/central-directory";
+import { findDirectory, isDirectoryEntry, isSymlinkEntry, listEntries, type ListedKind, type ZipEntry } from "@/lib/backup/archive/central-directory";
 import { streamEntry } from "@/lib/backup/archive/entry-reader";
 
 export class ArchiveRejectedError extends Error {}
@@ -73,10 +73,23 @@ const MANIFEST_MAX = 256 * 1024 * 1024;
 async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries: Map<string, ZipEntry>): Promise<Manifest | null> {
   if (entry.uncompressedSize > MANIFEST_MAX) return null;
   try {
-    return await readManifest(await streamEntry(source, entry), (name) => entries.get(name)?.name ?? name);
+    // Small pieces: each is dropped before the next young-generation collection, instead of being promoted
+    // and held (tens of megabytes of them) until the next full one.
+    return await readManifest(await streamEntry(source, entry, 64 * 1024), (name) => entries.get(name)?.name ?? name);
   } catch {
     return null;
   }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * physicalPath as latin1 text, without a copy where it can: a plain ASCII name's real path is part of
+ * the entry's own name (a slice of it shares its characters), which is every name of a usual site.
+ */
+function physicalKey(record: { entry: string; raw?: string }, label: string): string {
+  if (record.raw === undefined && ASCII.test(record.entry)) return record.entry.slice(`files/${label}/`.length, record.entry.endsWith("/") ? -1 : undefined);
+  return physicalPath(record, label).toString("latin1");
 }
 
 function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>): void {
@@ -88,7 +101,17 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>
     if (!SAFE_SEGMENT.test(label) || labels.has(label)) throw new ArchiveRejectedError(`The archive names a folder with an unusable label: ${label}`);
     labels.add(label);
   }
-  const expected = new Map<string, "file" | "directory" | "symlink" | "database" | "manifest">([[MANIFEST_NAME, "manifest"]]);
+  // What the manifest lists each name as is kept on the entry itself (no second map of every name);
+  // names with no entry wait here, refused once the checks that come first have passed.
+  const absent = new Map<string, ListedKind>();
+  let listed = 0;
+  const list = (name: string, kind: ListedKind) => {
+    const entry = entries.get(name);
+    if (entry ? entry.listedAs === null : !absent.has(name)) listed++;
+    if (entry) entry.listedAs = kind;
+    else absent.set(name, kind);
+  };
+  list(MANIFEST_NAME, "manifest");
   // Per root, every entry's real path (bytes, as latin1 text so that any byte is one character): what
   // the restore writes, so what the checks below look at.
   const physical = new Map<string, Map<string, "file" | "directory" | "symlink">>([...labels].map((l) => [l, new Map()]));
@@ -97,19 +120,18 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>
     if (!match || !labels.has(match[1]!) || !isSafeRelativePath(match[2]!) || (kind === "directory") !== record.entry.endsWith("/")) {
       throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry}`);
     }
-    const real = physicalPath(record, match[1]!);
-    if (!isSafeRawPath(real)) throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry} (its real name)`);
-    const key = real.toString("latin1");
+    const key = physicalKey(record, match[1]!);
+    if (!isSafeRawKey(key)) throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry} (its real name)`);
     const inRoot = physical.get(match[1]!)!;
     if (inRoot.has(key)) throw new ArchiveRejectedError(`The manifest lists ${record.entry} twice`);
     inRoot.set(key, kind);
-    expected.set(record.entry, kind);
+    list(record.entry, kind);
   };
   if (manifest.database) {
     if (!/^database\/[^/\\\0]+$/.test(manifest.database.entry) || !isSafeRelativePath(manifest.database.entry)) {
       throw new ArchiveRejectedError(`Unsafe path in the archive: ${manifest.database.entry}`);
     }
-    expected.set(manifest.database.entry, "database");
+    list(manifest.database.entry, "database");
   }
   for (const f of manifest.files) place(f, "file");
   for (const d of manifest.directories) place(d, "directory");
@@ -119,7 +141,7 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>
     const target = linkTarget(link);
     if (target.length === 0 || target.length > 4095 || target.includes(0)) throw new ArchiveRejectedError(`The link ${link.entry} has an unusable target`);
   }
-  if (expected.size !== manifest.files.length + manifest.directories.length + manifest.symlinks.length + (manifest.database ? 1 : 0) + 1) {
+  if (listed !== manifest.files.length + manifest.directories.length + manifest.symlinks.length + (manifest.database ? 1 : 0) + 1) {
     throw new ArchiveRejectedError("The manifest lists an entry twice");
   }
   // Nothing may sit under a link: writing it would go wherever the link points.
@@ -137,16 +159,14 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>
   }
 
   for (const [name, entry] of entries) {
-    const kind = expected.get(name);
+    const kind = entry.listedAs;
     if (!kind) throw new ArchiveRejectedError(`The archive holds ${name}, which its manifest does not list`);
     if (isSymlinkEntry(entry) !== (kind === "symlink")) {
       throw new ArchiveRejectedError(`${name} is ${isSymlinkEntry(entry) ? "a link" : "not a link"} but the manifest says otherwise`);
     }
     if (isDirectoryEntry(entry) !== (kind === "directory")) throw new ArchiveRejectedError(`${name} does not match its manifest`);
   }
-  for (const name of expected.keys()) {
-    if (!entries.has(name)) throw new ArchiveRejectedError(`The archive is missing ${name}, which its manifest lists`);
-  }
+  for (const name of absent.keys()) throw new ArchiveRejectedError(`The archive is missing ${name}, which its manifest lists`);
   for (const f of manifest.files) {
     if (entries.get(f.entry)!.uncompressedSize !== f.size) throw new ArchiveRejectedError(`${f.entry} has a different size than its manifest says`);
   }
