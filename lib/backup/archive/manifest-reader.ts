@@ -1,3 +1,4 @@
+import { Digests, plainFileRecord } from "@/lib/backup/archive/file-records";
 import { manifestSchema, recordSchemas, type Manifest, type ManifestDirectory, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
 
 type ListName = "files" | "directories" | "symlinks";
@@ -148,8 +149,15 @@ export async function readManifest(chunks: AsyncIterable<Buffer>, intern: (name:
   // the other way round.
   let onlyV1 = false;
   let onlyV2 = false;
+  const digests = new Digests();
   const splitter = new ManifestSplitter((list, value) => {
     if (list === "files") {
+      const plain = plainFileRecord(value, digests);
+      if (plain) {
+        plain.entry = intern(plain.entry);
+        files.push(plain);
+        return;
+      }
       const v2 = recordSchemas.v2.files.safeParse(value);
       const v1 = v2.success ? null : recordSchemas.v1.files.safeParse(value);
       const record = v2.success ? v2.data : v1?.success ? v1.data : null;
