@@ -14,8 +14,6 @@ export class ZipEntry {
 
   constructor(
     readonly name: string,
-    /** The name's length in bytes, as stored (the local header repeats it). */
-    readonly nameLength: number,
     readonly flags: number,
     readonly compressionMethod: number,
     readonly compressedSize: number,
@@ -227,7 +225,7 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
       offset = big.offset ?? offset;
     }
     if (offset + LOCAL_LENGTH + csize > directory.offset) throw new Error(`the data of ${JSON.stringify(name)} lies outside the archive's file data`);
-    entries.push(new ZipEntry(name, nameLength, flags, method, csize, size, offset, unixMode));
+    entries.push(new ZipEntry(name, flags, method, csize, size, offset, unixMode));
     at += recordLength;
   }
   if (base + at !== end) throw new Error(`the central directory holds more than its ${directory.count} entries`);

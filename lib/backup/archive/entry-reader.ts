@@ -48,7 +48,7 @@ function wholeChunk(size: number): number {
 export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Promise<Buffer> {
   checkMethod(entry);
   const start = entry.localHeaderOffset;
-  const guess = LOCAL_HEADER + entry.nameLength + HEADER_SLACK + entry.compressedSize;
+  const guess = LOCAL_HEADER + Buffer.byteLength(entry.name) + HEADER_SLACK + entry.compressedSize;
   let head = await source.read(guess, start);
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);

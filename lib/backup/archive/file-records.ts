@@ -7,8 +7,13 @@ import type { ManifestFile } from "@/lib/backup/archive/manifest";
  * one fixed shape. Read through the ManifestFile shape, so code that uses a file record does not change.
  */
 export class Digests {
-  private table = Buffer.alloc(32 * 1024);
+  private table: Buffer;
   private count = 0;
+
+  /** Room for `expected` digests from the start: growing copies the table, and the old one lingers. */
+  constructor(expected = 1024) {
+    this.table = Buffer.alloc(32 * Math.max(1, expected));
+  }
 
   add(hex: string): number {
     if ((this.count + 1) * 32 > this.table.length) {
@@ -26,8 +31,8 @@ export class Digests {
 }
 
 export class FileRecord implements ManifestFile {
-  private readonly mtimeMs: number;
-  private readonly mtimeText: string | undefined;
+  /** The date as a number when its text is exactly toISOString's, otherwise the text itself. */
+  private readonly when: number | string;
 
   constructor(
     public entry: string,
@@ -41,9 +46,7 @@ export class FileRecord implements ManifestFile {
     readonly raw: string | undefined,
   ) {
     const ms = Date.parse(mtime);
-    const exact = Number.isFinite(ms) && new Date(ms).toISOString() === mtime;
-    this.mtimeMs = exact ? ms : NaN;
-    this.mtimeText = exact ? undefined : mtime;
+    this.when = Number.isFinite(ms) && new Date(ms).toISOString() === mtime ? ms : mtime;
   }
 
   get sha256(): string {
@@ -51,7 +54,7 @@ export class FileRecord implements ManifestFile {
   }
 
   get mtime(): string {
-    return this.mtimeText ?? new Date(this.mtimeMs).toISOString();
+    return typeof this.when === "string" ? this.when : new Date(this.when).toISOString();
   }
 }
 

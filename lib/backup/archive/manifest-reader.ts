@@ -141,7 +141,12 @@ class ManifestSplitter {
  * validate the whole document (either format), or null when it is not valid. `intern` may give back an
  * equal string already held (the zip entry's own name), so each name is kept once for the whole restore.
  */
-export async function readManifest(chunks: AsyncIterable<Buffer>, intern: (name: string) => string = (name) => name): Promise<Manifest | null> {
+export async function readManifest(
+  chunks: AsyncIterable<Buffer>,
+  intern: (name: string) => string = (name) => name,
+  /** How many file records to make room for (the archive's entry count is a good guess). */
+  expectedFiles?: number,
+): Promise<Manifest | null> {
   const files: ManifestFile[] = [];
   const directories: ManifestDirectory[] = [];
   const symlinks: ManifestSymlink[] = [];
@@ -149,7 +154,7 @@ export async function readManifest(chunks: AsyncIterable<Buffer>, intern: (name:
   // the other way round.
   let onlyV1 = false;
   let onlyV2 = false;
-  const digests = new Digests();
+  const digests = new Digests(expectedFiles);
   const splitter = new ManifestSplitter((list, value) => {
     if (list === "files") {
       const plain = plainFileRecord(value, digests);

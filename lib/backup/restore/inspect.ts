@@ -75,7 +75,7 @@ async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries
   try {
     // Small pieces: each is dropped before the next young-generation collection, instead of being promoted
     // and held (tens of megabytes of them) until the next full one.
-    return await readManifest(await streamEntry(source, entry, 64 * 1024), (name) => entries.get(name)?.name ?? name);
+    return await readManifest(await streamEntry(source, entry, 64 * 1024), (name) => entries.get(name)?.name ?? name, entries.size);
   } catch {
     return null;
   }
