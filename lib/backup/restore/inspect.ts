@@ -75,7 +75,17 @@ async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries
   try {
     // Small pieces: each is dropped before the next young-generation collection, instead of being promoted
     // and held (tens of megabytes of them) until the next full one.
-    return await readManifest(await streamEntry(source, entry, 64 * 1024), (name) => entries.get(name)?.name ?? name, entries.size);
+    const stream = await streamEntry(source, entry, 64 * 1024);
+    let bytes = 0;
+    const counted = (async function* () {
+      for await (const chunk of stream) {
+        bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    })();
+    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size);
+    // Shorter than its declared size is damage too (longer is stopped by the reader).
+    return bytes === entry.uncompressedSize ? manifest : null;
   } catch {
     return null;
   }
