@@ -8,6 +8,7 @@ import { findDirectory, listEntries } from "@/lib/backup/archive/central-directo
 import { manifestSchema, type Manifest } from "@/lib/backup/archive/manifest";
 import { readManifest } from "@/lib/backup/archive/manifest-reader";
 import { ZipWriter } from "@/lib/backup/archive/zip-writer";
+import { readWholeEntry } from "@/lib/backup/archive/entry-reader";
 
 /** A manifest as plain data (file records are read through getters), for comparing with the schema's result. */
 function plain(m: Manifest | null): unknown {
@@ -162,5 +163,75 @@ describe("the central directory reader", () => {
     await expect(list(bad)).rejects.toThrow(/not valid UTF-8 though flagged so/);
     bad.writeUInt16LE(bad.readUInt16LE(central + 8) & ~0x800, central + 8);
     expect(await list(bad)).toEqual(["caf\u00c3\u00ff"]);
+  });
+
+  it("takes sizes and offsets from the zip64 extra field and the zip64 end records, as an archive past 4 GiB has them", async () => {
+    const name = Buffer.from("big.bin");
+    const data = Buffer.from("hello");
+    const local = Buffer.alloc(30);
+    local.writeUInt32LE(0x04034b50, 0);
+    local.writeUInt16LE(45, 4);
+    local.writeUInt16LE(0x800, 6);
+    local.writeUInt32LE(data.length, 18);
+    local.writeUInt32LE(data.length, 22);
+    local.writeUInt16LE(name.length, 26);
+    const prefix = Buffer.alloc(1000, 0x2e);
+    const offset = prefix.length;
+    const extra = Buffer.alloc(4 + 24);
+    extra.writeUInt16LE(0x0001, 0);
+    extra.writeUInt16LE(24, 2);
+    extra.writeBigUInt64LE(BigInt(data.length), 4);
+    extra.writeBigUInt64LE(BigInt(data.length), 12);
+    extra.writeBigUInt64LE(BigInt(offset), 20);
+    const central = Buffer.alloc(46);
+    central.writeUInt32LE(0x02014b50, 0);
+    central.writeUInt16LE((3 << 8) | 45, 4);
+    central.writeUInt16LE(45, 6);
+    central.writeUInt16LE(0x800, 8);
+    central.writeUInt32LE(0xffffffff, 20);
+    central.writeUInt32LE(0xffffffff, 24);
+    central.writeUInt16LE(name.length, 28);
+    central.writeUInt16LE(extra.length, 30);
+    central.writeUInt32LE((0o100644 << 16) >>> 0, 38);
+    central.writeUInt32LE(0xffffffff, 42);
+    const cdStart = offset + local.length + name.length + data.length;
+    const cd = Buffer.concat([central, name, extra]);
+    const end64 = Buffer.alloc(56);
+    end64.writeUInt32LE(0x06064b50, 0);
+    end64.writeBigUInt64LE(44n, 4);
+    end64.writeBigUInt64LE(1n, 24);
+    end64.writeBigUInt64LE(1n, 32);
+    end64.writeBigUInt64LE(BigInt(cd.length), 40);
+    end64.writeBigUInt64LE(BigInt(cdStart), 48);
+    const locator = Buffer.alloc(20);
+    locator.writeUInt32LE(0x07064b50, 0);
+    locator.writeBigUInt64LE(BigInt(cdStart + cd.length), 8);
+    locator.writeUInt32LE(1, 16);
+    const end = Buffer.alloc(22);
+    end.writeUInt32LE(0x06054b50, 0);
+    end.writeUInt16LE(0xffff, 8);
+    end.writeUInt16LE(0xffff, 10);
+    end.writeUInt32LE(0xffffffff, 12);
+    end.writeUInt32LE(0xffffffff, 16);
+    const bytes = Buffer.concat([prefix, local, name, data, cd, end64, locator, end]);
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "cd64-")), "a.zip");
+    fs.writeFileSync(file, bytes);
+    const source = await openArchiveSource(file);
+    try {
+      const [entry, ...rest] = await listEntries(source);
+      expect(rest).toEqual([]);
+      expect(entry).toMatchObject({ name: "big.bin", compressedSize: 5, uncompressedSize: 5, localHeaderOffset: offset, compressionMethod: 0 });
+      expect((await readWholeEntry(source, entry!)).toString()).toBe("hello");
+      // A zip64 field the record needs but whose extra field lacks it is refused, not read as garbage.
+      const short = Buffer.from(bytes);
+      short.writeUInt16LE(16, cdStart + 46 + name.length + 2);
+      fs.writeFileSync(file, short);
+      const shortSource = await openArchiveSource(file);
+      await expect(listEntries(shortSource)).rejects.toThrow(/zip64 extra field is too short/);
+      await shortSource.close();
+    } finally {
+      await source.close();
+      fs.rmSync(path.dirname(file), { recursive: true });
+    }
   });
 });
