@@ -43,11 +43,11 @@ export async function openArchiveSource(file: string, keys?: ArchiveKeys | null)
     if (await isAgeFile(handle)) {
       if (!keys) throw new ArchiveKeyError("This backup is encrypted: give its private key (an age identity file) or its passphrase");
       const reader = await openAgeFile(handle, keys);
-      const read = smallReadsFromBlocks(reader.size, (length, position) => reader.read(length, position));
+      const read = smallReadsFromBlocks(reader.size, (length, position) => reader.read(length, position), false);
       return { size: reader.size, encrypted: true, read, close: () => handle.close() };
     }
     const { size } = await handle.stat();
-    const read = smallReadsFromBlocks(size, (length, position) => readAt(handle, length, position));
+    const read = smallReadsFromBlocks(size, (length, position, into) => readAt(handle, length, position, into), true);
     return { size, encrypted: false, read, close: () => handle.close() };
   } catch (error) {
     await handle.close();
@@ -60,35 +60,98 @@ const BLOCK = 256 * 1024;
 const SMALL_READ = 16 * 1024;
 const KEPT_BLOCKS = 4;
 
+interface Block {
+  data: Promise<Buffer>;
+  /** Its memory, to be read into again once the block is read, dropped, and no reader is copying from it. */
+  memory: Buffer | null;
+  /** Readers between asking for the block and having copied from it. */
+  users: number;
+  read: boolean;
+  dropped: boolean;
+}
+
 /**
  * Small reads (a central directory record, a local header, a small file's data) served from the 256 KiB
  * blocks around them, read once: each asynchronous read costs Node about 60 µs however small, and a
  * 20,000-file archive asked for some 60,000 of them. Large reads go straight through. A few blocks are
  * kept, since a restore reads several entries at once.
+ *
+ * A dropped block's memory is read into again (where the underlying read can): a block lives long enough
+ * to be promoted out of the young generation, so new memory for each would be held until a full
+ * collection, some 60 MB of it at a time while a 200,000-file archive is read.
  */
-function smallReadsFromBlocks(size: number, read: ArchiveSource["read"]): ArchiveSource["read"] {
-  const blocks = new Map<number, Promise<Buffer>>();
-  const block = (index: number): Promise<Buffer> => {
-    let data = blocks.get(index);
-    if (data) {
+function smallReadsFromBlocks(
+  size: number,
+  read: (length: number, position: number, into?: Buffer) => Promise<Buffer>,
+  readsInto: boolean,
+): ArchiveSource["read"] {
+  const blocks = new Map<number, Block>();
+  const spare: Buffer[] = [];
+  const recycle = (b: Block) => {
+    if (b.memory && b.read && b.dropped && b.users === 0) {
+      if (spare.length < KEPT_BLOCKS) spare.push(b.memory);
+      b.memory = null;
+    }
+  };
+  const block = (index: number): Block => {
+    let b = blocks.get(index);
+    if (b) {
       blocks.delete(index);
     } else {
-      data = read(Math.min(BLOCK, size - index * BLOCK), index * BLOCK);
-      data.catch(() => blocks.delete(index));
+      const memory = readsInto ? (spare.pop() ?? Buffer.allocUnsafe(BLOCK)) : null;
+      const created: Block = {
+        memory,
+        users: 0,
+        read: false,
+        dropped: false,
+        data: read(Math.min(BLOCK, size - index * BLOCK), index * BLOCK, memory ?? undefined),
+      };
+      created.data.then(
+        () => {
+          created.read = true;
+          recycle(created);
+        },
+        () => {
+          // Never read into again: the failed read may still be writing to it.
+          created.memory = null;
+          if (blocks.get(index) === created) blocks.delete(index);
+        },
+      );
+      b = created;
     }
-    blocks.set(index, data);
-    if (blocks.size > KEPT_BLOCKS) blocks.delete(blocks.keys().next().value!);
-    return data;
+    blocks.set(index, b);
+    if (blocks.size > KEPT_BLOCKS) {
+      const [oldIndex, old] = blocks.entries().next().value!;
+      blocks.delete(oldIndex);
+      old.dropped = true;
+      recycle(old);
+    }
+    return b;
   };
   return async (length, position) => {
     const end = Math.min(size, position + length);
     if (length > SMALL_READ || end <= position) return read(length, position);
-    const parts: Buffer[] = [];
+    const held: Block[] = [];
     for (let index = Math.floor(position / BLOCK); index * BLOCK < end; index++) {
-      const data = await block(index);
-      parts.push(data.subarray(Math.max(position, index * BLOCK) - index * BLOCK, Math.min(end, (index + 1) * BLOCK) - index * BLOCK));
+      const b = block(index);
+      b.users++;
+      held.push(b);
     }
-    // A copy: the caller may keep it, and must not pin (or change) a whole block.
-    return Buffer.concat(parts);
+    try {
+      const parts: Buffer[] = [];
+      const first = Math.floor(position / BLOCK);
+      for (const [i, b] of held.entries()) {
+        const index = first + i;
+        const data = await b.data;
+        parts.push(data.subarray(Math.max(position, index * BLOCK) - index * BLOCK, Math.min(end, (index + 1) * BLOCK) - index * BLOCK));
+      }
+      // A copy: the caller may keep it, and must not pin (or change) a whole block.
+      return Buffer.concat(parts);
+    } finally {
+      for (const b of held) {
+        b.users--;
+        recycle(b);
+      }
+    }
   };
 }

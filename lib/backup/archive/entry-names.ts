@@ -57,7 +57,11 @@ export function archiveSegments(names: Buffer[]): string[] {
 
 /** A relative path as bytes, checked: segments neither empty nor `.`/`..`, no NUL, not absolute. */
 export function isSafeRawPath(raw: Buffer): boolean {
-  if (raw.length === 0 || raw.includes(0)) return false;
-  const text = raw.toString("latin1");
+  return isSafeRawKey(raw.toString("latin1"));
+}
+
+/** isSafeRawPath for a path's bytes as latin1 text (one character a byte). */
+export function isSafeRawKey(text: string): boolean {
+  if (text.length === 0 || text.includes("\0")) return false;
   return text.split("/").every((segment) => segment !== "" && segment !== "." && segment !== "..");
 }

@@ -2,7 +2,7 @@ import { pipeline, Readable, Transform } from "node:stream";
 import { promisify } from "node:util";
 import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
-import type { Entry } from "@/lib/backup/archive/zip-reader";
+import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 
 const inflateRawAsync = promisify(inflateRaw) as (data: Buffer, options: ZlibOptions) => Promise<Buffer>;
 
@@ -14,7 +14,7 @@ const CHUNK = 1024 * 1024;
 /** Entries up to this size are read and inflated whole, in the thread pool; larger ones stream in chunks. */
 export const WHOLE_ENTRY_MAX = 1024 * 1024;
 
-function checkMethod(entry: Entry): void {
+function checkMethod(entry: ZipEntry): void {
   if (entry.isEncrypted()) throw new Error("the entry is encrypted");
   if (entry.compressionMethod !== 0 && entry.compressionMethod !== 8) throw new Error(`unsupported compression method ${entry.compressionMethod}`);
   if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw new Error("a stored entry with two sizes");
@@ -33,31 +33,46 @@ function dataOffset(head: Buffer): number {
 }
 
 /**
+ * zlib's output buffer for a whole small entry: its own size (and a byte, so that zlib sees the stream end
+ * without asking for a second buffer), not the 16 KB default, so that the buffers still in flight when the
+ * young generation is collected (and so promoted, held until a full collection) are small.
+ */
+function wholeChunk(size: number): number {
+  return Math.max(64, Math.min(size + 1, 64 * 1024));
+}
+
+/**
  * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
  * pool, never more than the size the central directory declares (a zip bomb stops there).
  */
-export async function readWholeEntry(source: ArchiveSource, entry: Entry): Promise<Buffer> {
+export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Promise<Buffer> {
   checkMethod(entry);
-  const start = entry.relativeOffsetOfLocalHeader;
-  const guess = LOCAL_HEADER + entry.fileNameLength + HEADER_SLACK + entry.compressedSize;
+  const start = entry.localHeaderOffset;
+  const guess = LOCAL_HEADER + Buffer.byteLength(entry.name) + HEADER_SLACK + entry.compressedSize;
   let head = await source.read(guess, start);
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
-  const data = entry.compressionMethod === 0 ? raw : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize) });
+  const data =
+    entry.compressionMethod === 0
+      ? raw
+      : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: wholeChunk(entry.uncompressedSize) });
   if (data.length !== entry.uncompressedSize) throw new Error(`expected ${entry.uncompressedSize} bytes, found ${data.length}`);
   return data;
 }
 
-/** A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads; it fails past its declared size. */
-export async function streamEntry(source: ArchiveSource, entry: Entry): Promise<Readable> {
+/**
+ * A large entry as a stream of uncompressed chunks, read in 1 MB positioned reads (or `piece` bytes, read
+ * and inflated in pieces that size); it fails past its declared size.
+ */
+export async function streamEntry(source: ArchiveSource, entry: ZipEntry, piece = CHUNK): Promise<Readable> {
   checkMethod(entry);
-  const start = entry.relativeOffsetOfLocalHeader;
+  const start = entry.localHeaderOffset;
   const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
   const compressed = Readable.from(
     (async function* () {
       for (let done = 0; done < entry.compressedSize;) {
-        const chunk = await readExactly(source, Math.min(CHUNK, entry.compressedSize - done), dataStart + done);
+        const chunk = await readExactly(source, Math.min(piece, entry.compressedSize - done), dataStart + done);
         done += chunk.length;
         yield chunk;
       }
@@ -65,7 +80,7 @@ export async function streamEntry(source: ArchiveSource, entry: Entry): Promise<
     { objectMode: false },
   );
   if (entry.compressionMethod === 0) return compressed;
-  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  const inflater = createInflateRaw({ chunkSize: Math.min(piece, 256 * 1024) });
   let inflated = 0;
   // A zip bomb stops here: not one byte past the size the central directory declares.
   const bounded = new Transform({

@@ -22,6 +22,9 @@ const database = z
   })
   .nullable();
 
+const v1File = z.object({ entry: z.string(), size: z.number().nonnegative(), sha256, mode: z.number(), mtime: z.string() });
+const v1Symlink = z.object({ entry: z.string(), target: z.string() });
+
 const v1 = z.object({
   formatVersion: z.literal(1),
   app: z.literal("safekeep"),
@@ -29,9 +32,9 @@ const v1 = z.object({
   backupName: z.string(),
   source: z.object({ hostname: z.string(), fileRoots: z.array(z.object({ label: z.string(), path: z.string() })) }),
   database,
-  files: z.array(z.object({ entry: z.string(), size: z.number().nonnegative(), sha256, mode: z.number(), mtime: z.string() })),
+  files: z.array(v1File),
   directories: z.array(z.string()),
-  symlinks: z.array(z.object({ entry: z.string(), target: z.string() })),
+  symlinks: z.array(v1Symlink),
   warnings: z.array(z.string()),
 });
 
@@ -64,6 +67,15 @@ export const manifestSchema = z.union([v2, v1]).transform((m): Manifest => {
     symlinks: m.symlinks.map((l) => ({ entry: l.entry, target: l.target })),
   };
 });
+
+/**
+ * The three lists' records one by one, for a reader that never holds the whole list's JSON (manifest-reader.ts):
+ * what `manifestSchema` accepts for one record of each format.
+ */
+export const recordSchemas = {
+  v2: { files: fileSchema, directories: directorySchema, symlinks: symlinkSchema },
+  v1: { files: v1File, directories: z.string(), symlinks: v1Symlink },
+};
 
 /** A manifest of either format, in the current shape; `formatVersion` says which it was. */
 export type Manifest = Omit<z.infer<typeof v2>, "formatVersion"> & { formatVersion: 1 | 2 };

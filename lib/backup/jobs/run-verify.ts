@@ -4,7 +4,7 @@ import { openBackupLog } from "@/lib/backup/jobs/log";
 import { ensurePrivateDir, jobFiles, resolveInside } from "@/lib/backup/jobs/paths";
 import { ProgressReporter } from "@/lib/backup/jobs/progress";
 import { markFailed } from "@/lib/backup/jobs/queue";
-import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
+import { verifyInspectedArchive } from "@/lib/backup/jobs/verify-written";
 import { inspectArchive, sha256OfFile } from "@/lib/backup/restore/inspect";
 import { resolvedBackupDir, type Settings } from "@/lib/settings";
 import { formatBytes } from "@/lib/format";
@@ -33,11 +33,17 @@ export async function runVerify(id: number, settings: Settings, keys?: AgeKeys |
     const file = resolveInside(dir, name);
     log.info(`Verifying ${name}`);
     const openWith = withPortalKeys(keys, settings);
-    const head = await inspectArchive(file, openWith);
-    progress.bytesTotal = head.uncompressedBytes;
-    const createdAt = new Date(head.manifest.createdAt);
-    await head.close();
-    const { bytes } = await verifyWrittenArchive(file, openWith, (n) => progress.add(n));
+    // Inspected once: the entries and the manifest's records of a large archive are held once.
+    const archive = await inspectArchive(file, openWith);
+    let bytes: number;
+    let createdAt: Date;
+    try {
+      progress.bytesTotal = archive.uncompressedBytes;
+      createdAt = new Date(archive.manifest.createdAt);
+      ({ bytes } = await verifyInspectedArchive(archive, (n) => progress.add(n)));
+    } finally {
+      await archive.close();
+    }
     const sha256 = await sha256OfFile(file);
     await writeFile(jobFiles(dir, name).checksum, `${sha256}  ${name}\n`, { mode: 0o600 });
     await prisma.backup.updateMany({

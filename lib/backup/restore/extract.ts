@@ -5,8 +5,8 @@ import path from "node:path";
 import { Transform, Writable } from "node:stream";
 import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
-import { linkTarget, MANIFEST_NAME, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
-import type { Entry } from "@/lib/backup/archive/zip-reader";
+import { linkTarget, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
+import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import { readWholeEntry, streamEntry, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
 
@@ -120,8 +120,6 @@ function rootOf(plan: StagePlan, roots: Map<string, StagingRoot>, record: { entr
  */
 export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan): Promise<void> {
   const { manifest, entries } = archive;
-  const expected = new Map(manifest.files.map((f) => [f.entry, f]));
-  const links = new Map(manifest.symlinks.map((l) => [l.entry, l]));
   const roots = new Map<string, StagingRoot>();
   for (const [label, dir] of plan.fileRoots) roots.set(label, await StagingRoot.open(dir));
   const writeBytes = manifest.files.reduce((sum, f) => sum + (rootOf(plan, roots, f) ? f.size : 0), 0);
@@ -135,11 +133,16 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     .sort((a, b) => Buffer.compare(a.at.rel, b.at.rel));
   for (const { at } of directories) await at.root.folder(at.rel.toString("latin1"));
 
-  const names = [...entries.keys()].filter((name) => name !== MANIFEST_NAME && !name.endsWith("/") && !links.has(name));
   // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
-  // inflating, hashing and writing of different entries overlap and both cores stay busy.
+  // inflating, hashing and writing of different entries overlap and both cores stay busy. inspect.ts has
+  // matched every listed file to its entry, and every entry to a record: the files and the database dump
+  // are all the data there is (in the manifest's order, which is the archive's).
   const source = archive.source;
-  await inParallel(names, PARALLEL_ENTRIES, (name) => stageFile(name));
+  const { files, database } = manifest;
+  await inParallel(files.length + (database ? 1 : 0), PARALLEL_ENTRIES, (i) => {
+    const file = database ? (i === 0 ? null : files[i - 1]!) : files[i]!;
+    return file ? stageFile(file.entry, file, file) : stageFile(database!.entry, database!, null);
+  });
   // Links last: after this, nothing more is made inside the tree.
   for (const link of manifest.symlinks) await stageLink(link);
   for (const { record, at } of directories.reverse()) {
@@ -170,12 +173,9 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     if (link.mtime) await fs.promises.lutimes(dest, new Date(link.mtime), new Date(link.mtime));
   }
 
-  async function stageFile(name: string): Promise<void> {
+  async function stageFile(name: string, want: { size: number; sha256: string }, file: ManifestFile | null): Promise<void> {
     const entry = entries.get(name)!;
-    const isDatabase = manifest.database?.entry === name;
-    const want = isDatabase ? manifest.database! : expected.get(name)!;
-    let dest: Buffer | string | null = isDatabase ? plan.databaseFile : null;
-    const file = isDatabase ? null : (want as ManifestFile);
+    let dest: Buffer | string | null = file ? null : plan.databaseFile;
     if (file) {
       const at = rootOf(plan, roots, file);
       if (at) {
@@ -194,23 +194,22 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
 
 const PARALLEL_ENTRIES = 6;
 
-/** Runs `work` on every item, `limit` at a time; after a failure starts nothing new, waits for the rest, throws it. */
-async function inParallel<T>(items: T[], limit: number, work: (item: T) => Promise<void>): Promise<void> {
+/** Runs `work` for 0 … count - 1, `limit` at a time; after a failure starts nothing new, waits for the rest, throws it. */
+async function inParallel(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
   let next = 0;
   let failed = false;
   let failure: unknown;
   const lane = async () => {
-    while (!failed && next < items.length) {
-      const item = items[next++]!;
+    while (!failed && next < count) {
       try {
-        await work(item);
+        await work(next++);
       } catch (error) {
         if (!failed) failure = error;
         failed = true;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
   if (failed) throw failure;
 }
 
@@ -245,7 +244,7 @@ function writeSmallFile(dest: Buffer | string, data: Buffer, meta: ManifestFile 
  */
 async function copyEntry(
   archive: ArchiveSource,
-  entry: Entry,
+  entry: ZipEntry,
   dest: Buffer | string | null,
   meta: ManifestFile | null,
   onBytes: (n: number) => void,

@@ -1,9 +1,11 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { linkTarget, MANIFEST_NAME, manifestSchema, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
-import { isSafeRawPath } from "@/lib/backup/archive/entry-names";
+import { linkTarget, MANIFEST_NAME, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
+import { readManifest } from "@/lib/backup/archive/manifest-reader";
+import { isSafeRawKey } from "@/lib/backup/archive/entry-names";
 import { openArchiveSource, type ArchiveKeys, type ArchiveSource } from "@/lib/backup/archive/archive-source";
-import { isDirectoryEntry, isSymlinkEntry, listEntries, openZip, readEntryText, type Entry, type ZipFile } from "@/lib/backup/archive/zip-reader";
+import { findDirectory, isDirectoryEntry, isSymlinkEntry, listEntries, type ListedKind, type ZipEntry } from "@/lib/backup/archive/central-directory";
+import { streamEntry } from "@/lib/backup/archive/entry-reader";
 
 export class ArchiveRejectedError extends Error {}
 
@@ -11,9 +13,8 @@ export interface InspectedArchive {
   file: string;
   /** The zip's bytes, decrypted as they are read when the archive is encrypted. */
   source: ArchiveSource;
-  zip: ZipFile;
   manifest: Manifest;
-  entries: Map<string, Entry>;
+  entries: Map<string, ZipEntry>;
   uncompressedBytes: number;
   close(): Promise<void>;
 }
@@ -39,39 +40,69 @@ export async function sha256OfFile(file: string): Promise<string> {
  */
 export async function inspectArchive(file: string, keys?: ArchiveKeys | null): Promise<InspectedArchive> {
   const source = await openArchiveSource(file, keys);
-  const zip = await openZip(source).catch(async (error: Error) => {
-    await source.close();
-    throw new ArchiveRejectedError(`Not a readable zip archive: ${error.message}`);
-  });
   try {
-    const list = await listEntries(zip).catch((error: Error) => {
+    const directory = await findDirectory(source).catch((error: Error) => {
+      throw new ArchiveRejectedError(`Not a readable zip archive: ${error.message}`);
+    });
+    const list = await listEntries(source, directory).catch((error: Error) => {
       throw new ArchiveRejectedError(`The archive has an unsafe or damaged entry: ${error.message}`);
     });
-    const entries = new Map<string, Entry>();
+    const entries = new Map<string, ZipEntry>();
+    let uncompressedBytes = 0;
     for (const entry of list) {
-      if (entries.has(entry.fileName)) throw new ArchiveRejectedError(`The archive holds ${entry.fileName} twice`);
-      entries.set(entry.fileName, entry);
+      if (entries.has(entry.name)) throw new ArchiveRejectedError(`The archive holds ${entry.name} twice`);
+      entries.set(entry.name, entry);
+      uncompressedBytes += entry.uncompressedSize;
     }
+    list.length = 0;
     const manifestEntry = entries.get(MANIFEST_NAME);
     if (!manifestEntry) throw new ArchiveRejectedError("This is not a Safekeep backup: it has no manifest.json");
-    const parsed = manifestSchema.safeParse(JSON.parse(await readEntryText(zip, manifestEntry, 256 * 1024 * 1024).catch(() => "null")));
-    if (!parsed.success) throw new ArchiveRejectedError("This is not a Safekeep backup: its manifest.json is not valid");
-    const manifest = parsed.data;
+    const manifest = await readManifestEntry(source, manifestEntry, entries);
+    if (!manifest) throw new ArchiveRejectedError("This is not a Safekeep backup: its manifest.json is not valid");
     checkAgainstManifest(manifest, entries);
-    const uncompressedBytes = list.reduce((sum, e) => sum + e.uncompressedSize, 0);
-    const close = async () => {
-      zip.close();
-      await source.close();
-    };
-    return { file, source, zip, manifest, entries, uncompressedBytes, close };
+    return { file, source, manifest, entries, uncompressedBytes, close: () => source.close() };
   } catch (error) {
-    zip.close();
     await source.close();
     throw error;
   }
 }
 
-function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): void {
+const MANIFEST_MAX = 256 * 1024 * 1024;
+
+/** The manifest, read as it inflates; its names are the entries' own strings where they match, so each name is held once. */
+async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries: Map<string, ZipEntry>): Promise<Manifest | null> {
+  if (entry.uncompressedSize > MANIFEST_MAX) return null;
+  try {
+    // Small pieces: each is dropped before the next young-generation collection, instead of being promoted
+    // and held (tens of megabytes of them) until the next full one.
+    const stream = await streamEntry(source, entry, 64 * 1024);
+    let bytes = 0;
+    const counted = (async function* () {
+      for await (const chunk of stream) {
+        bytes += (chunk as Buffer).length;
+        yield chunk as Buffer;
+      }
+    })();
+    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size);
+    // Shorter than its declared size is damage too (longer is stopped by the reader).
+    return bytes === entry.uncompressedSize ? manifest : null;
+  } catch {
+    return null;
+  }
+}
+
+const ASCII = /^[\x00-\x7f]*$/;
+
+/**
+ * physicalPath as latin1 text, without a copy where it can: a plain ASCII name's real path is part of
+ * the entry's own name (a slice of it shares its characters), which is every name of a usual site.
+ */
+function physicalKey(record: { entry: string; raw?: string }, label: string): string {
+  if (record.raw === undefined && ASCII.test(record.entry)) return record.entry.slice(`files/${label}/`.length, record.entry.endsWith("/") ? -1 : undefined);
+  return physicalPath(record, label).toString("latin1");
+}
+
+function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>): void {
   for (const name of entries.keys()) {
     if (name !== MANIFEST_NAME && !isSafeRelativePath(name.replace(/\/$/, ""))) throw new ArchiveRejectedError(`Unsafe path in the archive: ${name}`);
   }
@@ -80,7 +111,17 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
     if (!SAFE_SEGMENT.test(label) || labels.has(label)) throw new ArchiveRejectedError(`The archive names a folder with an unusable label: ${label}`);
     labels.add(label);
   }
-  const expected = new Map<string, "file" | "directory" | "symlink" | "database" | "manifest">([[MANIFEST_NAME, "manifest"]]);
+  // What the manifest lists each name as is kept on the entry itself (no second map of every name);
+  // names with no entry wait here, refused once the checks that come first have passed.
+  const absent = new Map<string, ListedKind>();
+  let listed = 0;
+  const list = (name: string, kind: ListedKind) => {
+    const entry = entries.get(name);
+    if (entry ? entry.listedAs === null : !absent.has(name)) listed++;
+    if (entry) entry.listedAs = kind;
+    else absent.set(name, kind);
+  };
+  list(MANIFEST_NAME, "manifest");
   // Per root, every entry's real path (bytes, as latin1 text so that any byte is one character): what
   // the restore writes, so what the checks below look at.
   const physical = new Map<string, Map<string, "file" | "directory" | "symlink">>([...labels].map((l) => [l, new Map()]));
@@ -89,19 +130,18 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
     if (!match || !labels.has(match[1]!) || !isSafeRelativePath(match[2]!) || (kind === "directory") !== record.entry.endsWith("/")) {
       throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry}`);
     }
-    const real = physicalPath(record, match[1]!);
-    if (!isSafeRawPath(real)) throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry} (its real name)`);
-    const key = real.toString("latin1");
+    const key = physicalKey(record, match[1]!);
+    if (!isSafeRawKey(key)) throw new ArchiveRejectedError(`Unsafe path in the archive: ${record.entry} (its real name)`);
     const inRoot = physical.get(match[1]!)!;
     if (inRoot.has(key)) throw new ArchiveRejectedError(`The manifest lists ${record.entry} twice`);
     inRoot.set(key, kind);
-    expected.set(record.entry, kind);
+    list(record.entry, kind);
   };
   if (manifest.database) {
     if (!/^database\/[^/\\\0]+$/.test(manifest.database.entry) || !isSafeRelativePath(manifest.database.entry)) {
       throw new ArchiveRejectedError(`Unsafe path in the archive: ${manifest.database.entry}`);
     }
-    expected.set(manifest.database.entry, "database");
+    list(manifest.database.entry, "database");
   }
   for (const f of manifest.files) place(f, "file");
   for (const d of manifest.directories) place(d, "directory");
@@ -111,7 +151,7 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
     const target = linkTarget(link);
     if (target.length === 0 || target.length > 4095 || target.includes(0)) throw new ArchiveRejectedError(`The link ${link.entry} has an unusable target`);
   }
-  if (expected.size !== manifest.files.length + manifest.directories.length + manifest.symlinks.length + (manifest.database ? 1 : 0) + 1) {
+  if (listed !== manifest.files.length + manifest.directories.length + manifest.symlinks.length + (manifest.database ? 1 : 0) + 1) {
     throw new ArchiveRejectedError("The manifest lists an entry twice");
   }
   // Nothing may sit under a link: writing it would go wherever the link points.
@@ -129,16 +169,14 @@ function checkAgainstManifest(manifest: Manifest, entries: Map<string, Entry>): 
   }
 
   for (const [name, entry] of entries) {
-    const kind = expected.get(name);
+    const kind = entry.listedAs;
     if (!kind) throw new ArchiveRejectedError(`The archive holds ${name}, which its manifest does not list`);
     if (isSymlinkEntry(entry) !== (kind === "symlink")) {
       throw new ArchiveRejectedError(`${name} is ${isSymlinkEntry(entry) ? "a link" : "not a link"} but the manifest says otherwise`);
     }
     if (isDirectoryEntry(entry) !== (kind === "directory")) throw new ArchiveRejectedError(`${name} does not match its manifest`);
   }
-  for (const name of expected.keys()) {
-    if (!entries.has(name)) throw new ArchiveRejectedError(`The archive is missing ${name}, which its manifest lists`);
-  }
+  for (const name of absent.keys()) throw new ArchiveRejectedError(`The archive is missing ${name}, which its manifest lists`);
   for (const f of manifest.files) {
     if (entries.get(f.entry)!.uncompressedSize !== f.size) throw new ArchiveRejectedError(`${f.entry} has a different size than its manifest says`);
   }

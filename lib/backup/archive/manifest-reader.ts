@@ -1,0 +1,215 @@
+import { Digests, plainFileRecord } from "@/lib/backup/archive/file-records";
+import { manifestSchema, recordSchemas, type Manifest, type ManifestDirectory, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
+
+type ListName = "files" | "directories" | "symlinks";
+const LISTS = new Set<string>(["files", "directories", "symlinks"]);
+
+const QUOTE = 0x22;
+const BACKSLASH = 0x5c;
+const COLON = 0x3a;
+const COMMA = 0x2c;
+const OPEN_ARRAY = 0x5b;
+const CLOSE_ARRAY = 0x5d;
+const OPEN_OBJECT = 0x7b;
+const CLOSE_OBJECT = 0x7d;
+const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0x09;
+
+class InvalidManifest extends Error {}
+
+/**
+ * Splits manifest.json as it streams in: the three long lists (files, directories, links: one record per
+ * entry) are handed over record by record, each parsed on its own, and everything else is kept as a small
+ * "skeleton" document with those lists left empty. So neither the whole text nor the whole parsed tree of
+ * a 200,000-entry manifest is ever held at once. Only the splitting is done here; the skeleton and every
+ * record still go through JSON.parse, so anything JSON.parse would refuse is refused.
+ */
+class ManifestSplitter {
+  private depth = 0;
+  private inString = false;
+  private escaped = false;
+  /** The list whose records are being read, or null when reading the skeleton. */
+  private list: ListName | null = null;
+  private record: Buffer[] = [];
+  private recordsInList = 0;
+  private readonly skeleton: Buffer[] = [];
+  private key: Buffer[] | null = null;
+  private keyStart = 0;
+  private lastKey = "";
+  /** After `"files":` (or another list's key) at the top level: a `[` now opens that list. */
+  private listNext = false;
+  private readonly seen = new Set<string>();
+
+  constructor(private readonly onRecord: (list: ListName, value: unknown) => void) {}
+
+  feed(chunk: Buffer): void {
+    let from = 0;
+    this.keyStart = 0;
+    for (let i = 0; i < chunk.length; i++) {
+      const c = chunk[i]!;
+      if (this.inString) {
+        if (this.escaped) this.escaped = false;
+        else if (c === BACKSLASH) this.escaped = true;
+        else if (c === QUOTE) {
+          this.inString = false;
+          if (this.key) {
+            this.key.push(chunk.subarray(this.keyStart, i + 1));
+            this.lastKey = Buffer.concat(this.key).toString("utf8");
+            this.key = null;
+          }
+        }
+        continue;
+      }
+      if (this.list === null && this.depth === 1 && !isSpace(c)) {
+        if (c === OPEN_ARRAY && this.listNext) {
+          const name = JSON.parse(this.lastKey) as ListName;
+          if (this.seen.has(name)) throw new InvalidManifest(`${name} twice`);
+          this.seen.add(name);
+          this.skeleton.push(chunk.subarray(from, i + 1));
+          from = i + 1;
+          this.list = name;
+          this.recordsInList = 0;
+          this.record = [];
+          this.listNext = false;
+          this.depth++;
+          continue;
+        }
+        this.listNext = c === COLON && this.isListKey();
+      }
+      switch (c) {
+        case QUOTE:
+          this.inString = true;
+          if (this.list === null && this.depth === 1) {
+            this.key = [];
+            this.keyStart = i;
+          }
+          break;
+        case OPEN_ARRAY:
+        case OPEN_OBJECT:
+          this.depth++;
+          break;
+        case CLOSE_ARRAY:
+        case CLOSE_OBJECT:
+          if (this.list !== null && this.depth === 2) {
+            if (c !== CLOSE_ARRAY) throw new InvalidManifest("a list closed with }");
+            this.record.push(chunk.subarray(from, i));
+            this.endRecord(true);
+            this.list = null;
+            from = i;
+          }
+          this.depth--;
+          if (this.depth < 0) throw new InvalidManifest("more closing brackets than opening ones");
+          break;
+        case COMMA:
+          if (this.list !== null && this.depth === 2) {
+            this.record.push(chunk.subarray(from, i));
+            this.endRecord(false);
+            from = i + 1;
+          }
+          break;
+      }
+    }
+    if (this.key) this.key.push(chunk.subarray(this.keyStart));
+    (this.list === null ? this.skeleton : this.record).push(chunk.subarray(from));
+  }
+
+  private isListKey(): boolean {
+    try {
+      return LISTS.has(JSON.parse(this.lastKey) as string);
+    } catch {
+      return false;
+    }
+  }
+
+  private endRecord(last: boolean): void {
+    const text = Buffer.concat(this.record).toString("utf8");
+    this.record = [];
+    // `[]` has no record; `[,` and `,]` have an empty one, which JSON does not allow.
+    if (last && this.recordsInList === 0 && text.trim() === "") return;
+    this.recordsInList++;
+    this.onRecord(this.list!, JSON.parse(text));
+  }
+
+  /** The manifest without its three lists' records. */
+  finish(): unknown {
+    if (this.inString || this.list !== null || this.depth !== 0) throw new InvalidManifest("the manifest ends early");
+    return JSON.parse(Buffer.concat(this.skeleton).toString("utf8"));
+  }
+}
+
+/**
+ * Reads manifest.json from its uncompressed chunks into a Manifest, validated as `manifestSchema` would
+ * validate the whole document (either format), or null when it is not valid. `intern` may give back an
+ * equal string already held (the zip entry's own name), so each name is kept once for the whole restore.
+ */
+export async function readManifest(
+  chunks: AsyncIterable<Buffer>,
+  intern: (name: string) => string = (name) => name,
+  /** How many file records to make room for (the archive's entry count is a good guess). */
+  expectedFiles?: number,
+): Promise<Manifest | null> {
+  const files: ManifestFile[] = [];
+  const directories: ManifestDirectory[] = [];
+  const symlinks: ManifestSymlink[] = [];
+  // Which format each record fits: a version 2 manifest may hold no record that fits version 1 only, and
+  // the other way round.
+  let onlyV1 = false;
+  let onlyV2 = false;
+  const digests = new Digests(expectedFiles);
+  const splitter = new ManifestSplitter((list, value) => {
+    if (list === "files") {
+      const plain = plainFileRecord(value, digests);
+      if (plain) {
+        plain.entry = intern(plain.entry);
+        files.push(plain);
+        return;
+      }
+      const v2 = recordSchemas.v2.files.safeParse(value);
+      const v1 = v2.success ? null : recordSchemas.v1.files.safeParse(value);
+      const record = v2.success ? v2.data : v1?.success ? v1.data : null;
+      if (!record) throw new InvalidManifest("a file record");
+      if (!v2.success) onlyV1 = true;
+      record.entry = intern(record.entry);
+      files.push(record);
+    } else if (list === "directories") {
+      if (typeof value === "string") {
+        onlyV1 = true;
+        directories.push({ entry: intern(value) });
+        return;
+      }
+      const v2 = recordSchemas.v2.directories.safeParse(value);
+      if (!v2.success) throw new InvalidManifest("a directory record");
+      onlyV2 = true;
+      v2.data.entry = intern(v2.data.entry);
+      directories.push(v2.data);
+    } else {
+      const v2 = recordSchemas.v2.symlinks.safeParse(value);
+      const v1 = v2.success ? null : recordSchemas.v1.symlinks.safeParse(value);
+      const record = v2.success ? v2.data : v1?.success ? v1.data : null;
+      if (!record) throw new InvalidManifest("a link record");
+      if (!v2.success) onlyV1 = true;
+      record.entry = intern(record.entry);
+      symlinks.push(record);
+    }
+  });
+  try {
+    for await (const chunk of chunks) splitter.feed(chunk);
+    const parsed = manifestSchema.safeParse(splitter.finish());
+    if (!parsed.success) return null;
+    const manifest = parsed.data;
+    if (manifest.formatVersion === 2) {
+      if (onlyV1) return null;
+      return { ...manifest, files, directories, symlinks };
+    }
+    if (onlyV2) return null;
+    // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
+    return {
+      ...manifest,
+      files: files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
+      directories,
+      symlinks: symlinks.map(({ entry, target }) => ({ entry, target })),
+    };
+  } catch (error) {
+    if (error instanceof InvalidManifest || error instanceof SyntaxError) return null;
+    throw error;
+  }
+}
