@@ -205,7 +205,8 @@ describe("files that change under a running backup", () => {
     // Listed as a small file (read by the reader threads), read when it is past what they read whole.
     fs.writeFileSync(testRoot("site/small-then-big.txt"), "small\n");
     const grown = randomBytes(3 * 1024 * 1024);
-    const { out } = await archive(testRoot("site"), 1, () => {
+    const { out } = await archive(testRoot("site"), 1, (req) => {
+      req.smallFileThreads = true;
       fs.appendFileSync(testRoot("site/growing.log"), "more\n");
       fs.writeFileSync(testRoot("site/shrinking.txt"), "short\n");
       fs.writeFileSync(testRoot("site/small-then-big.txt"), grown);
