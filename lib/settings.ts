@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
+import { keptUntilChange } from "@/lib/db-generation";
 import { fromRoot } from "@/lib/config";
 import { cronProblem } from "@/lib/schedule/plan";
 import { openSecret, sealSecret } from "@/lib/secret-box";
@@ -208,9 +209,14 @@ export const COMPRESSION_LEVELS = { fast: 1, balanced: 6, small: 9 } as const;
  */
 let lastParsed: { from: string; settings: Settings } | null = null;
 
+const keptSettingRows = keptUntilChange((_all: "all") => prisma.setting.findMany({ orderBy: { key: "asc" } }));
+
+/** Every stored setting row (the settings and the portal's own notes such as the address admins use), read once per change. */
+export const settingRows = () => keptSettingRows("all");
+
 export async function loadSettings(): Promise<Settings> {
   const defaults = defaultSettings();
-  const rows = await prisma.setting.findMany({ orderBy: { key: "asc" } });
+  const rows = await settingRows();
   const from = JSON.stringify([defaults, process.env.SAFEKEEP_SECRETS_KEY ?? "", process.env.NEXTAUTH_SECRET ?? "", rows.map((row) => [row.key, row.value])]);
   // A copy each time: callers may change what they are given.
   if (lastParsed?.from === from) return structuredClone(lastParsed.settings);

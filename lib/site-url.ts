@@ -1,5 +1,6 @@
 import { z } from "zod";
 import { prisma } from "@/lib/db";
+import { settingRows } from "@/lib/settings";
 
 /**
  * Where the portal is reached. Nothing assumes port 3000: APP_URL when set (behind a proxy, the public
@@ -47,7 +48,7 @@ export async function rememberSiteOrigin(headers: { get(name: string): string | 
   if (!origin) return;
   const value = JSON.stringify(origin);
   // Read before writing, not remembered in memory: the stored row is the truth (it can be reset or lost).
-  const stored = await prisma.setting.findUnique({ where: { key: ORIGIN_KEY } }).catch(() => null);
+  const stored = (await settingRows().catch(() => [])).find((row) => row.key === ORIGIN_KEY);
   if (stored?.value === value) return;
   await prisma.setting.upsert({ where: { key: ORIGIN_KEY }, create: { key: ORIGIN_KEY, value }, update: { value } }).catch(() => {});
 }

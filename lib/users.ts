@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import argon2 from "argon2";
 import { z } from "zod";
 import { prisma } from "@/lib/db";
+import { keptUntilChange } from "@/lib/db-generation";
 
 export const MANAGE_BACKUPS = "manage-backups";
 export const roleNames = ["admin", "user"] as const;
@@ -48,7 +49,10 @@ export async function createUser(input: z.input<typeof newUserSchema>): Promise<
   return (await findPortalUser(user.id))!;
 }
 
-export async function findPortalUser(id: number): Promise<PortalUser | null> {
+/** Read on every request (sessions, tokens): kept until the database changes (lib/db-generation.ts). */
+export const findPortalUser = keptUntilChange(readPortalUser);
+
+async function readPortalUser(id: number): Promise<PortalUser | null> {
   const user = await prisma.user.findUnique({ where: { id }, include: { role: { include: { permissions: true } } } });
   if (!user) return null;
   return {

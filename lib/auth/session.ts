@@ -1,6 +1,5 @@
-import { getServerSession } from "next-auth";
 import { headers } from "next/headers";
-import { authOptions } from "@/lib/auth/options";
+import { sessionClaims } from "@/lib/auth/session-claims";
 import { userForSession } from "@/lib/auth/session-version";
 import type { PortalUser } from "@/lib/users";
 import type { Actor } from "@/lib/audit";
@@ -12,7 +11,7 @@ import { rememberSiteOrigin } from "@/lib/site-url";
  * only while the session's version is the user's current one (sign-out and password changes end it).
  */
 export async function currentUser(): Promise<PortalUser | null> {
-  const user = await userForSession((await getServerSession(authOptions)) as { uid?: number | null; sv?: number | null } | null);
+  const user = await userForSession(await sessionClaims());
   // The address an admin uses is the one mail links should use (when APP_URL is not set). Admins only:
   // anyone else could send a forged Host header with their own cookie and point the admins' mails elsewhere.
   if (user?.role === "admin") await rememberSiteOrigin(await headers());

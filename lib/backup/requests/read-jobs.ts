@@ -1,4 +1,5 @@
 import { prisma } from "@/lib/db";
+import { keptUntilChange } from "@/lib/db-generation";
 import { activeJob as activeRecord } from "@/lib/backup/jobs/queue";
 import { findBackupView, listBackups, toView, type BackupView } from "@/lib/backup/jobs/list";
 import { readLogTail } from "@/lib/backup/jobs/log";
@@ -13,10 +14,11 @@ export async function listJobs(page: number) {
   return { ...list, items: await withOffsite(list.items) };
 }
 
-export async function getJob(id: number): Promise<BackupView | null> {
+/** A page follows a running job by asking for it every second or so: kept until the database changes. */
+export const getJob = keptUntilChange(async (id: number): Promise<BackupView | null> => {
   const view = await findBackupView(id);
   return view ? (await withOffsite([view]))[0]! : null;
-}
+});
 
 export async function getJobByName(fileName: string): Promise<BackupView | null> {
   const row = await prisma.backup.findUnique({ where: { fileName }, include: { requestedBy: { select: { email: true } } } });
