@@ -9,10 +9,11 @@ import { withOffsite } from "@/lib/offsite/attach";
 
 // Reads only: no page view or GET route writes anything (the maintenance tick does the housekeeping).
 
-export async function listJobs(page: number) {
+/** The list page and the API's list, asked for again and again while a backup runs: kept until the database changes. */
+export const listJobs = keptUntilChange(async (page: number) => {
   const list = await listBackups(page);
   return { ...list, items: await withOffsite(list.items) };
-}
+});
 
 /** A page follows a running job by asking for it every second or so: kept until the database changes. */
 export const getJob = keptUntilChange(async (id: number): Promise<BackupView | null> => {
