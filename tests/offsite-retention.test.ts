@@ -104,12 +104,15 @@ describe("retention on this server", () => {
     // day 10 days ago (the newer kept), 40 and 45 days ago (one ISO week), 400 days ago (a year), 1200 (beyond).
     const ages = [0, 1, 2, 10, 10.1, 40, 45, 400, 1200];
     const made: Awaited<ReturnType<typeof prisma.backup.update>>[] = [];
+    // The pair 10 days ago at noon and 2.4 hours before it (UTC, as the ladder counts days), so the two share a day at any hour the test runs.
+    const tenDaysNoon = new Date(Date.now() - 10 * DAY).setUTCHours(12, 0, 0, 0);
+    const madeAt = (age: number) => new Date(age === 10 || age === 10.1 ? tenDaysNoon - (age - 10) * DAY : Date.now() - age * DAY);
     for (const age of ages) {
       const settings = await loadSettings();
       const b = await runBackup((await enqueueBackup(settings, null)).id, settings);
       expect(b.status).toBe("completed");
       // Recorded as 1 MB each, so the size cap below is exact whatever the archives weigh.
-      made.push(await prisma.backup.update({ where: { id: b.id }, data: { createdAt: new Date(Date.now() - age * DAY), sizeBytes: 1024 * 1024 } }));
+      made.push(await prisma.backup.update({ where: { id: b.id }, data: { createdAt: madeAt(age), sizeBytes: 1024 * 1024 } }));
     }
     const byAge = (age: number) => made[ages.indexOf(age)]!;
     // Pinned: never a candidate, however old.
