@@ -175,6 +175,8 @@ describe("refusing bad archives, with nothing written", () => {
     await resetBackups();
     fs.rmSync(testRoot("site"), { recursive: true, force: true });
     makeFileTree(testRoot("site"), { bigFiles: 1, bigFileBytes: 300_000 });
+    // Past 1 MB an entry is read in pieces rather than whole.
+    fs.writeFileSync(testRoot("site/big/large-random.bin"), randomBytes(3_000_000));
     makeSqliteDatabase(testRoot("db/app.db"), 100);
     await configure({ fileRoots: ["site"], databaseUrl: "file:db/app.db", backupDir: "var/backup" });
     backupName = (await backUp()).fileName;
@@ -221,6 +223,44 @@ describe("refusing bad archives, with nothing written", () => {
     });
     await expectRefused(name, /damaged|could not be read/);
   });
+
+  it.each([
+    ["deflated", "big/large-random.bin", 8],
+    ["stored", "big/large-random.bin", 0],
+  ] as const)("refuses a large %s entry with one byte flipped past its first megabyte, naming it", async (_how, file, method) => {
+    const entry = `files/site/${file}`;
+    const name = copyArchive(`flipped-${method}.zip`, (bytes) => {
+      // Ours deflates every large file; another tool (or zip -0) stores one as it is.
+      const copy = method === 0 ? storedAgain(bytes, file) : Buffer.from(bytes);
+      // Its central record (the name 46 bytes after the signature) says where its data is and how long.
+      let record = -1;
+      for (let at = copy.indexOf(entry); record === -1 && at !== -1; at = copy.indexOf(entry, at + 1)) {
+        if (copy.readUInt32LE(at - 46) === 0x02014b50 && copy.readUInt16LE(at - 18) === entry.length) record = at - 46;
+      }
+      expect(copy.readUInt16LE(record + 10)).toBe(method);
+      const compressed = copy.readUInt32LE(record + 20);
+      expect(compressed).toBeGreaterThan(1024 * 1024);
+      const local = copy.readUInt32LE(record + 42);
+      copy[local + 30 + copy.readUInt16LE(local + 26) + copy.readUInt16LE(local + 28) + compressed - 1000]! ^= 0x55;
+      return copy;
+    });
+    await expectRefused(name, new RegExp(`${entry.replace(/[./]/g, "\\$&")} (is damaged|could not be read)`));
+  });
+
+  /** The archive written again by Python's zipfile, every entry as it was but `file` stored instead of deflated. */
+  function storedAgain(bytes: Buffer, file: string): Buffer {
+    const script = `
+import io, sys, zipfile
+src, out = zipfile.ZipFile(io.BytesIO(sys.stdin.buffer.read())), io.BytesIO()
+with zipfile.ZipFile(out, "w") as z:
+    for info in src.infolist():
+        data = src.read(info)
+        info.compress_type = zipfile.ZIP_STORED if info.filename.endswith(sys.argv[1]) else zipfile.ZIP_DEFLATED
+        z.writestr(info, data)
+sys.stdout.buffer.write(out.getvalue())
+`;
+    return execFileSync("python3", ["-c", script, `/${file}`], { input: bytes, maxBuffer: 64 << 20 });
+  }
 
   it("refuses a truncated archive", async () => {
     const name = copyArchive("truncated.zip", (bytes) => bytes.subarray(0, Math.floor(bytes.length * 0.7)));

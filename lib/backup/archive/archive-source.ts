@@ -7,7 +7,8 @@ export interface ArchiveSource {
   /** Bytes of the zip (the plaintext, for an encrypted archive). */
   size: number;
   encrypted: boolean;
-  read(length: number, position: number): Promise<Buffer>;
+  /** Into `into` where the source can (a plain file read), when it is large enough; else into new memory. */
+  read(length: number, position: number, into?: Buffer): Promise<Buffer>;
   close(): Promise<void>;
 }
 
@@ -128,9 +129,9 @@ function smallReadsFromBlocks(
     }
     return b;
   };
-  return async (length, position) => {
+  return async (length, position, into) => {
     const end = Math.min(size, position + length);
-    if (length > SMALL_READ || end <= position) return read(length, position);
+    if (length > SMALL_READ || end <= position) return read(length, position, readsInto ? into : undefined);
     const held: Block[] = [];
     for (let index = Math.floor(position / BLOCK); index * BLOCK < end; index++) {
       const b = block(index);

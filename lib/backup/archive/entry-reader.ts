@@ -20,8 +20,8 @@ function checkMethod(entry: ZipEntry): void {
   if (entry.compressionMethod === 0 && entry.compressedSize !== entry.uncompressedSize) throw new Error("a stored entry with two sizes");
 }
 
-async function readExactly(source: ArchiveSource, length: number, position: number): Promise<Buffer> {
-  const buffer = await source.read(length, position);
+async function readExactly(source: ArchiveSource, length: number, position: number, into?: Buffer): Promise<Buffer> {
+  const buffer = await source.read(length, position, into);
   if (buffer.length < length) throw new Error("the archive ends inside this entry (truncated)");
   return buffer;
 }
@@ -92,4 +92,92 @@ export async function streamEntry(source: ArchiveSource, entry: ZipEntry, piece 
   });
   // The caller reads `bounded` (and sees any error there); a failure anywhere tears down all three.
   return pipeline(compressed, inflater, bounded, () => {});
+}
+
+/**
+ * Hands a large entry's uncompressed bytes to `take`, a chunk at a time, each awaited before the next is
+ * handed over; it fails past the entry's declared size. The compressed bytes are read in 1 MB pieces into
+ * two buffers used in turn (one read while the other is inflated or taken), never into new memory: a
+ * verify reads gigabytes, and a new buffer per read that outlives a young-generation collection is held
+ * until a full one, tens of megabytes of them at a time.
+ */
+export async function takeEntryChunks(source: ArchiveSource, entry: ZipEntry, take: (chunk: Buffer) => void | Promise<void>): Promise<void> {
+  checkMethod(entry);
+  const start = entry.localHeaderOffset;
+  const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
+  const spare = spareChunks.get(source) ?? [];
+  spareChunks.set(source, spare);
+  const buffers = [spare.pop() ?? Buffer.allocUnsafe(CHUNK), spare.pop() ?? Buffer.allocUnsafe(CHUNK)];
+  // A buffer is read into again only once what was read into it before is used up.
+  const free: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
+  let settled = false;
+  try {
+    await takeChunks(source, entry, dataStart, buffers, free, take);
+    settled = true;
+  } finally {
+    // After a failure a read or an inflate may still be using them.
+    if (settled && spare.length < MAX_SPARE_CHUNKS) spare.push(...buffers);
+  }
+}
+
+/** The read buffers of entries done, for the next ones: new ones for each entry would be held until a full collection too. */
+const spareChunks = new WeakMap<ArchiveSource, Buffer[]>();
+const MAX_SPARE_CHUNKS = 16;
+
+async function takeChunks(
+  source: ArchiveSource,
+  entry: ZipEntry,
+  dataStart: number,
+  buffers: Buffer[],
+  free: Promise<unknown>[],
+  take: (chunk: Buffer) => void | Promise<void>,
+): Promise<void> {
+  const pieces = Math.ceil(entry.compressedSize / CHUNK);
+  const readPiece = async (i: number) => {
+    await free[i % 2];
+    return readExactly(source, Math.min(CHUNK, entry.compressedSize - i * CHUNK), dataStart + i * CHUNK, buffers[i % 2]);
+  };
+
+  if (entry.compressionMethod === 0) {
+    let next = pieces > 0 ? readPiece(0) : null;
+    try {
+      for (let i = 0; i < pieces; i++) {
+        const piece = await next!;
+        next = i + 1 < pieces ? readPiece(i + 1) : null;
+        await take(piece);
+      }
+    } finally {
+      await next?.catch(() => {});
+    }
+    return;
+  }
+
+  const inflater = createInflateRaw({ chunkSize: 256 * 1024 });
+  // A write whose callback never comes (the inflater torn down by the taking side) ends here.
+  const torn = new Promise<never>((_, reject) => inflater.once("close", () => reject(new Error("the entry could not be inflated to its end"))));
+  torn.catch(() => {});
+  const feed = async () => {
+    for (let i = 0; i < pieces; i++) {
+      const piece = await readPiece(i);
+      free[i % 2] = Promise.race([new Promise<void>((resolve, reject) => inflater.write(piece, (error) => (error ? reject(error) : resolve()))), torn]);
+    }
+    await Promise.all(free);
+    inflater.end();
+  };
+  const drain = async () => {
+    let inflated = 0;
+    for await (const chunk of inflater as AsyncIterable<Buffer>) {
+      inflated += chunk.length;
+      // A zip bomb stops here: not one byte past the size the central directory declares.
+      if (inflated > entry.uncompressedSize) throw new Error(`more data than the declared ${entry.uncompressedSize} bytes`);
+      await take(chunk);
+    }
+  };
+  await Promise.all([
+    feed().catch((error: Error) => {
+      inflater.destroy(error);
+      throw error;
+    }),
+    drain(),
+  ]);
 }

@@ -2,13 +2,11 @@ import { createHash } from "node:crypto";
 import fs from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
-import { Transform, Writable } from "node:stream";
-import { pipeline } from "node:stream/promises";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
 import { linkTarget, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
 import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
-import { readWholeEntry, streamEntry, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
+import { readWholeEntry, takeEntryChunks, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
 
 export interface StagePlan {
   /** Root label → a new, empty staging directory. Roots left out are verified but not written. */
@@ -16,22 +14,6 @@ export interface StagePlan {
   /** Where the database dump goes, or null to verify it without writing it. */
   databaseFile: string | null;
   onBytes(count: number): void;
-}
-
-/** Writes to a handle that stays open (a handle's own write stream holds it until the stream closes it). */
-function into(handle: FileHandle): Writable {
-  return new Writable({
-    highWaterMark: 1024 * 1024,
-    write(chunk: Buffer, _enc, done) {
-      (async () => {
-        for (let at = 0; at < chunk.length;) at += (await handle.write(chunk, at, chunk.length - at)).bytesWritten;
-      })().then(() => done(), done);
-    },
-  });
-}
-
-function discard(): Writable {
-  return new Writable({ write: (_chunk, _enc, done) => done() });
 }
 
 async function ensureSpace(dir: string, bytes: number): Promise<void> {
@@ -268,16 +250,12 @@ async function copyEntry(
     }
     const hash = createHash("sha256");
     let size = 0;
-    const tap = new Transform({
-      transform(chunk: Buffer, _enc, done) {
-        size += chunk.length;
-        hash.update(chunk);
-        onBytes(chunk.length);
-        done(null, chunk);
-      },
+    await takeEntryChunks(archive, entry, async (chunk) => {
+      size += chunk.length;
+      hash.update(chunk);
+      onBytes(chunk.length);
+      for (let at = 0; out && at < chunk.length;) at += (await out.write(chunk, at, chunk.length - at)).bytesWritten;
     });
-    const target = out ? into(out) : discard();
-    await pipeline(await streamEntry(archive, entry), tap, target);
     if (out && meta) await applyMeta(out, meta);
     return { size, sha256: hash.digest("hex") };
   } finally {
