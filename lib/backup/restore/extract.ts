@@ -127,11 +127,13 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   });
   // Links last: after this, nothing more is made inside the tree.
   for (const link of manifest.symlinks) await stageLink(link);
+  // process.umask() is two system calls (it sets the mask to read it): once, not once a folder.
+  const newFolderMode = 0o777 & ~process.umask();
   for (const { record, at } of directories.reverse()) {
     const dir = await fs.promises.open(at.root.pathOf(at.rel), DIR_FLAGS);
     try {
       // Version 1 recorded no folder modes: what a new folder gets.
-      await applyMeta(dir, record, 0o777 & ~process.umask());
+      await applyMeta(dir, record, newFolderMode);
     } finally {
       await dir.close();
     }
