@@ -32,6 +32,11 @@ function dataOffset(head: Buffer): number {
   return LOCAL_HEADER + head.readUInt16LE(26) + head.readUInt16LE(28);
 }
 
+/** Where an entry's data starts in the archive, from its local header. */
+async function dataStartOf(source: ArchiveSource, entry: ZipEntry): Promise<number> {
+  return entry.localHeaderOffset + dataOffset(await readExactly(source, LOCAL_HEADER, entry.localHeaderOffset));
+}
+
 /**
  * zlib's output buffer for a whole small entry: its own size (and a byte, so that zlib sees the stream end
  * without asking for a second buffer), not the 16 KB default, so that the buffers still in flight when the
@@ -73,8 +78,7 @@ export async function readWholeEntry(source: ArchiveSource, entry: ZipEntry): Pr
  */
 export async function streamEntry(source: ArchiveSource, entry: ZipEntry, piece = CHUNK): Promise<Readable> {
   checkMethod(entry);
-  const start = entry.localHeaderOffset;
-  const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
+  const dataStart = await dataStartOf(source, entry);
   const compressed = Readable.from(
     (async function* () {
       for (let done = 0; done < entry.compressedSize;) {
@@ -109,16 +113,13 @@ export async function streamEntry(source: ArchiveSource, entry: ZipEntry, piece 
  */
 export async function takeEntryChunks(source: ArchiveSource, entry: ZipEntry, take: (chunk: Buffer) => void | Promise<void>): Promise<void> {
   checkMethod(entry);
-  const start = entry.localHeaderOffset;
-  const dataStart = start + dataOffset(await readExactly(source, LOCAL_HEADER, start));
-  const spare = spareChunks.get(source) ?? [];
-  spareChunks.set(source, spare);
+  const dataStart = await dataStartOf(source, entry);
+  let spare = spareChunks.get(source);
+  if (!spare) spareChunks.set(source, (spare = []));
   const buffers = [spare.pop() ?? Buffer.allocUnsafe(CHUNK), spare.pop() ?? Buffer.allocUnsafe(CHUNK)];
-  // A buffer is read into again only once what was read into it before is used up.
-  const free: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   let settled = false;
   try {
-    await takeChunks(source, entry, dataStart, buffers, free, take);
+    await takeChunks(source, entry, dataStart, buffers, take);
     settled = true;
   } finally {
     // After a failure a read or an inflate may still be using them.
@@ -135,9 +136,10 @@ async function takeChunks(
   entry: ZipEntry,
   dataStart: number,
   buffers: Buffer[],
-  free: Promise<unknown>[],
   take: (chunk: Buffer) => void | Promise<void>,
 ): Promise<void> {
+  // A buffer is read into again only once what was read into it before is used up.
+  const free: Promise<unknown>[] = [Promise.resolve(), Promise.resolve()];
   const pieces = Math.ceil(entry.compressedSize / CHUNK);
   const readPiece = async (i: number) => {
     await free[i % 2];
