@@ -151,6 +151,35 @@ describe("the archive engine", () => {
   });
 });
 
+describe("a tree of many small files on the reader threads", () => {
+  it("comes back byte for byte, in walk order, past a full read-ahead queue and a partly filled last batch", async () => {
+    fs.rmSync(testRoot("site"), { recursive: true, force: true });
+    const files = new Map<string, Buffer>();
+    // 2,000 files: many full batches of 64, a queue of 512 filled several times, and a last batch of 16.
+    for (let d = 0; d < 40; d++) {
+      fs.mkdirSync(testRoot(`site/d${d}`), { recursive: true });
+      for (let i = 0; i < 50; i++) {
+        const data = Buffer.from(`folder ${d} file ${i}\n`.repeat(1 + ((d * 50 + i) % 97)));
+        fs.writeFileSync(testRoot(`site/d${d}/f${i}.txt`), data);
+        files.set(`d${d}/f${i}.txt`, data);
+      }
+    }
+    // One file among them too large for the threads: read the ordinary way, between two batches.
+    const middle = randomBytes(200 * 1024);
+    fs.writeFileSync(testRoot("site/d20/large.bin"), middle);
+    files.set("d20/large.bin", middle);
+    const { out, result } = await archive(testRoot("site"), 6, (req) => void (req.smallFileThreads = true));
+    execFileSync("unzip", ["-tq", out]);
+    const dir = unpacked(out);
+    for (const [rel, data] of files) expect(fs.readFileSync(path.join(dir, "files/site", rel)).equals(data), rel).toBe(true);
+    const manifest = manifestSchema.parse(JSON.parse(fs.readFileSync(path.join(dir, "manifest.json"), "utf8")));
+    expect(result.fileCount).toBe(files.size);
+    const names = manifest.files.map((f) => f.entry);
+    expect(names).toEqual([...names].sort());
+    for (const f of manifest.files) expect(f.sha256, f.entry).toBe(sha256(files.get(f.entry.slice("files/site/".length))!));
+  });
+});
+
 describe("files that change under a running backup", () => {
   beforeEach(() => {
     logged.length = 0;

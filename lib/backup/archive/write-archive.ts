@@ -192,6 +192,8 @@ function fileMeta(item: WalkEntry): EntryMeta {
 class SmallFileBatcher {
   private items: WalkEntry[] = [];
   private bytes = 0;
+  /** Counts the batches started: an entry queued with the current one has not been sent yet. */
+  batchNumber = 0;
   private batch: { promise: Promise<SmallFileResult[]>; resolve(r: SmallFileResult[]): void; reject(e: unknown): void } | null = null;
 
   constructor(
@@ -221,6 +223,7 @@ class SmallFileBatcher {
     this.items = [];
     this.bytes = 0;
     this.batch = null;
+    this.batchNumber++;
   }
 
   private toPrepared(item: WalkEntry, result: SmallFileResult): Promise<Prepared> | Prepared {
@@ -240,7 +243,7 @@ function deferred<T>() {
 
 /** Starts preparing entries ahead of the writer, within the read-ahead bounds, and yields them in order. */
 async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number, readers: SmallFileReaders | null): AsyncGenerator<Prepared> {
-  const queue: { promise: Promise<Prepared>; bytes: number }[] = [];
+  const queue: { promise: Promise<Prepared>; bytes: number; batch: number }[] = [];
   const batcher = readers ? new SmallFileBatcher(readers, level) : null;
   const depth = readers ? READ_AHEAD_ENTRIES_THREADED : READ_AHEAD_ENTRIES;
   const walked = entries[Symbol.asyncIterator]();
@@ -255,14 +258,18 @@ async function* readAhead(entries: AsyncIterable<WalkEntry>, level: number, read
       }
       const item = next.value;
       const bytes = item.type === "file" && item.size <= WHOLE_FILE_MAX ? item.size : 0;
-      const promise = batcher && item.type === "file" && item.size <= SMALL_FILE_MAX ? batcher.add(item) : prepare(item, level);
+      const batched = batcher !== null && item.type === "file" && item.size <= SMALL_FILE_MAX;
+      const batch = batched ? batcher.batchNumber : -1;
+      const promise = batched ? batcher.add(item) : prepare(item, level);
       promise.catch(() => {});
-      queue.push({ promise, bytes });
+      queue.push({ promise, bytes, batch });
       buffered += bytes;
     }
-    batcher?.send();
     const head = queue.shift();
     if (!head) return;
+    // Sent early only when the writer is about to wait for one of its files: sent whenever the writer
+    // waited at all, a full queue went out one file per message (200,000 messages for as many files).
+    if (batcher && head.batch === batcher.batchNumber) batcher.send();
     const prepared = await head.promise;
     buffered -= head.bytes;
     yield prepared;
