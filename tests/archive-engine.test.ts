@@ -1,5 +1,6 @@
 import { execFileSync } from "node:child_process";
 import { randomBytes } from "node:crypto";
+import { crc32 } from "node:zlib";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -11,6 +12,7 @@ import { runBackup } from "@/lib/backup/jobs/run-backup";
 import { walkRoots, type WalkEntry } from "@/lib/backup/archive/walk";
 import { listEntries } from "@/lib/backup/archive/central-directory";
 import { openArchiveSource } from "@/lib/backup/archive/archive-source";
+import { readWholeEntry } from "@/lib/backup/archive/entry-reader";
 import { ZipWriter } from "@/lib/backup/archive/zip-writer";
 import { loadSettings } from "@/lib/settings";
 import { configure, makeFileTree, resetBackups, sha256, testRoot, unzipTo } from "./helpers/fixtures";
@@ -134,6 +136,42 @@ describe("the archive engine", () => {
     expect(entries[count - 1]!.name).toBe(`e/${count - 1}.txt`);
     await source.close();
   });
+
+  it("writes zip64 sizes and offsets past 4 GiB, and unzip and our reader read the entries after it", async () => {
+    const file = path.join(fs.mkdtempSync(path.join(os.tmpdir(), "zip64-big-")), "big.zip");
+    const out = fs.openSync(file, "w");
+    let position = 0;
+    const zeros = Buffer.alloc(1024 * 1024);
+    // The zeros become a hole in a sparse file: 4 GiB of archive costs no disk.
+    const zip = new ZipWriter(async (chunk) => {
+      if (chunk !== zeros) fs.writeSync(out, chunk, 0, chunk.length, position);
+      position += chunk.length;
+    });
+    const bigSize = 4 * 1024 * 1024 * 1024 + 3 * zeros.length;
+    async function* big() {
+      for (let sent = 0; sent < bigSize; sent += zeros.length) yield zeros;
+    }
+    const meta = (name: string) => ({ name, mode: 0o644, mtime: new Date(), kind: "file" as const });
+    expect(await zip.addStream(meta("big.bin"), big(), 0, () => {})).toBe(bigSize);
+    const after = Buffer.from("written past 4 GiB\n");
+    await zip.addPrepared(meta("after.txt"), { method: 0, crc: crc32(after), size: after.length, data: after });
+    await zip.finish();
+    fs.ftruncateSync(out, position);
+    fs.closeSync(out);
+    // Tested by unzip entry by entry: reading the big one back would take longer than writing it.
+    execFileSync("unzip", ["-tq", file, "after.txt"]);
+    expect(execFileSync("unzip", ["-p", file, "after.txt"]).equals(after)).toBe(true);
+    expect(execFileSync("unzip", ["-Z", "-l", file, "big.bin"]).toString()).toContain(String(bigSize));
+    const source = await openArchiveSource(file);
+    try {
+      const [first, second] = await listEntries(source);
+      expect(first).toMatchObject({ name: "big.bin", uncompressedSize: bigSize, compressedSize: bigSize });
+      expect(second!.localHeaderOffset).toBeGreaterThan(2 ** 32);
+      expect((await readWholeEntry(source, second!)).equals(after)).toBe(true);
+    } finally {
+      await source.close();
+    }
+  }, 120_000);
 
   it("takes the compression level from the settings", async () => {
     await resetBackups();

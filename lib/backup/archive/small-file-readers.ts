@@ -30,7 +30,7 @@ const WORKER_SOURCE = String.raw`
 const { parentPort } = require("node:worker_threads");
 const fs = require("node:fs");
 const zlib = require("node:zlib");
-const { createHash } = require("node:crypto");
+const crypto = require("node:crypto");
 const FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
 // The window and hash as write-archive.ts sizes them; the output buffer as large as deflate's worst case,
@@ -78,7 +78,7 @@ function readOne(file, level, maxSize) {
       length += n;
     }
     let data = input.subarray(0, length);
-    const result = { status: "ready", method: 0, crc: zlib.crc32(data), size: length, sha256: createHash("sha256").update(data).digest("hex") };
+    const result = { status: "ready", method: 0, crc: zlib.crc32(data), size: length, sha256: crypto.hash("sha256", data, "hex") };
     if (!file.store && level > 0 && length > 0) {
       const deflated = zlib.deflateRawSync(data, deflateOptions(length, level));
       if (deflated.length < length) [result.method, data] = [8, deflated];

@@ -17,7 +17,8 @@ export interface ByteStore {
  */
 export class FileSpool implements ByteStore {
   count = 0;
-  private pending: Buffer[] = [];
+  /** Appends are copied into this buffer: a Buffer per appended line cost the backup's main thread more in collecting than in writing. */
+  private pending = Buffer.allocUnsafeSlow(FLUSH_AT);
   private pendingBytes = 0;
 
   private constructor(
@@ -30,17 +31,23 @@ export class FileSpool implements ByteStore {
   }
 
   async append(data: string | Buffer): Promise<void> {
-    const bytes = typeof data === "string" ? Buffer.from(data) : data;
     this.count++;
-    this.pending.push(bytes);
-    this.pendingBytes += bytes.length;
-    if (this.pendingBytes >= FLUSH_AT) await this.flush();
+    const length = typeof data === "string" ? Buffer.byteLength(data) : data.length;
+    if (this.pendingBytes + length > FLUSH_AT) await this.flush();
+    if (length > FLUSH_AT) {
+      await this.handle.write(typeof data === "string" ? Buffer.from(data) : data);
+      return;
+    }
+    if (typeof data === "string") this.pending.write(data, this.pendingBytes, length, "utf8");
+    else data.copy(this.pending, this.pendingBytes);
+    this.pendingBytes += length;
   }
 
   private async flush(): Promise<void> {
-    if (!this.pending.length) return;
-    const batch = Buffer.concat(this.pending, this.pendingBytes);
-    this.pending = [];
+    if (!this.pendingBytes) return;
+    // A fresh buffer for what follows: this one is still being written while later appends arrive.
+    const batch = this.pending.subarray(0, this.pendingBytes);
+    this.pending = Buffer.allocUnsafeSlow(FLUSH_AT);
     this.pendingBytes = 0;
     await this.handle.write(batch);
   }

@@ -80,17 +80,13 @@ export class ZipWriter {
   }
 
   private localHeader(meta: EntryMeta, method: number, flags: number, crc: number, size: number, csize: number): Buffer {
-    const name = Buffer.from(meta.name, "utf8");
+    const nameLength = Buffer.byteLength(meta.name, "utf8");
     const zip64 = size >= MAX32 || csize >= MAX32;
-    const extra = zip64 ? Buffer.alloc(20) : Buffer.alloc(0);
-    if (zip64) {
-      extra.writeUInt16LE(0x0001, 0);
-      extra.writeUInt16LE(16, 2);
-      extra.writeBigUInt64LE(BigInt(size), 4);
-      extra.writeBigUInt64LE(BigInt(csize), 12);
-    }
+    const extraLength = zip64 ? 20 : 0;
+    // One buffer for header, name and extra field, from Node's pool when small: three allocations and a
+    // concat per entry were a real part of what 200,000 small files cost in collecting.
+    const h = Buffer.allocUnsafe(30 + nameLength + extraLength);
     const { time, date } = dosDateTime(meta.mtime);
-    const h = Buffer.alloc(30);
     h.writeUInt32LE(0x04034b50, 0);
     h.writeUInt16LE(zip64 ? 45 : 20, 4);
     h.writeUInt16LE(flags, 6);
@@ -100,9 +96,17 @@ export class ZipWriter {
     h.writeUInt32LE(crc >>> 0, 14);
     h.writeUInt32LE(zip64 ? MAX32 : csize, 18);
     h.writeUInt32LE(zip64 ? MAX32 : size, 22);
-    h.writeUInt16LE(name.length, 26);
-    h.writeUInt16LE(extra.length, 28);
-    return Buffer.concat([h, name, extra]);
+    h.writeUInt16LE(nameLength, 26);
+    h.writeUInt16LE(extraLength, 28);
+    h.write(meta.name, 30, nameLength, "utf8");
+    if (zip64) {
+      const at = 30 + nameLength;
+      h.writeUInt16LE(0x0001, at);
+      h.writeUInt16LE(16, at + 2);
+      h.writeBigUInt64LE(BigInt(size), at + 4);
+      h.writeBigUInt64LE(BigInt(csize), at + 12);
+    }
+    return h;
   }
 
   /** An entry whose bytes are known in full: sizes and CRC go in the local header. */
@@ -158,20 +162,15 @@ export class ZipWriter {
   }
 
   private centralRecord(r: CentralRecord): Buffer {
-    const name = Buffer.from(r.meta.name, "utf8");
-    const big: bigint[] = [];
-    if (r.size >= MAX32) big.push(BigInt(r.size));
-    if (r.csize >= MAX32) big.push(BigInt(r.csize));
-    if (r.offset >= MAX32) big.push(BigInt(r.offset));
-    const extra = big.length ? Buffer.alloc(4 + 8 * big.length) : Buffer.alloc(0);
-    if (big.length) {
-      extra.writeUInt16LE(0x0001, 0);
-      extra.writeUInt16LE(8 * big.length, 2);
-      big.forEach((v, i) => extra.writeBigUInt64LE(v, 4 + 8 * i));
-    }
+    const nameLength = Buffer.byteLength(r.meta.name, "utf8");
+    const big: number[] = [];
+    if (r.size >= MAX32) big.push(r.size);
+    if (r.csize >= MAX32) big.push(r.csize);
+    if (r.offset >= MAX32) big.push(r.offset);
+    const extraLength = big.length ? 4 + 8 * big.length : 0;
     const version = big.length ? 45 : 20;
     const { time, date } = dosDateTime(r.meta.mtime);
-    const h = Buffer.alloc(46);
+    const h = Buffer.allocUnsafe(46 + nameLength + extraLength);
     h.writeUInt32LE(0x02014b50, 0);
     h.writeUInt16LE(UNIX | version, 4);
     h.writeUInt16LE(version, 6);
@@ -182,14 +181,21 @@ export class ZipWriter {
     h.writeUInt32LE(r.crc >>> 0, 16);
     h.writeUInt32LE(Math.min(r.csize, MAX32), 20);
     h.writeUInt32LE(Math.min(r.size, MAX32), 24);
-    h.writeUInt16LE(name.length, 28);
-    h.writeUInt16LE(extra.length, 30);
+    h.writeUInt16LE(nameLength, 28);
+    h.writeUInt16LE(extraLength, 30);
     h.writeUInt16LE(0, 32);
     h.writeUInt16LE(0, 34);
     h.writeUInt16LE(0, 36);
     h.writeUInt32LE(externalAttributes(r.meta), 38);
     h.writeUInt32LE(Math.min(r.offset, MAX32), 42);
-    return Buffer.concat([h, name, extra]);
+    h.write(r.meta.name, 46, nameLength, "utf8");
+    if (big.length) {
+      const at = 46 + nameLength;
+      h.writeUInt16LE(0x0001, at);
+      h.writeUInt16LE(8 * big.length, at + 2);
+      big.forEach((v, i) => h.writeBigUInt64LE(BigInt(v), at + 4 + 8 * i));
+    }
+    return h;
   }
 
   /** The central directory and its end records; nothing may be added afterwards. */
