@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash } from "node:crypto";
 import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
@@ -125,7 +125,7 @@ function rootRecord(root: WalkedRoot): ManifestRoot {
 /** Read without following a link, and only if it is still the very file the walk saw (same device and inode). */
 const OPEN_FLAGS = fs.constants.O_RDONLY | fs.constants.O_NONBLOCK | fs.constants.O_NOFOLLOW;
 
-const sha256 = (data: Buffer) => createHash("sha256").update(data).digest("hex");
+const sha256 = (data: Buffer) => hash("sha256", data, "hex");
 
 /** Why a file the walk listed is not in the archive, in the words the log and the manifest's warnings use. */
 function skippedWarning(item: WalkEntry, result: Exclude<SmallFileResult, { status: "ready" | "grown" }>): Prepared {

@@ -1,4 +1,4 @@
-import { createHash } from "node:crypto";
+import { createHash, hash as hashOnce } from "node:crypto";
 import fs from "node:fs";
 import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
@@ -28,11 +28,23 @@ const asRoot = process.getuid?.() === 0;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 const DIR_FLAGS = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
 
+type Meta = { mode?: number; mtime?: string; uid?: number; gid?: number };
+
 /** Owner (as root only: nobody else may give a file away), then mode (chown clears set-id bits), then date. */
-async function applyMeta(handle: FileHandle, meta: { mode?: number; mtime?: string; uid?: number; gid?: number }, fallbackMode?: number): Promise<void> {
-  if (asRoot && meta.uid !== undefined && meta.gid !== undefined) await handle.chown(meta.uid, meta.gid);
+function applyMetaSync(fd: number, meta: Meta, fallbackMode?: number): void {
+  if (asRoot && meta.uid !== undefined && meta.gid !== undefined) fs.fchownSync(fd, meta.uid, meta.gid);
   const mode = meta.mode ?? fallbackMode;
-  if (mode !== undefined) await handle.chmod(mode & 0o7777);
+  if (mode !== undefined) fs.fchmodSync(fd, mode & 0o7777);
+  if (meta.mtime) {
+    const mtime = new Date(meta.mtime);
+    fs.futimesSync(fd, mtime, mtime);
+  }
+}
+
+/** As applyMetaSync, for a file written through the thread pool. */
+async function applyMeta(handle: FileHandle, meta: Meta): Promise<void> {
+  if (asRoot && meta.uid !== undefined && meta.gid !== undefined) await handle.chown(meta.uid, meta.gid);
+  if (meta.mode !== undefined) await handle.chmod(meta.mode & 0o7777);
   if (meta.mtime) {
     const mtime = new Date(meta.mtime);
     await handle.utimes(mtime, mtime);
@@ -45,7 +57,7 @@ async function applyMeta(handle: FileHandle, meta: { mode?: number; mtime?: stri
  * holding it has been checked, so nothing is ever written through a link, whatever the archive says.
  */
 class StagingRoot {
-  private readonly checked = new Map<string, Promise<void>>();
+  private readonly checked = new Set<string>();
 
   private constructor(readonly dir: Buffer) {}
 
@@ -57,31 +69,30 @@ class StagingRoot {
     return Buffer.concat([this.dir, Buffer.from("/"), rel]);
   }
 
-  /** Makes (or finds) the folder `rel` (latin1 text of its bytes), each level checked to be a real folder. */
-  folder(rel: string): Promise<void> {
-    if (rel === "") return Promise.resolve();
-    let known = this.checked.get(rel);
-    if (!known) {
-      known = (async () => {
-        const cut = rel.lastIndexOf("/");
-        await this.folder(cut === -1 ? "" : rel.slice(0, cut));
-        const at = this.pathOf(Buffer.from(rel, "latin1"));
-        await fs.promises.mkdir(at, { mode: 0o700 }).catch((e: NodeJS.ErrnoException) => {
-          if (e.code !== "EEXIST") throw e;
-        });
-        const stats = await fs.promises.lstat(at);
-        if (!stats.isDirectory())
-          throw new ArchiveRejectedError(`The archive puts entries under ${Buffer.from(rel, "latin1").toString("utf8")}, which is not a folder`);
-      })();
-      this.checked.set(rel, known);
+  /**
+   * Makes (or finds) the folder `rel` (latin1 text of its bytes), each level checked to be a real folder.
+   * Synchronous calls: a dependency tree has thousands of folders, and two round trips through the thread
+   * pool for each left the restore waiting.
+   */
+  folder(rel: string): void {
+    if (rel === "" || this.checked.has(rel)) return;
+    const cut = rel.lastIndexOf("/");
+    this.folder(cut === -1 ? "" : rel.slice(0, cut));
+    const at = this.pathOf(Buffer.from(rel, "latin1"));
+    try {
+      fs.mkdirSync(at, { mode: 0o700 });
+    } catch (e) {
+      if ((e as NodeJS.ErrnoException).code !== "EEXIST") throw e;
     }
-    return known;
+    if (!fs.lstatSync(at).isDirectory())
+      throw new ArchiveRejectedError(`The archive puts entries under ${Buffer.from(rel, "latin1").toString("utf8")}, which is not a folder`);
+    this.checked.add(rel);
   }
 
-  parentOf(rel: Buffer): Promise<void> {
+  parentOf(rel: Buffer): void {
     const text = rel.toString("latin1");
     const cut = text.lastIndexOf("/");
-    return this.folder(cut === -1 ? "" : text.slice(0, cut));
+    this.folder(cut === -1 ? "" : text.slice(0, cut));
   }
 }
 
@@ -113,7 +124,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     .map((d) => ({ record: d, at: rootOf(plan, roots, d) }))
     .filter((d): d is { record: typeof d.record; at: NonNullable<typeof d.at> } => d.at !== null)
     .sort((a, b) => Buffer.compare(a.at.rel, b.at.rel));
-  for (const { at } of directories) await at.root.folder(at.rel.toString("latin1"));
+  for (const { at } of directories) at.root.folder(at.rel.toString("latin1"));
 
   // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
   // inflating, hashing and writing of different entries overlap and both cores stay busy. inspect.ts has
@@ -130,12 +141,12 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   // process.umask() is two system calls (it sets the mask to read it): once, not once a folder.
   const newFolderMode = 0o777 & ~process.umask();
   for (const { record, at } of directories.reverse()) {
-    const dir = await fs.promises.open(at.root.pathOf(at.rel), DIR_FLAGS);
+    const dir = fs.openSync(at.root.pathOf(at.rel), DIR_FLAGS);
     try {
       // Version 1 recorded no folder modes: what a new folder gets.
-      await applyMeta(dir, record, newFolderMode);
+      applyMetaSync(dir, record, newFolderMode);
     } finally {
-      await dir.close();
+      fs.closeSync(dir);
     }
   }
 
@@ -150,7 +161,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     if (!stored.equals(target)) throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
     const at = rootOf(plan, roots, link);
     if (!at) return;
-    await at.root.parentOf(at.rel);
+    at.root.parentOf(at.rel);
     const dest = at.root.pathOf(at.rel);
     await fs.promises.symlink(target, dest);
     if (asRoot && link.uid !== undefined && link.gid !== undefined) await fs.promises.lchown(dest, link.uid, link.gid);
@@ -163,7 +174,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     if (file) {
       const at = rootOf(plan, roots, file);
       if (at) {
-        await at.root.parentOf(at.rel);
+        at.root.parentOf(at.rel);
         dest = at.root.pathOf(at.rel);
       }
     }
@@ -203,18 +214,12 @@ async function inParallel(count: number, limit: number, work: (index: number) =>
  */
 const SMALL_ENTRY_MAX = 64 * 1024;
 
-/** As applyMeta, through the same one descriptor; the file is closed whatever fails. */
+/** Through one descriptor; the file is closed whatever fails. */
 function writeSmallFile(dest: Buffer | string, data: Buffer, meta: ManifestFile | null): void {
   const fd = fs.openSync(dest, WRITE_FLAGS, 0o600);
   try {
     for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at);
-    if (!meta) return;
-    if (asRoot && meta.uid !== undefined && meta.gid !== undefined) fs.fchownSync(fd, meta.uid, meta.gid);
-    if (meta.mode !== undefined) fs.fchmodSync(fd, meta.mode & 0o7777);
-    if (meta.mtime) {
-      const mtime = new Date(meta.mtime);
-      fs.futimesSync(fd, mtime, mtime);
-    }
+    if (meta) applyMetaSync(fd, meta);
   } finally {
     fs.closeSync(fd);
   }
@@ -236,7 +241,7 @@ async function copyEntry(
   if (entry.uncompressedSize <= SMALL_ENTRY_MAX && entry.compressedSize <= SMALL_ENTRY_MAX) {
     const data = await readWholeEntry(archive, entry);
     onBytes(data.length);
-    const sha256 = createHash("sha256").update(data).digest("hex");
+    const sha256 = hashOnce("sha256", data, "hex");
     if (dest !== null) writeSmallFile(dest, data, meta);
     return { size: data.length, sha256 };
   }
@@ -245,7 +250,7 @@ async function copyEntry(
     if (entry.uncompressedSize <= WHOLE_ENTRY_MAX && entry.compressedSize <= WHOLE_ENTRY_MAX) {
       const data = await readWholeEntry(archive, entry);
       onBytes(data.length);
-      const sha256 = createHash("sha256").update(data).digest("hex");
+      const sha256 = hashOnce("sha256", data, "hex");
       if (out) await out.writeFile(data);
       if (out && meta) await applyMeta(out, meta);
       return { size: data.length, sha256 };
