@@ -135,9 +135,13 @@ test.describe("delete after download", () => {
     const whole = await fetch(`${E2E.baseURL}${url}`, { headers: { cookie: cookieOf("admin") } });
     expect(whole.status).toBe(200);
     expect(Buffer.from(await whole.arrayBuffer()).equals(onDisk)).toBe(true);
-    await expect.poll(() => fs.existsSync(backup.file), { timeout: 15_000 }).toBe(false);
-    expect(backupRows().some((b) => b.id === backup.id)).toBe(false);
-    expect(auditCount("backup.delete-after-download", backup.fileName)).toBe(1);
+    // The archive goes first, then its checksum and log, then the row, then the audit line: waited for together.
+    const left = () => ({
+      file: fs.existsSync(backup.file),
+      row: backupRows().some((b) => b.id === backup.id),
+      audited: auditCount("backup.delete-after-download", backup.fileName),
+    });
+    await expect.poll(left, { timeout: 15_000 }).toEqual({ file: false, row: false, audited: 1 });
   });
 
   test("a link on another site's page cannot download (and so delete) a backup", async ({ browser }) => {
