@@ -161,25 +161,10 @@ function openDir(at: Buffer): number | NodeJS.ErrnoException {
   }
 }
 
-function lstatOrNull(at: Buffer): fs.Stats | null {
+/** A synchronous call's result, or null when it fails (gone, or not readable): the walk then skips the name. */
+function orNull<T>(call: () => T): T | null {
   try {
-    return fs.lstatSync(at);
-  } catch {
-    return null;
-  }
-}
-
-function readlinkOrNull(at: Buffer): Buffer | null {
-  try {
-    return fs.readlinkSync(at, { encoding: "buffer" });
-  } catch {
-    return null;
-  }
-}
-
-function fstatOrNull(fd: number): fs.Stats | null {
-  try {
-    return fs.fstatSync(fd);
+    return call();
   } catch {
     return null;
   }
@@ -238,13 +223,13 @@ export async function walkRoots(
       const name = names[at]!;
       const rel = relDir ? `${relDir}/${segments[at]}` : segments[at]!;
       if (excluded(rel)) continue;
-      const stats = lstatOrNull(Buffer.concat([base, name]));
+      const stats = orNull(() => fs.lstatSync(Buffer.concat([base, name])));
       if (!stats) continue; // Gone since the listing: nothing to back up.
       const raw = rawOf(at);
       const make = <T extends WalkEntry["type"]>(type: T, size: number, target?: Buffer) =>
         new Walked(type, root, rel, raw, stats.mode, size, stats.mtimeMs, stats.uid, stats.gid, stats.dev, stats.ino, target as never) as WalkEntry;
       if (stats.isSymbolicLink()) {
-        const target = readlinkOrNull(Buffer.concat([base, name]));
+        const target = orNull(() => fs.readlinkSync(Buffer.concat([base, name]), { encoding: "buffer" }));
         if (target === null) warnings.push(`Could not read the link ${path.join(shown, segments[at]!)}; skipped`);
         else found.set(at, make("symlink", 0, target));
       } else if (stats.isDirectory()) {
@@ -272,7 +257,7 @@ export async function walkRoots(
           warnings.push(`Could not read the folder ${item.absPath} (${child.code ?? child.message}); its content was skipped`);
           continue;
         }
-        const now = child instanceof Error ? null : fstatOrNull(child);
+        const now = child instanceof Error ? null : orNull(() => fs.fstatSync(child));
         if (child instanceof Error || !now || !sameFile(now, item)) {
           if (!(child instanceof Error)) fs.closeSync(child);
           warnings.push(`${item.absPath} changed while being backed up (no longer the folder it was); left out`);

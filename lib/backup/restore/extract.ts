@@ -1,6 +1,5 @@
 import { createHash, hash as hashOnce } from "node:crypto";
 import fs from "node:fs";
-import type { FileHandle } from "node:fs/promises";
 import path from "node:path";
 import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
 import { linkTarget, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
@@ -38,16 +37,6 @@ function applyMetaSync(fd: number, meta: Meta, fallbackMode?: number): void {
   if (meta.mtime) {
     const mtime = new Date(meta.mtime);
     fs.futimesSync(fd, mtime, mtime);
-  }
-}
-
-/** As applyMetaSync, for a file written through the thread pool. */
-async function applyMeta(handle: FileHandle, meta: Meta): Promise<void> {
-  if (asRoot && meta.uid !== undefined && meta.gid !== undefined) await handle.chown(meta.uid, meta.gid);
-  if (meta.mode !== undefined) await handle.chmod(meta.mode & 0o7777);
-  if (meta.mtime) {
-    const mtime = new Date(meta.mtime);
-    await handle.utimes(mtime, mtime);
   }
 }
 
@@ -252,7 +241,7 @@ async function copyEntry(
       onBytes(data.length);
       const sha256 = hashOnce("sha256", data, "hex");
       if (out) await out.writeFile(data);
-      if (out && meta) await applyMeta(out, meta);
+      if (out && meta) applyMetaSync(out.fd, meta);
       return { size: data.length, sha256 };
     }
     const hash = createHash("sha256");
@@ -263,7 +252,7 @@ async function copyEntry(
       onBytes(chunk.length);
       for (let at = 0; out && at < chunk.length;) at += (await out.write(chunk, at, chunk.length - at)).bytesWritten;
     });
-    if (out && meta) await applyMeta(out, meta);
+    if (out && meta) applyMetaSync(out.fd, meta);
     return { size, sha256: hash.digest("hex") };
   } finally {
     await out?.close();
