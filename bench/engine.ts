@@ -11,6 +11,10 @@ import { verifyAndStage } from "@/lib/backup/restore/extract";
 import { verifyWrittenArchive } from "@/lib/backup/jobs/verify-written";
 import { dumperFor } from "@/lib/backup/database/registry";
 import { parseIdentityFile, parseRecipient } from "@/lib/backup/crypto/age";
+import { tuneHeapForJobs } from "@/lib/backup/jobs/heap";
+
+// As the CLI that runs every job does.
+tuneHeapForJobs();
 
 const quiet = { info() {}, warn() {}, error() {} };
 

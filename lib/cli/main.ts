@@ -1,6 +1,9 @@
 import fs from "node:fs";
 import path from "node:path";
 import { projectRoot } from "@/lib/config";
+import { tuneHeapForJobs } from "@/lib/backup/jobs/heap";
+
+tuneHeapForJobs();
 
 // Loaded before anything reads the environment; variables already set win over the file.
 const envFile = path.join(projectRoot, ".env");

@@ -6,6 +6,7 @@ import { linkTarget, physicalPath, type ManifestFile, type ManifestSymlink } fro
 import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import { readWholeEntry, takeEntryChunks, WHOLE_ENTRY_MAX } from "@/lib/backup/archive/entry-reader";
+import { SmallFileWriter, type FileMeta } from "@/lib/backup/restore/small-file-writer";
 
 export interface StagePlan {
   /** Root label → a new, empty staging directory. Roots left out are verified but not written. */
@@ -27,10 +28,8 @@ const asRoot = process.getuid?.() === 0;
 const WRITE_FLAGS = fs.constants.O_WRONLY | fs.constants.O_CREAT | fs.constants.O_EXCL | fs.constants.O_NOFOLLOW;
 const DIR_FLAGS = fs.constants.O_RDONLY | fs.constants.O_DIRECTORY | fs.constants.O_NOFOLLOW;
 
-type Meta = { mode?: number; mtime?: string; uid?: number; gid?: number };
-
 /** Owner (as root only: nobody else may give a file away), then mode (chown clears set-id bits), then date. */
-function applyMetaSync(fd: number, meta: Meta, fallbackMode?: number): void {
+function applyMetaSync(fd: number, meta: FileMeta, fallbackMode?: number): void {
   if (asRoot && meta.uid !== undefined && meta.gid !== undefined) fs.fchownSync(fd, meta.uid, meta.gid);
   const mode = meta.mode ?? fallbackMode;
   if (mode !== undefined) fs.fchmodSync(fd, mode & 0o7777);
@@ -121,10 +120,19 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   // are all the data there is (in the manifest's order, which is the archive's).
   const source = archive.source;
   const { files, database } = manifest;
-  await inParallel(files.length + (database ? 1 : 0), PARALLEL_ENTRIES, (i) => {
-    const file = database ? (i === 0 ? null : files[i - 1]!) : files[i]!;
-    return file ? stageFile(file.entry, file, file) : stageFile(database!.entry, database!, null);
-  });
+  const writer = new SmallFileWriter(asRoot);
+  try {
+    await inParallel(files.length + (database ? 1 : 0), PARALLEL_ENTRIES, (i) => {
+      const file = database ? (i === 0 ? null : files[i - 1]!) : files[i]!;
+      return file ? stageFile(file.entry, file, file) : stageFile(database!.entry, database!, null);
+    });
+    await writer.finish().catch((error: Error) => {
+      throw new ArchiveRejectedError(error.message);
+    });
+  } finally {
+    // Nothing may still be writing into the staging place when the caller removes it.
+    await writer.close();
+  }
   // Links last: after this, nothing more is made inside the tree.
   for (const link of manifest.symlinks) await stageLink(link);
   // process.umask() is two system calls (it sets the mask to read it): once, not once a folder.
@@ -167,12 +175,27 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
         dest = at.root.pathOf(at.rel);
       }
     }
-    const { size, sha256 } = await copyEntry(source, entry, dest, file, plan.onBytes).catch((error: Error) => {
+    const unreadable = (error: Error) => {
       throw error instanceof ArchiveRejectedError ? error : new ArchiveRejectedError(`${name} could not be read from the archive: ${error.message}`);
-    });
-    if (size !== want.size || sha256 !== want.sha256) {
-      throw new ArchiveRejectedError(`${name} is damaged: its content does not match the checksum in the manifest`);
+    };
+    const check = (size: number, sha256: string) => {
+      if (size !== want.size || sha256 !== want.sha256) {
+        throw new ArchiveRejectedError(`${name} is damaged: its content does not match the checksum in the manifest`);
+      }
+    };
+    if (entry.uncompressedSize <= SMALL_ENTRY_MAX && entry.compressedSize <= SMALL_ENTRY_MAX) {
+      // Checked before it is written, then written by the writer thread.
+      const data = await readWholeEntry(source, entry).catch(unreadable);
+      plan.onBytes(data.length);
+      check(data.length, hashOnce("sha256", data, "hex"));
+      if (dest !== null)
+        await writer.write(name, dest, data, file).catch((error: Error) => {
+          throw new ArchiveRejectedError(error.message);
+        });
+      return;
     }
+    const { size, sha256 } = await copyEntry(source, entry, dest, file, plan.onBytes).catch(unreadable);
+    check(size, sha256);
   }
 }
 
@@ -198,27 +221,17 @@ async function inParallel(count: number, limit: number, work: (index: number) =>
 }
 
 /**
- * Below this size a file is written with synchronous calls on the main thread: its five calls (open,
- * write, chmod, utimes, close) each cost less than a round trip through the thread pool would.
+ * Up to this size a file is read whole, checked, and handed to the writer thread (small-file-writer.ts):
+ * its six calls (open, write, owner, mode, date, close) each cost less there than a round trip through
+ * the thread pool would.
  */
 const SMALL_ENTRY_MAX = 64 * 1024;
 
-/** Through one descriptor; the file is closed whatever fails. */
-function writeSmallFile(dest: Buffer | string, data: Buffer, meta: ManifestFile | null): void {
-  const fd = fs.openSync(dest, WRITE_FLAGS, 0o600);
-  try {
-    for (let at = 0; at < data.length;) at += fs.writeSync(fd, data, at, data.length - at);
-    if (meta) applyMetaSync(fd, meta);
-  } finally {
-    fs.closeSync(fd);
-  }
-}
-
 /**
- * Reads one entry, hashing it, and writes it to `dest` (when given) as a new file, never through a link,
- * then gives it its mode, owner and date (`meta`; none for the database dump, which stays 0600). Small
- * entries are checked before they are written; a large one streams (entry-reader stops it past its
- * declared size) and is checked at its end (the caller removes the staging place when anything fails).
+ * Reads one entry larger than a small one, hashing it, and writes it to `dest` (when given) as a new file,
+ * never through a link, then gives it its mode, owner and date (`meta`; none for the database dump, which
+ * stays 0600). One up to 1 MB is read whole; a larger one streams (entry-reader stops it past its declared
+ * size). Either is checked at its end (the caller removes the staging place when anything fails).
  */
 async function copyEntry(
   archive: ArchiveSource,
@@ -227,13 +240,6 @@ async function copyEntry(
   meta: ManifestFile | null,
   onBytes: (n: number) => void,
 ): Promise<{ size: number; sha256: string }> {
-  if (entry.uncompressedSize <= SMALL_ENTRY_MAX && entry.compressedSize <= SMALL_ENTRY_MAX) {
-    const data = await readWholeEntry(archive, entry);
-    onBytes(data.length);
-    const sha256 = hashOnce("sha256", data, "hex");
-    if (dest !== null) writeSmallFile(dest, data, meta);
-    return { size: data.length, sha256 };
-  }
   const out = dest === null ? null : await fs.promises.open(dest, WRITE_FLAGS, 0o600);
   try {
     if (entry.uncompressedSize <= WHOLE_ENTRY_MAX && entry.compressedSize <= WHOLE_ENTRY_MAX) {
