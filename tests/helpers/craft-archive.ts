@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
-import { crc32 } from "node:zlib";
+import { crc32, deflateRawSync } from "node:zlib";
 import { ZipWriter } from "@/lib/backup/archive/zip-writer";
 
 export interface CraftedEntry {
@@ -9,14 +9,22 @@ export interface CraftedEntry {
   data?: Buffer | string;
 }
 
-/** A zip written entry by entry as a hostile or an old portal would, with the manifest given (JSON as is). */
-export async function craftArchive(file: string, entries: CraftedEntry[], manifest: unknown): Promise<void> {
+/**
+ * A zip written entry by entry as a hostile or an old portal would, with the manifest given (JSON as is, or
+ * its text when a string; deflated with `deflateManifest`, so that a manifest of many megabytes of the same
+ * bytes makes a small archive).
+ */
+export async function craftArchive(file: string, entries: CraftedEntry[], manifest: unknown, opts: { deflateManifest?: boolean } = {}): Promise<void> {
   const chunks: Buffer[] = [];
   const zip = new ZipWriter(async (chunk) => void chunks.push(chunk));
   const add = async (name: string, kind: CraftedEntry["kind"], data: Buffer) =>
     zip.addPrepared({ name, kind, mode: kind === "directory" ? 0o755 : 0o644, mtime: new Date() }, { method: 0, crc: crc32(data), size: data.length, data });
   for (const entry of entries) await add(entry.name, entry.kind, Buffer.from(entry.data ?? ""));
-  await add("manifest.json", "file", Buffer.from(JSON.stringify(manifest)));
+  const text = Buffer.from(typeof manifest === "string" ? manifest : JSON.stringify(manifest));
+  if (opts.deflateManifest) {
+    const meta = { name: "manifest.json", kind: "file" as const, mode: 0o644, mtime: new Date() };
+    await zip.addPrepared(meta, { method: 8, crc: crc32(text), size: text.length, data: deflateRawSync(text) });
+  } else await add("manifest.json", "file", text);
   await zip.finish();
   fs.writeFileSync(file, Buffer.concat(chunks));
 }

@@ -16,6 +16,17 @@ const isSpace = (c: number) => c === 0x20 || c === 0x0a || c === 0x0d || c === 0
 
 class InvalidManifest extends Error {}
 
+/** A manifest refused for its size before it is read to its end, with the sentence that says why. */
+export class ManifestRefusedError extends Error {}
+
+/**
+ * No record of ours comes near this: a zip name is at most 64 KiB, its real bytes in base64 a third more,
+ * a link's target 4 KiB. A record is held whole while it is read, so a longer one is refused, not read.
+ */
+const RECORD_MAX = 1024 * 1024;
+/** Everything but the three lists (the roots, the database, the warnings), held whole until the end. */
+const SKELETON_MAX = 64 * 1024 * 1024;
+
 /**
  * Splits manifest.json as it streams in: the three long lists (files, directories, links: one record per
  * entry) are handed over record by record, each parsed on its own, and everything else is kept as a small
@@ -38,8 +49,28 @@ class ManifestSplitter {
   /** After `"files":` (or another list's key) at the top level: a `[` now opens that list. */
   private listNext = false;
   private readonly seen = new Set<string>();
+  private recordBytes = 0;
+  private skeletonBytes = 0;
+  private records = 0;
 
-  constructor(private readonly onRecord: (list: ListName, value: unknown) => void) {}
+  /** `maxRecords`: each record names an entry of its own, so a manifest cannot list more than the archive holds. */
+  constructor(
+    private readonly onRecord: (list: ListName, value: unknown) => void,
+    private readonly maxRecords = Infinity,
+  ) {}
+
+  private keepInRecord(part: Buffer): void {
+    this.recordBytes += part.length;
+    if (this.recordBytes > RECORD_MAX) throw new ManifestRefusedError(`it has a record larger than ${RECORD_MAX / 1024 / 1024} MiB`);
+    this.record.push(part);
+  }
+
+  private keepInSkeleton(part: Buffer): void {
+    this.skeletonBytes += part.length;
+    if (this.skeletonBytes > SKELETON_MAX)
+      throw new ManifestRefusedError(`its fields besides the lists of entries take more than ${SKELETON_MAX / 1024 / 1024} MiB`);
+    this.skeleton.push(part);
+  }
 
   feed(chunk: Buffer): void {
     let from = 0;
@@ -64,11 +95,12 @@ class ManifestSplitter {
           const name = JSON.parse(this.lastKey) as ListName;
           if (this.seen.has(name)) throw new InvalidManifest(`${name} twice`);
           this.seen.add(name);
-          this.skeleton.push(chunk.subarray(from, i + 1));
+          this.keepInSkeleton(chunk.subarray(from, i + 1));
           from = i + 1;
           this.list = name;
           this.recordsInList = 0;
           this.record = [];
+          this.recordBytes = 0;
           this.listNext = false;
           this.depth++;
           continue;
@@ -91,7 +123,7 @@ class ManifestSplitter {
         case CLOSE_OBJECT:
           if (this.list !== null && this.depth === 2) {
             if (c !== CLOSE_ARRAY) throw new InvalidManifest("a list closed with }");
-            this.record.push(chunk.subarray(from, i));
+            this.keepInRecord(chunk.subarray(from, i));
             this.endRecord(true);
             this.list = null;
             from = i;
@@ -101,7 +133,7 @@ class ManifestSplitter {
           break;
         case COMMA:
           if (this.list !== null && this.depth === 2) {
-            this.record.push(chunk.subarray(from, i));
+            this.keepInRecord(chunk.subarray(from, i));
             this.endRecord(false);
             from = i + 1;
           }
@@ -109,7 +141,8 @@ class ManifestSplitter {
       }
     }
     if (this.key) this.key.push(chunk.subarray(this.keyStart));
-    (this.list === null ? this.skeleton : this.record).push(chunk.subarray(from));
+    if (this.list === null) this.keepInSkeleton(chunk.subarray(from));
+    else this.keepInRecord(chunk.subarray(from));
   }
 
   private isListKey(): boolean {
@@ -123,9 +156,11 @@ class ManifestSplitter {
   private endRecord(last: boolean): void {
     const text = Buffer.concat(this.record).toString("utf8");
     this.record = [];
+    this.recordBytes = 0;
     // `[]` has no record; `[,` and `,]` have an empty one, which JSON does not allow.
     if (last && this.recordsInList === 0 && text.trim() === "") return;
     this.recordsInList++;
+    if (++this.records > this.maxRecords) throw new ManifestRefusedError(`it lists more entries than the archive's ${this.maxRecords}`);
     this.onRecord(this.list!, JSON.parse(text));
   }
 
@@ -146,6 +181,8 @@ export async function readManifest(
   intern: (name: string) => string = (name) => name,
   /** How many file records to make room for (the archive's entry count is a good guess). */
   expectedFiles?: number,
+  /** The archive's entry count: a manifest listing more is refused as soon as it does (ManifestRefusedError). */
+  maxRecords?: number,
 ): Promise<Manifest | null> {
   const files: ManifestFile[] = [];
   const directories: ManifestDirectory[] = [];
@@ -190,7 +227,7 @@ export async function readManifest(
       record.entry = intern(record.entry);
       symlinks.push(record);
     }
-  });
+  }, maxRecords);
   try {
     for await (const chunk of chunks) splitter.feed(chunk);
     const parsed = manifestSchema.safeParse(splitter.finish());

@@ -1,7 +1,7 @@
 import { createHash } from "node:crypto";
 import fs from "node:fs";
 import { linkTarget, MANIFEST_NAME, physicalPath, type Manifest } from "@/lib/backup/archive/manifest";
-import { readManifest } from "@/lib/backup/archive/manifest-reader";
+import { ManifestRefusedError, readManifest } from "@/lib/backup/archive/manifest-reader";
 import { isSafeRawKey } from "@/lib/backup/archive/entry-names";
 import { openArchiveSource, type ArchiveKeys, type ArchiveSource } from "@/lib/backup/archive/archive-source";
 import { findDirectory, isDirectoryEntry, isSymlinkEntry, listEntries, type ListedKind, type ZipEntry } from "@/lib/backup/archive/central-directory";
@@ -67,11 +67,12 @@ export async function inspectArchive(file: string, keys?: ArchiveKeys | null): P
   }
 }
 
-const MANIFEST_MAX = 256 * 1024 * 1024;
-
-/** The manifest, read as it inflates; its names are the entries' own strings where they match, so each name is held once. */
+/**
+ * The manifest, read as it inflates; its names are the entries' own strings where they match, so each name
+ * is held once. No bound on its size as such: 2,000,000 files make a manifest of 430 MB. What is held while
+ * it is read is bounded instead (manifest-reader.ts): a record at a time, and no more records than entries.
+ */
 async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries: Map<string, ZipEntry>): Promise<Manifest | null> {
-  if (entry.uncompressedSize > MANIFEST_MAX) return null;
   try {
     // Small pieces: each is dropped before the next young-generation collection, instead of being promoted
     // and held (tens of megabytes of them) until the next full one.
@@ -83,10 +84,11 @@ async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries
         yield chunk as Buffer;
       }
     })();
-    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size);
+    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size, entries.size);
     // Shorter than its declared size is damage too (longer is stopped by the reader).
     return bytes === entry.uncompressedSize ? manifest : null;
-  } catch {
+  } catch (error) {
+    if (error instanceof ManifestRefusedError) throw new ArchiveRejectedError(`This backup's manifest.json is refused: ${error.message}`);
     return null;
   }
 }
