@@ -179,10 +179,11 @@ class ManifestSplitter {
 export async function readManifest(
   chunks: AsyncIterable<Buffer>,
   intern: (name: string) => string = (name) => name,
-  /** How many file records to make room for (the archive's entry count is a good guess). */
-  expectedFiles?: number,
-  /** The archive's entry count: a manifest listing more is refused as soon as it does (ManifestRefusedError). */
-  maxRecords?: number,
+  /**
+   * The archive's entry count: room is made for that many file records, and a manifest listing more records
+   * is refused as soon as it does (ManifestRefusedError), since each names an entry of its own.
+   */
+  entryCount?: number,
 ): Promise<Manifest | null> {
   const files: ManifestFile[] = [];
   const directories: ManifestDirectory[] = [];
@@ -191,7 +192,7 @@ export async function readManifest(
   // the other way round.
   let onlyV1 = false;
   let onlyV2 = false;
-  const digests = new Digests(expectedFiles);
+  const digests = new Digests(entryCount);
   const splitter = new ManifestSplitter((list, value) => {
     if (list === "files") {
       const plain = plainFileRecord(value, digests);
@@ -227,7 +228,7 @@ export async function readManifest(
       record.entry = intern(record.entry);
       symlinks.push(record);
     }
-  }, maxRecords);
+  }, entryCount);
   try {
     for await (const chunk of chunks) splitter.feed(chunk);
     const parsed = manifestSchema.safeParse(splitter.finish());

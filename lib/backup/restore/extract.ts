@@ -126,9 +126,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
       const file = database ? (i === 0 ? null : files[i - 1]!) : files[i]!;
       return file ? stageFile(file.entry, file, file) : stageFile(database!.entry, database!, null);
     });
-    await writer.finish().catch((error: Error) => {
-      throw new ArchiveRejectedError(error.message);
-    });
+    await writer.finish();
   } finally {
     // Nothing may still be writing into the staging place when the caller removes it.
     await writer.close();
@@ -188,10 +186,7 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
       const data = await readWholeEntry(source, entry).catch(unreadable);
       plan.onBytes(data.length);
       check(data.length, hashOnce("sha256", data, "hex"));
-      if (dest !== null)
-        await writer.write(name, dest, data, file).catch((error: Error) => {
-          throw new ArchiveRejectedError(error.message);
-        });
+      if (dest !== null) await writer.write(name, dest, data, file);
       return;
     }
     const { size, sha256 } = await copyEntry(source, entry, dest, file, plan.onBytes).catch(unreadable);

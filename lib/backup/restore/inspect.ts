@@ -84,7 +84,7 @@ async function readManifestEntry(source: ArchiveSource, entry: ZipEntry, entries
         yield chunk as Buffer;
       }
     })();
-    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size, entries.size);
+    const manifest = await readManifest(counted, (name) => entries.get(name)?.name ?? name, entries.size);
     // Shorter than its declared size is damage too (longer is stopped by the reader).
     return bytes === entry.uncompressedSize ? manifest : null;
   } catch (error) {

@@ -1,4 +1,5 @@
 import { Worker } from "node:worker_threads";
+import { ArchiveRejectedError } from "@/lib/backup/restore/inspect";
 
 /** What a restored file gets besides its bytes: mode, date, and owner (as root only). */
 export interface FileMeta {
@@ -73,17 +74,17 @@ interface Batch {
   length: number;
 }
 
-export class WriteFailedError extends Error {}
-
 /**
  * Writes small restored files on a thread of its own, in batches. Restoring 200,000 files of a few KB,
  * the main thread was busy all the time: reading, inflating and checking each entry, and then the six
  * calls that write it. Here the checking and the writing run on both cores. The caller hands over only
- * files already checked against the manifest, into folders already made and checked (StagingRoot).
+ * files already checked against the manifest, into folders already made and checked (StagingRoot). A
+ * file that cannot be written fails the restore as a rejected archive does, naming the entry.
  */
 export class SmallFileWriter {
   private worker: Worker | null = null;
-  private readonly pending = new Map<number, { names: string[]; done: () => void }>();
+  /** Batches sent and not yet answered: the entry names of each, to say which one failed. */
+  private readonly pending = new Map<number, string[]>();
   private readonly waiting: (() => void)[] = [];
   private batch: Batch | null = null;
   /** Batch buffers back from the thread, to be filled again. */
@@ -114,24 +115,28 @@ export class SmallFileWriter {
   async finish(): Promise<void> {
     if (this.batch && !this.failure) this.send();
     this.batch = null;
-    while (this.pending.size > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await this.drain();
     if (this.failure) throw this.failure;
   }
 
   /** Waits for the batches already sent (nothing is left writing into the staging place), then stops the thread. */
   async close(): Promise<void> {
     this.batch = null;
-    while (this.pending.size > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
+    await this.drain();
     this.closing = true;
     await this.worker?.terminate();
     this.worker = null;
+  }
+
+  private async drain(): Promise<void> {
+    while (this.pending.size > 0) await new Promise<void>((resolve) => this.waiting.push(resolve));
   }
 
   private send(): void {
     const batch = this.batch!;
     this.batch = null;
     const id = this.nextId++;
-    this.pending.set(id, { names: batch.names, done: () => this.wake() });
+    this.pending.set(id, batch.names);
     const bytes = batch.buffer.buffer as ArrayBuffer;
     this.thread().postMessage({ id, files: batch.files, bytes }, [bytes]);
   }
@@ -146,13 +151,13 @@ export class SmallFileWriter {
     const worker = new Worker(WORKER_SOURCE, { eval: true, workerData: { asRoot: this.asRoot }, resourceLimits: { maxYoungGenerationSizeMb: 2 } });
     worker.on("message", ({ id, bytes, failed, message }: { id: number; bytes: ArrayBuffer; failed?: number; message?: string }) => {
       this.spare.push(Buffer.from(bytes));
-      const pending = this.pending.get(id);
+      const names = this.pending.get(id);
       this.pending.delete(id);
-      if (pending && failed !== undefined) this.failure ??= new WriteFailedError(`${pending.names[failed]} could not be written: ${message}`);
+      if (names && failed !== undefined) this.failure ??= new ArchiveRejectedError(`${names[failed]} could not be written: ${message}`);
       this.wake();
     });
-    worker.on("error", (error) => this.stop(error));
-    worker.on("exit", (code) => code !== 0 && !this.closing && this.stop(new WriteFailedError(`the file writer thread stopped (exit code ${code})`)));
+    worker.on("error", (error) => this.stop(new ArchiveRejectedError(error.message)));
+    worker.on("exit", (code) => code !== 0 && !this.closing && this.stop(new ArchiveRejectedError(`the file writer thread stopped (exit code ${code})`)));
     this.worker = worker;
     return worker;
   }
