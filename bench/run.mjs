@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Benchmark (not a test: it asserts nothing). Generates a site from a fixed seed, then measures our engine
 // against the command-line tools people would use instead, each N times, and reports the median.
-//   npm run bench -- --size small|full|many|huge [--reps N] [--only files,verify,extract,deps,encrypt,dump,pgdump,progress,full,download,list,upload,remote] [--skip ...]
+//   npm run bench -- --size small|full|many|huge|millions [--reps N] [--only files,verify,extract,deps,encrypt,dump,pgdump,progress,full,download,list,upload,remote] [--skip ...]
 // The download and list measurements need the built portal (`npm run build`); they are skipped without it.
 import { execFileSync, spawn, spawnSync } from "node:child_process";
 import { createCipheriv, createHash } from "node:crypto";
@@ -26,7 +26,11 @@ const SIZES = {
   // Opt-in only (≈ 30 GB of disk while it runs): memory must stay flat and the zip64 paths hold. One 5 GB
   // file (past 4 GiB: zip64 sizes and offsets), 100,000 small ones (past 65,535 entries).
   huge: { texts: 100_000, textKb: [1, 4], media: 1600, big: 0, bigMb: 0, giantMb: 5120, dbRows: 0, pgRows: 0 },
+  // Opt-in only (≈ 13 GB of disk and half an hour): memory must stay flat with the file count too.
+  millions: { texts: 2_000_000, textKb: [1, 4], media: 0, big: 0, bigMb: 0, dbRows: 0, pgRows: 0 },
 };
+/** Sizes run once, each step in its own process, for its peak memory. */
+const ONCE = new Set(["huge", "millions"]);
 const size = SIZES[sizeName];
 if (!size) throw new Error(`--size must be one of ${Object.keys(SIZES).join(", ")}`);
 const reps = Number(opt("reps", sizeName === "small" ? 3 : 3));
@@ -831,11 +835,11 @@ async function benchRemoteOnly(totalBytes) {
 }
 
 /**
- * Size huge: one backup, verify and restore extraction (each in its own process, peak RSS read by
- * /usr/bin/time), then the archive tested by unzip and 7z, whose zip64 readers differ from ours.
+ * Sizes huge and millions: one backup, verify and restore extraction (each in its own process, peak RSS
+ * read by /usr/bin/time), then the archive tested by unzip and 7z, whose zip64 readers differ from ours.
  */
-function benchHuge(siteBytes) {
-  const archive = path.join(out, "huge.zip");
+function benchOnce(siteBytes) {
+  const archive = path.join(out, `${sizeName}.zip`);
   const dest = path.join(out, "extract");
   const node = "MALLOC_ARENA_MAX=1 node --max-semi-space-size=1";
   const step = (name, command, before) => {
@@ -857,10 +861,10 @@ function benchHuge(siteBytes) {
     return r;
   };
   try {
-    step("huge: backup (files archive, level 1)", `${node} ${sh(engine)} archive --root ${sh(site)} --out ${sh(archive)} --level 1`, fresh(archive));
+    step(`${sizeName}: backup (files archive, level 1)`, `${node} ${sh(engine)} archive --root ${sh(site)} --out ${sh(archive)} --level 1`, fresh(archive));
     rows.at(-1).oursArchiveMb = +(fs.statSync(archive).size / 1048576).toFixed(1);
-    step("huge: verify after write", `${node} ${sh(engine)} verify --archive ${sh(archive)}`);
-    step("huge: restore extraction", `${node} ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`, () => {
+    step(`${sizeName}: verify after write`, `${node} ${sh(engine)} verify --archive ${sh(archive)}`);
+    step(`${sizeName}: restore extraction`, `${node} ${sh(engine)} extract --archive ${sh(archive)} --dest ${sh(dest)}`, () => {
       fresh(dest)();
       execFileSync("sync");
     });
@@ -873,7 +877,7 @@ function benchHuge(siteBytes) {
       const r = spawnSync("sh", ["-c", command], { encoding: "utf8", maxBuffer: 64 << 20 });
       const tail = (r.stdout + r.stderr).trim().split("\n").slice(-3).join(" / ");
       console.log(`  ${r.status === 0 ? "clean" : "FAILED"}: ${tail}`);
-      rows.push({ name: `huge: ${label} on our archive`, costPercent: null, zipTest: r.status === 0 ? "clean" : "FAILED", note: tail });
+      rows.push({ name: `${sizeName}: ${label} on our archive`, costPercent: null, zipTest: r.status === 0 ? "clean" : "FAILED", note: tail });
     }
   } finally {
     fresh(archive)();
@@ -924,9 +928,9 @@ async function main() {
   if (needsSite) generateSite();
   const siteBytes = needsSite ? treeBytes(site) : 0;
   let dbBytes = 0;
-  if (sizeName === "huge") {
+  if (ONCE.has(sizeName)) {
     try {
-      benchHuge(siteBytes);
+      benchOnce(siteBytes);
     } finally {
       // Its 10 GB are not worth keeping between runs.
       fs.rmSync(site, { recursive: true, force: true });
@@ -972,12 +976,12 @@ async function main() {
   }
   const date = new Date().toISOString();
   const machine = `${os.cpus().length} cores (${os.cpus()[0]?.model ?? "?"}), ${(os.totalmem() / 2 ** 30).toFixed(1)} GB RAM, Node ${process.version}`;
-  const md = `# Safekeep benchmark, ${onlyUpload ? "offsite upload" : sizeName}\n\n${date}; ${machine}; ${sizeName === "huge" ? "one run each" : `median of ${reps}`}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
+  const md = `# Safekeep benchmark, ${onlyUpload ? "offsite upload" : sizeName}\n\n${date}; ${machine}; ${ONCE.has(sizeName) ? "one run each" : `median of ${reps}`}; input MB/s (uncompressed bytes in per second).\n\n${table()}\n`;
   const results = path.join(root, "bench/results");
   fs.mkdirSync(results, { recursive: true });
   const stem = path.join(
     results,
-    `${date.slice(0, 10)}-${onlyUpload ? "upload" : `${sizeName}${only ? `-${only.replace(/,/g, "+")}` : skip.size && sizeName !== "huge" ? "-partial" : ""}`}`,
+    `${date.slice(0, 10)}-${onlyUpload ? "upload" : `${sizeName}${only ? `-${only.replace(/,/g, "+")}` : skip.size && !ONCE.has(sizeName) ? "-partial" : ""}`}`,
   );
   fs.writeFileSync(`${stem}.json`, JSON.stringify({ date, size: sizeName, machine, reps, seed: SEED, siteBytes, dbBytes, rows }, null, 2));
   fs.writeFileSync(`${stem}.md`, md);

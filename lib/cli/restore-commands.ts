@@ -30,19 +30,29 @@ export async function backupVerify(args: string[]): Promise<number> {
     await archive.close();
   }
   const m = archive.manifest;
+  const { summary } = archive;
   const sha256 = await sha256OfFile(file.path);
   await markVerifiedIfListed(file.path, sha256, m.createdAt);
-  const bytes = m.files.reduce((sum, f) => sum + f.size, 0);
   if (values.json) {
-    console.log(JSON.stringify({ ok: true, sha256, createdAt: m.createdAt, database: m.database, roots: m.source.fileRoots, files: m.files.length, bytes }));
+    console.log(
+      JSON.stringify({
+        ok: true,
+        sha256,
+        createdAt: m.createdAt,
+        database: m.database,
+        roots: m.source.fileRoots,
+        files: summary.files,
+        bytes: summary.fileBytes,
+      }),
+    );
     return 0;
   }
   console.log(`OK: every entry matches its manifest (archive sha256 ${sha256})`);
   console.log(`Made ${m.createdAt} on ${m.source.hostname}`);
   console.log(m.database ? `Database: ${m.database.kind} ${m.database.name} (${formatBytes(m.database.size)})` : "Database: none");
   for (const root of m.source.fileRoots) {
-    const files = m.files.filter((f) => f.entry.startsWith(`files/${root.label}/`));
-    console.log(`Files: ${root.label} (from ${root.path}): ${files.length} files, ${formatBytes(files.reduce((s, f) => s + f.size, 0))}`);
+    const held = summary.roots.get(root.label) ?? { files: 0, bytes: 0 };
+    console.log(`Files: ${root.label} (from ${root.path}): ${held.files} files, ${formatBytes(held.bytes)}`);
   }
   if (m.warnings.length) console.log(`Warnings when it was made:\n  ${m.warnings.join("\n  ")}`);
   return 0;
@@ -143,7 +153,7 @@ export async function backupRestore(args: string[]): Promise<number> {
   if (!archive.source.encrypted && settings.encryption !== "off" && !values["allow-unencrypted"]) {
     return reportRejected(new Error(`${path.basename(file)} is not encrypted, though this portal's backups are: add --allow-unencrypted if you trust it`));
   }
-  const plan = planRestore(archive.manifest, settings, parts, rootMap);
+  const plan = planRestore(archive, settings, parts, rootMap);
   if (plan.problems.length) return reportRejected(new Error(plan.problems.join("; ")));
 
   console.log(`Restore from ${file} (made ${archive.manifest.createdAt}):`);

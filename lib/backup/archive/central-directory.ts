@@ -180,9 +180,19 @@ function zip64Fields(extra: Buffer, wanted: { size: boolean; csize: boolean; off
  * must lie before the directory.
  */
 export async function listEntries(source: ArchiveSource, found?: Directory): Promise<ZipEntry[]> {
-  const directory = found ?? (await findDirectory(source));
   const entries: ZipEntry[] = [];
+  for await (const batch of entryBatches(source, found ?? (await findDirectory(source)))) for (const entry of batch) entries.push(entry);
+  return entries;
+}
+
+/**
+ * The central directory's entries in its order, a 64 KB piece's worth at a time, checked as listEntries
+ * says: a reader can walk the entries of an archive of any size without holding them (inspect.ts reads
+ * them twice that way). A batch is handed over before the next piece is read.
+ */
+export async function* entryBatches(source: ArchiveSource, directory: Directory): AsyncGenerator<ZipEntry[]> {
   const end = directory.offset + directory.size;
+  let batch: ZipEntry[] = [];
   let buffer: Buffer = Buffer.alloc(0);
   /** Where `buffer` starts in the archive, and the next record in it. */
   let base = directory.offset;
@@ -200,7 +210,11 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
     at = 0;
   };
   for (let n = 0; n < directory.count; n++) {
-    if (at + CENTRAL_LENGTH > buffer.length) await need(CENTRAL_LENGTH);
+    if (at + CENTRAL_LENGTH > buffer.length) {
+      if (batch.length > 0) yield batch;
+      batch = [];
+      await need(CENTRAL_LENGTH);
+    }
     if (buffer.readUInt32LE(at) !== CENTRAL) throw new Error("invalid central directory file header signature");
     const flags = buffer.readUInt16LE(at + 8);
     const method = buffer.readUInt16LE(at + 10);
@@ -213,7 +227,11 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
     const unixMode = buffer.readUInt32LE(at + 38) >>> 16;
     let offset = buffer.readUInt32LE(at + 42);
     const recordLength = CENTRAL_LENGTH + nameLength + extraLength + commentLength;
-    if (at + recordLength > buffer.length) await need(recordLength);
+    if (at + recordLength > buffer.length) {
+      if (batch.length > 0) yield batch;
+      batch = [];
+      await need(recordLength);
+    }
     const nameStart = at + CENTRAL_LENGTH;
     const name = decodeName(buffer, nameStart, nameStart + nameLength, (flags & 0x800) !== 0);
     if (disk !== 0 && disk !== MAX16) throw new Error("multi-disk zip files are not supported");
@@ -225,9 +243,9 @@ export async function listEntries(source: ArchiveSource, found?: Directory): Pro
       offset = big.offset ?? offset;
     }
     if (offset + LOCAL_LENGTH + csize > directory.offset) throw new Error(`the data of ${JSON.stringify(name)} lies outside the archive's file data`);
-    entries.push(new ZipEntry(name, flags, method, csize, size, offset, unixMode));
+    batch.push(new ZipEntry(name, flags, method, csize, size, offset, unixMode));
     at += recordLength;
   }
   if (base + at !== end) throw new Error(`the central directory holds more than its ${directory.count} entries`);
-  return entries;
+  if (batch.length > 0) yield batch;
 }

@@ -66,9 +66,9 @@ const owner = (v: unknown) => v === undefined || (typeof v === "number" && Numbe
 /**
  * A version 2 file record, when it is plainly valid (every field of the right type and form, nothing
  * else in it); null when it is not plainly so, and the schema then decides. Checked by hand because it
- * runs 200,000 times for a 200,000-file archive.
+ * runs 200,000 times for a 200,000-file archive. Kept compactly with `digests`, as a plain object without.
  */
-export function plainFileRecord(value: unknown, digests: Digests): FileRecord | null {
+export function plainFileRecord(value: unknown, digests?: Digests): ManifestFile | null {
   if (typeof value !== "object" || value === null || Array.isArray(value)) return null;
   const v = value as Record<string, unknown>;
   for (const key in v) if (!KEYS.has(key)) return null;
@@ -76,6 +76,7 @@ export function plainFileRecord(value: unknown, digests: Digests): FileRecord | 
   if (typeof entry !== "string" || typeof size !== "number" || !Number.isFinite(size) || size < 0) return null;
   if (typeof sha256 !== "string" || !SHA256.test(sha256) || typeof mode !== "number" || !Number.isFinite(mode) || typeof mtime !== "string") return null;
   if (!owner(uid) || !owner(gid) || (raw !== undefined && (typeof raw !== "string" || !BASE64.test(raw)))) return null;
+  if (!digests) return { entry, size, sha256, mode, mtime, uid: uid as number | undefined, gid: gid as number | undefined, raw: raw as string | undefined };
   return new FileRecord(
     entry,
     size,

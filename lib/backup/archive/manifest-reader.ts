@@ -171,83 +171,145 @@ class ManifestSplitter {
   }
 }
 
+export type ManifestRecord =
+  { list: "files"; record: ManifestFile } | { list: "directories"; record: ManifestDirectory } | { list: "symlinks"; record: ManifestSymlink };
+
+export interface ManifestRecords {
+  /** The manifest with its three lists empty: the records went to `onRecord`. */
+  head: Manifest;
+  /**
+   * A version 1 manifest whose records carry fields only version 2 knows: version 1 never wrote them, and
+   * readManifest strips them (as the whole-document schema would), which a reader of single records cannot.
+   */
+  v2FieldsInV1: boolean;
+}
+
 /**
- * Reads manifest.json from its uncompressed chunks into a Manifest, validated as `manifestSchema` would
- * validate the whole document (either format), or null when it is not valid. `intern` may give back an
- * equal string already held (the zip entry's own name), so each name is kept once for the whole restore.
+ * Reads manifest.json as its uncompressed chunks are fed in, handing each record of the three lists to
+ * `onRecord` as it is read, validated as `manifestSchema` would validate the whole document (either
+ * format). With `digests`, plain file records are kept compactly (file-records.ts). `entryCount` is the
+ * archive's: a manifest listing more records is refused as soon as it does (ManifestRefusedError), since
+ * each names an entry of its own. `feed` throws what `isInvalidManifest` recognises for a manifest that is
+ * not valid; `finish` gives null for one.
+ */
+export class ManifestRecordReader {
+  // Which format each record fits: a version 2 manifest may hold no record that fits version 1 only, and
+  // the other way round.
+  private onlyV1 = false;
+  private onlyV2 = false;
+  private v2Fields = false;
+  private readonly splitter: ManifestSplitter;
+
+  constructor(onRecord: (record: ManifestRecord) => void, entryCount?: number, digests?: Digests) {
+    this.splitter = new ManifestSplitter((list, value) => onRecord(this.parse(list, value, digests)), entryCount);
+  }
+
+  feed(chunk: Buffer): void {
+    this.splitter.feed(chunk);
+  }
+
+  finish(): ManifestRecords | null {
+    let skeleton: unknown;
+    try {
+      skeleton = this.splitter.finish();
+    } catch (error) {
+      if (isInvalidManifest(error)) return null;
+      throw error;
+    }
+    const parsed = manifestSchema.safeParse(skeleton);
+    if (!parsed.success) return null;
+    const head = parsed.data;
+    if (head.formatVersion === 2 ? this.onlyV1 : this.onlyV2) return null;
+    return { head, v2FieldsInV1: head.formatVersion === 1 && this.v2Fields };
+  }
+
+  private parse(list: ListName, value: unknown, digests: Digests | undefined): ManifestRecord {
+    if (list === "files") {
+      const plain = plainFileRecord(value, digests);
+      const v2 = plain ? null : recordSchemas.v2.files.safeParse(value);
+      const v1 = plain || v2?.success ? null : recordSchemas.v1.files.safeParse(value);
+      const record = plain ?? (v2?.success ? v2.data : v1?.success ? v1.data : null);
+      if (!record) throw new InvalidManifest("a file record");
+      if (v1) this.onlyV1 = true;
+      const { uid, gid, raw } = record as Partial<ManifestFile>;
+      this.v2Fields ||= uid !== undefined || gid !== undefined || raw !== undefined;
+      return { list, record };
+    }
+    if (list === "directories") {
+      if (typeof value === "string") {
+        this.onlyV1 = true;
+        return { list, record: { entry: value } };
+      }
+      const v2 = recordSchemas.v2.directories.safeParse(value);
+      if (!v2.success) throw new InvalidManifest("a directory record");
+      this.onlyV2 = true;
+      return { list, record: v2.data };
+    }
+    const v2 = recordSchemas.v2.symlinks.safeParse(value);
+    const v1 = v2.success ? null : recordSchemas.v1.symlinks.safeParse(value);
+    const record = v2.success ? v2.data : v1?.success ? v1.data : null;
+    if (!record) throw new InvalidManifest("a link record");
+    if (v1) this.onlyV1 = true;
+    const { targetRaw, mtime, uid, gid, raw } = record as ManifestSymlink;
+    this.v2Fields ||= [targetRaw, mtime, uid, gid, raw].some((field) => field !== undefined);
+    return { list, record };
+  }
+}
+
+/** Not valid JSON, or not a manifest's shape: as opposed to refused (ManifestRefusedError) or unreadable. */
+export function isInvalidManifest(error: unknown): boolean {
+  return error instanceof InvalidManifest || error instanceof SyntaxError;
+}
+
+/** The ManifestRecordReader over a stream of chunks; null for a manifest that is not valid. */
+export async function readManifestRecords(
+  chunks: AsyncIterable<Buffer>,
+  onRecord: (record: ManifestRecord) => void,
+  entryCount?: number,
+  digests?: Digests,
+): Promise<ManifestRecords | null> {
+  const reader = new ManifestRecordReader(onRecord, entryCount, digests);
+  try {
+    for await (const chunk of chunks) reader.feed(chunk);
+  } catch (error) {
+    if (isInvalidManifest(error)) return null;
+    throw error;
+  }
+  return reader.finish();
+}
+
+/**
+ * The whole manifest, its lists held (file records compactly). `intern` may give back an equal string
+ * already held (the zip entry's own name), so each name is kept once for the whole restore.
  */
 export async function readManifest(
   chunks: AsyncIterable<Buffer>,
   intern: (name: string) => string = (name) => name,
-  /**
-   * The archive's entry count: room is made for that many file records, and a manifest listing more records
-   * is refused as soon as it does (ManifestRefusedError), since each names an entry of its own.
-   */
+  /** As readManifestRecords; room is made for that many file records. */
   entryCount?: number,
 ): Promise<Manifest | null> {
   const files: ManifestFile[] = [];
   const directories: ManifestDirectory[] = [];
   const symlinks: ManifestSymlink[] = [];
-  // Which format each record fits: a version 2 manifest may hold no record that fits version 1 only, and
-  // the other way round.
-  let onlyV1 = false;
-  let onlyV2 = false;
-  const digests = new Digests(entryCount);
-  const splitter = new ManifestSplitter((list, value) => {
-    if (list === "files") {
-      const plain = plainFileRecord(value, digests);
-      if (plain) {
-        plain.entry = intern(plain.entry);
-        files.push(plain);
-        return;
-      }
-      const v2 = recordSchemas.v2.files.safeParse(value);
-      const v1 = v2.success ? null : recordSchemas.v1.files.safeParse(value);
-      const record = v2.success ? v2.data : v1?.success ? v1.data : null;
-      if (!record) throw new InvalidManifest("a file record");
-      if (!v2.success) onlyV1 = true;
-      record.entry = intern(record.entry);
-      files.push(record);
-    } else if (list === "directories") {
-      if (typeof value === "string") {
-        onlyV1 = true;
-        directories.push({ entry: intern(value) });
-        return;
-      }
-      const v2 = recordSchemas.v2.directories.safeParse(value);
-      if (!v2.success) throw new InvalidManifest("a directory record");
-      onlyV2 = true;
-      v2.data.entry = intern(v2.data.entry);
-      directories.push(v2.data);
-    } else {
-      const v2 = recordSchemas.v2.symlinks.safeParse(value);
-      const v1 = v2.success ? null : recordSchemas.v1.symlinks.safeParse(value);
-      const record = v2.success ? v2.data : v1?.success ? v1.data : null;
-      if (!record) throw new InvalidManifest("a link record");
-      if (!v2.success) onlyV1 = true;
-      record.entry = intern(record.entry);
-      symlinks.push(record);
-    }
-  }, entryCount);
-  try {
-    for await (const chunk of chunks) splitter.feed(chunk);
-    const parsed = manifestSchema.safeParse(splitter.finish());
-    if (!parsed.success) return null;
-    const manifest = parsed.data;
-    if (manifest.formatVersion === 2) {
-      if (onlyV1) return null;
-      return { ...manifest, files, directories, symlinks };
-    }
-    if (onlyV2) return null;
-    // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
-    return {
-      ...manifest,
-      files: files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
-      directories,
-      symlinks: symlinks.map(({ entry, target }) => ({ entry, target })),
-    };
-  } catch (error) {
-    if (error instanceof InvalidManifest || error instanceof SyntaxError) return null;
-    throw error;
-  }
+  const read = await readManifestRecords(
+    chunks,
+    (item) => {
+      item.record.entry = intern(item.record.entry);
+      if (item.list === "files") files.push(item.record);
+      else if (item.list === "directories") directories.push(item.record);
+      else symlinks.push(item.record);
+    },
+    entryCount,
+    new Digests(entryCount),
+  );
+  if (!read) return null;
+  const { head } = read;
+  if (head.formatVersion === 2) return { ...head, files, directories, symlinks };
+  // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
+  return {
+    ...head,
+    files: files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
+    directories,
+    symlinks: symlinks.map(({ entry, target }) => ({ entry, target })),
+  };
 }

@@ -123,5 +123,5 @@ export async function previewRestore(backup: Pick<BackupView, "fileName">, setti
   if (archive instanceof ArchiveKeyError) return { ok: "locked", problem: archive.message };
   if (archive instanceof Error) return { ok: false, problem: archive.message };
   await archive.close();
-  return { ok: true, plan: planRestore(archive.manifest, settings, "both"), encrypted: archive.source.encrypted };
+  return { ok: true, plan: planRestore(archive, settings, "both"), encrypted: archive.source.encrypted };
 }

@@ -1,7 +1,7 @@
 import { createHash, hash as hashOnce } from "node:crypto";
 import fs from "node:fs";
 import path from "node:path";
-import { ArchiveRejectedError, type InspectedArchive } from "@/lib/backup/restore/inspect";
+import { ArchiveRejectedError, type ArchiveFile, type InspectedArchive } from "@/lib/backup/restore/archive-rules";
 import { linkTarget, physicalPath, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
 import type { ZipEntry } from "@/lib/backup/archive/central-directory";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
@@ -100,15 +100,16 @@ function rootOf(plan: StagePlan, roots: Map<string, StagingRoot>, record: { entr
  * caller removes the staging places.
  */
 export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan): Promise<void> {
-  const { manifest, entries } = archive;
   const roots = new Map<string, StagingRoot>();
   for (const [label, dir] of plan.fileRoots) roots.set(label, await StagingRoot.open(dir));
-  const writeBytes = manifest.files.reduce((sum, f) => sum + (rootOf(plan, roots, f) ? f.size : 0), 0);
+  let writeBytes = 0;
+  for (const [label, root] of archive.summary.roots) if (roots.has(label)) writeBytes += root.bytes;
   for (const dir of plan.fileRoots.values()) await ensureSpace(path.dirname(dir), writeBytes);
-  if (plan.databaseFile && manifest.database) await ensureSpace(path.dirname(plan.databaseFile), manifest.database.size);
+  const { database } = archive;
+  if (plan.databaseFile && database) await ensureSpace(path.dirname(plan.databaseFile), database.record.size);
 
   // Parents sort before their children.
-  const directories = manifest.directories
+  const directories = archive.directories
     .map((d) => ({ record: d, at: rootOf(plan, roots, d) }))
     .filter((d): d is { record: typeof d.record; at: NonNullable<typeof d.at> } => d.at !== null)
     .sort((a, b) => Buffer.compare(a.at.rel, b.at.rel));
@@ -117,22 +118,42 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   // Several entries at once, each read with positioned reads and inflated in the thread pool, so reading,
   // inflating, hashing and writing of different entries overlap and both cores stay busy. inspect.ts has
   // matched every listed file to its entry, and every entry to a record: the files and the database dump
-  // are all the data there is (in the manifest's order, which is the archive's).
+  // are all the data there is (the files in the archive's order, read as they are needed).
   const source = archive.source;
-  const { files, database } = manifest;
   const writer = new SmallFileWriter(asRoot);
+  const files = archive.files()[Symbol.asyncIterator]();
+  let batch: ArchiveFile[] = [];
+  let next = 0;
+  let done = false;
+  /** One read of the next batch at a time, shared by the lanes that find the batch used up. */
+  let refill: Promise<void> | null = null;
+  let databaseTaken = database === null;
+  const nextWork = async (): Promise<(() => Promise<void>) | null> => {
+    if (!databaseTaken) {
+      databaseTaken = true;
+      return () => stageFile(database!.entry, database!.record, null);
+    }
+    while (next === batch.length && !done) {
+      refill ??= files.next().then((read) => {
+        refill = null;
+        if (read.done) done = true;
+        else [batch, next] = [read.value, 0];
+      });
+      await refill;
+    }
+    if (next === batch.length) return null;
+    const { record, entry } = batch[next++]!;
+    return () => stageFile(entry, record, record);
+  };
   try {
-    await inParallel(files.length + (database ? 1 : 0), PARALLEL_ENTRIES, (i) => {
-      const file = database ? (i === 0 ? null : files[i - 1]!) : files[i]!;
-      return file ? stageFile(file.entry, file, file) : stageFile(database!.entry, database!, null);
-    });
+    await inParallel(nextWork, PARALLEL_ENTRIES);
     await writer.finish();
   } finally {
-    // Nothing may still be writing into the staging place when the caller removes it.
-    await writer.close();
+    // Nothing may still be writing into the staging place when the caller removes it; nor reading the manifest.
+    await Promise.all([writer.close(), files.return?.()]);
   }
   // Links last: after this, nothing more is made inside the tree.
-  for (const link of manifest.symlinks) await stageLink(link);
+  for (const link of archive.symlinks) await stageLink(link.record, link.entry);
   // process.umask() is two system calls (it sets the mask to read it): once, not once a folder.
   const newFolderMode = 0o777 & ~process.umask();
   for (const { record, at } of directories.reverse()) {
@@ -145,9 +166,8 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     }
   }
 
-  async function stageLink(link: ManifestSymlink): Promise<void> {
+  async function stageLink(link: ManifestSymlink, entry: ZipEntry): Promise<void> {
     const target = linkTarget(link);
-    const entry = entries.get(link.entry)!;
     if (entry.uncompressedSize !== target.length || entry.compressedSize > 2 * 4096)
       throw new ArchiveRejectedError(`The link ${link.entry} does not match its manifest`);
     const stored = await readWholeEntry(source, entry).catch((error: Error) => {
@@ -163,8 +183,8 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
     if (link.mtime) await fs.promises.lutimes(dest, new Date(link.mtime), new Date(link.mtime));
   }
 
-  async function stageFile(name: string, want: { size: number; sha256: string }, file: ManifestFile | null): Promise<void> {
-    const entry = entries.get(name)!;
+  async function stageFile(entry: ZipEntry, want: { size: number; sha256: string }, file: ManifestFile | null): Promise<void> {
+    const { name } = entry;
     let dest: Buffer | string | null = file ? null : plan.databaseFile;
     if (file) {
       const at = rootOf(plan, roots, file);
@@ -196,22 +216,23 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
 
 const PARALLEL_ENTRIES = 6;
 
-/** Runs `work` for 0 … count - 1, `limit` at a time; after a failure starts nothing new, waits for the rest, throws it. */
-async function inParallel(count: number, limit: number, work: (index: number) => Promise<void>): Promise<void> {
-  let next = 0;
+/** Runs what `nextWork` gives, `limit` at a time, until it gives null; after a failure starts nothing new, waits for the rest, throws it. */
+async function inParallel(nextWork: () => Promise<(() => Promise<void>) | null>, limit: number): Promise<void> {
   let failed = false;
   let failure: unknown;
   const lane = async () => {
-    while (!failed && next < count) {
+    while (!failed) {
       try {
-        await work(next++);
+        const work = await nextWork();
+        if (!work) return;
+        await work();
       } catch (error) {
         if (!failed) failure = error;
         failed = true;
       }
     }
   };
-  await Promise.all(Array.from({ length: Math.min(limit, count) }, lane));
+  await Promise.all(Array.from({ length: limit }, lane));
   if (failed) throw failure;
 }
 

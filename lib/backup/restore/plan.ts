@@ -1,6 +1,6 @@
 import { fromRoot } from "@/lib/config";
 import { describeTarget, isPortalDatabase, parseDatabaseUrl, type DatabaseTarget } from "@/lib/backup/database/registry";
-import type { Manifest } from "@/lib/backup/archive/manifest";
+import type { InspectedArchive } from "@/lib/backup/restore/archive-rules";
 import type { RestoreParts } from "@/lib/backup/jobs/queue";
 import { labelRoots } from "@/lib/backup/archive/walk";
 import type { Settings } from "@/lib/settings";
@@ -28,7 +28,12 @@ export type RootMap = ReadonlyMap<string, string>;
  * folder an explicit map gives it. Where the backup was made (the manifest's `path`) is never a target:
  * an archive is hostile input, and may name any folder on the machine.
  */
-export function planRestore(manifest: Manifest, settings: Settings, parts: RestoreParts, rootMap: RootMap = new Map()): RestorePlan {
+export function planRestore(
+  { manifest, summary }: Pick<InspectedArchive, "manifest" | "summary">,
+  settings: Settings,
+  parts: RestoreParts,
+  rootMap: RootMap = new Map(),
+): RestorePlan {
   const problems: string[] = [];
   let database: RestorePlan["database"] = null;
   if (parts !== "files" && manifest.database) {
@@ -64,8 +69,8 @@ export function planRestore(manifest: Manifest, settings: Settings, parts: Resto
         );
         continue;
       }
-      const files = manifest.files.filter((f) => f.entry.startsWith(`files/${root.label}/`));
-      roots.push({ label: root.label, target, files: files.length, bytes: files.reduce((sum, f) => sum + f.size, 0) });
+      const held = summary.roots.get(root.label) ?? { files: 0, bytes: 0 };
+      roots.push({ label: root.label, target, files: held.files, bytes: held.bytes });
     }
     if (manifest.source.fileRoots.length === 0 && parts === "files") problems.push("This backup holds no files");
   }

@@ -91,10 +91,10 @@ export async function runDrill(id: number, settings: Settings, keys?: AgeKeys | 
     } finally {
       await archive.close();
     }
-    const m = archive.manifest;
+    const { summary, manifest: m } = archive;
     const found: Counted = { files: 0, bytes: 0, links: 0, folders: 0 };
     for (const root of roots.values()) await countTree(root, found);
-    const wanted = { files: m.files.length, bytes: m.files.reduce((s, f) => s + f.size, 0), links: m.symlinks.length };
+    const wanted = { files: summary.files, bytes: summary.fileBytes, links: summary.symlinks };
     if (found.files !== wanted.files || found.bytes !== wanted.bytes || found.links !== wanted.links) {
       throw new Error(
         `The scratch copy holds ${found.files} files (${found.bytes} bytes) and ${found.links} links; the manifest lists ${wanted.files} files (${wanted.bytes} bytes) and ${wanted.links} links`,

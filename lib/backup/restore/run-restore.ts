@@ -100,7 +100,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
     if (archive.source.encrypted) log.info("The archive is encrypted: it is decrypted as it is read, with no plaintext copy on disk");
     archiveRoots = new Map(archive.manifest.source.fileRoots.map((r) => [r.label, r]));
     try {
-      staged.plan = planRestore(archive.manifest, settings, parts, options.rootMap);
+      staged.plan = planRestore(archive, settings, parts, options.rootMap);
       if (staged.plan.problems.length) throw new ArchiveRejectedError(staged.plan.problems.join("; "));
       progress.bytesTotal = archive.uncompressedBytes * 2;
       staged.databaseFile = staged.plan.database ? stagedDatabaseFile(settings, id) : null;
@@ -132,7 +132,7 @@ export async function runRestore(id: number, options: RestoreOptions = { safetyB
       await archive.close();
     }
     log.info(
-      `Every entry matches the manifest: ${describeEntries(archive.manifest.files.length, archive.manifest.directories.length + archive.manifest.symlinks.length)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`,
+      `Every entry matches the manifest: ${describeEntries(archive.summary.files, archive.summary.directories + archive.summary.symlinks)}${archive.manifest.database ? " and the database dump" : ""}, ${formatBytes(archive.uncompressedBytes)} in all`,
     );
     if (staged.plan.database && staged.databaseFile) await vetStagedDump(staged.plan.database.target, staged.databaseFile, settings);
 
