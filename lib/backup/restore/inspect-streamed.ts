@@ -17,6 +17,7 @@ import {
   type ArchiveFile,
   type ArchiveSummary,
   type InspectedArchive,
+  type ManifestHead,
   type PlacedKind,
 } from "@/lib/backup/restore/archive-rules";
 import { hashSeeds, pathHashes, SetDigest } from "@/lib/backup/restore/set-digest";
@@ -57,101 +58,25 @@ export async function inspectStreamed(file: string, source: ArchiveSource, direc
 async function inspect(file: string, source: ArchiveSource, directory: Directory): Promise<InspectedArchive> {
   const key = SetDigest.keys();
   const seeds = hashSeeds();
-  const fromDirectory = new SetDigest(key);
-  const fromManifest = new SetDigest(key);
-  const directoryOrder = createHash("sha256");
-  const manifestOrder = createHash("sha256");
   // One hash per entry: first of each name in the directory, then of each record's real path.
   const hashes = new Float64Array(directory.count);
-  let hashed = 0;
-  /** Entries outside files/ (the manifest, the dump) and the links: found by name later. */
-  const others = new Map<string, ZipEntry>();
-  const links = new Map<string, ZipEntry>();
-  let uncompressedBytes = 0;
-
-  try {
-    for await (const batch of entryBatches(source, directory)) {
-      for (const entry of batch) {
-        const { name } = entry;
-        if (!isSafeEntryName(name)) throw new NotVouched();
-        const kind = entryKind(entry);
-        fromDirectory.add(name, kind, kind === REGULAR ? entry.uncompressedSize : -1);
-        hashes[hashed++] = pathHashes(name, seeds);
-        uncompressedBytes += entry.uncompressedSize;
-        if (kind === LINK) links.set(name, entry);
-        else if (kind === REGULAR && name.startsWith("files/")) directoryOrder.update(`${name}\0`);
-        else if (kind === REGULAR) others.set(name, entry);
-      }
-    }
-  } catch (error) {
-    if (error instanceof NotVouched) throw error;
-    throw new NotVouched();
-  }
-  if (!allDifferent(hashes.subarray(0, hashed), 1)) throw new NotVouched();
-
-  const manifestEntry = others.get(MANIFEST_NAME);
+  const fromDirectory = await readDirectorySide(source, directory, new SetDigest(key), seeds, hashes);
+  const manifestEntry = fromDirectory.others.get(MANIFEST_NAME);
   if (!manifestEntry) throw new NotVouched();
-  const summary: ArchiveSummary = { files: 0, fileBytes: 0, directories: 0, symlinks: 0, roots: new Map() };
-  const directories: ManifestDirectory[] = [];
-  const symlinks: ManifestSymlink[] = [];
-  const labelsUsed = new Set<string>();
-  /** Every folder above a record's real path, as hashes of label/path. */
-  const above = new Set<number>();
-  const prefixes: number[] = [];
-  hashed = 0;
-  const onRecord = ({ list, record }: ManifestRecord) => {
-    const kind = list === "files" ? "file" : list === "directories" ? "directory" : "symlink";
-    const placed = placeOf(record, kind);
-    if (typeof placed === "string" || !record.entry.isWellFormed()) throw new NotVouched();
-    labelsUsed.add(placed.label);
-    const path = `${placed.label}/${placed.key}`;
-    prefixes.length = 0;
-    hashes[hashed++] = pathHashes(path, seeds, placed.label.length + 1, prefixes) * 4 + KIND_OF[kind];
-    // Deepest first: once a folder is known, so are all above it.
-    for (let i = prefixes.length - 1; i >= 0 && !above.has(prefixes[i]!); i--) above.add(prefixes[i]!);
-    // Our writer lists every folder, so there are no more folders above than entries; a crafted archive
-    // of a few deep names could make millions of them.
-    if (above.size > directory.count) throw new NotVouched();
-    if (list === "files") {
-      fromManifest.add(record.entry, REGULAR, record.size);
-      manifestOrder.update(`${record.entry}\0`);
-      summary.files++;
-      summary.fileBytes += record.size;
-      const root = summary.roots.get(placed.label) ?? summary.roots.set(placed.label, { files: 0, bytes: 0 }).get(placed.label)!;
-      root.files++;
-      root.bytes += record.size;
-    } else if (list === "directories") {
-      fromManifest.add(record.entry, FOLDER, -1);
-      directories.push(record);
-    } else {
-      fromManifest.add(record.entry, LINK, -1);
-      if (!isUsableTarget(linkTarget(record))) throw new NotVouched();
-      symlinks.push(record);
-    }
-  };
+  const fromManifest = new ManifestSide(new SetDigest(key), seeds, hashes, directory.count);
   const manifestBytes = createHash("sha256");
-  const read = await readManifestEntry(source, manifestEntry, new ManifestRecordReader(onRecord, directory.count), (chunk) => manifestBytes.update(chunk));
+  const reader = new ManifestRecordReader((record) => fromManifest.add(record), directory.count);
+  const read = await readManifestEntry(source, manifestEntry, reader, (chunk) => manifestBytes.update(chunk));
   if (!read || read.v2FieldsInV1) throw new NotVouched();
   const head = headOf(read.head);
-  const labels = new Set<string>();
-  for (const { label } of head.source.fileRoots) {
-    if (!SAFE_SEGMENT.test(label) || labels.has(label)) throw new NotVouched();
-    labels.add(label);
-  }
-  for (const label of labelsUsed) if (!labels.has(label)) throw new NotVouched();
-  fromManifest.add(MANIFEST_NAME, REGULAR, manifestEntry.uncompressedSize);
-  const database = head.database;
-  if (database) {
-    if (!DATABASE_ENTRY.test(database.entry) || !isSafeRelativePath(database.entry) || !database.entry.isWellFormed()) throw new NotVouched();
-    fromManifest.add(database.entry, REGULAR, database.size);
-  }
-  if (!fromManifest.equals(fromDirectory)) throw new NotVouched();
-  if (!allDifferent(hashes.subarray(0, hashed), 4)) throw new NotVouched();
-  if (!noneUnderFileOrLink(hashes.subarray(0, hashed), above)) throw new NotVouched();
-  if (directoryOrder.digest("hex") !== manifestOrder.digest("hex")) throw new NotVouched();
-  summary.directories = directories.length;
-  summary.symlinks = symlinks.length;
+  const labels = fromManifest.finish(head, manifestEntry);
 
+  if (!fromManifest.digest.equals(fromDirectory.digest)) throw new NotVouched();
+  const records = hashes.subarray(0, fromManifest.hashed);
+  if (!allDifferent(records, 4) || !noneUnderFileOrLink(records, fromManifest.above)) throw new NotVouched();
+  if (fromDirectory.order.digest("hex") !== fromManifest.order.digest("hex")) throw new NotVouched();
+
+  const { summary, directories, symlinks } = fromManifest;
   const walk = { source, directory, manifestEntry, manifestDigest: manifestBytes.digest("hex"), labels, fileCount: summary.files };
   return {
     file,
@@ -159,12 +84,112 @@ async function inspect(file: string, source: ArchiveSource, directory: Directory
     manifest: head,
     summary,
     directories,
-    symlinks: symlinks.map((record) => ({ record, entry: links.get(record.entry)! })),
-    database: database ? { record: database, entry: others.get(database.entry)! } : null,
+    symlinks: symlinks.map((record) => ({ record, entry: fromDirectory.links.get(record.entry)! })),
+    database: head.database ? { record: head.database, entry: fromDirectory.others.get(head.database.entry)! } : null,
     files: () => filesInOrder(walk),
-    uncompressedBytes,
+    uncompressedBytes: fromDirectory.uncompressedBytes,
     close: () => source.close(),
   };
+}
+
+/** The central directory's side: its entries' digest, its files' order, its names all different. */
+async function readDirectorySide(source: ArchiveSource, directory: Directory, digest: SetDigest, seeds: [number, number], hashes: Float64Array) {
+  const order = createHash("sha256");
+  /** Entries outside files/ (the manifest, the dump) and the links: found by name later. */
+  const others = new Map<string, ZipEntry>();
+  const links = new Map<string, ZipEntry>();
+  let uncompressedBytes = 0;
+  let hashed = 0;
+  try {
+    for await (const batch of entryBatches(source, directory)) {
+      for (const entry of batch) {
+        const { name } = entry;
+        if (!isSafeEntryName(name)) throw new NotVouched();
+        const kind = entryKind(entry);
+        digest.add(name, kind, kind === REGULAR ? entry.uncompressedSize : -1);
+        hashes[hashed++] = pathHashes(name, seeds);
+        uncompressedBytes += entry.uncompressedSize;
+        if (kind === LINK) links.set(name, entry);
+        else if (kind === REGULAR && name.startsWith("files/")) order.update(`${name}\0`);
+        else if (kind === REGULAR) others.set(name, entry);
+      }
+    }
+  } catch {
+    // Unsafe or damaged: the exact check says which.
+    throw new NotVouched();
+  }
+  if (!allDifferent(hashes.subarray(0, hashed), 1)) throw new NotVouched();
+  return { digest, order, others, links, uncompressedBytes };
+}
+
+/** The manifest's side, a record at a time: its entries' digest, its files' order, the real paths' hashes. */
+class ManifestSide {
+  readonly order = createHash("sha256");
+  readonly summary: ArchiveSummary = { files: 0, fileBytes: 0, directories: 0, symlinks: 0, roots: new Map() };
+  readonly directories: ManifestDirectory[] = [];
+  readonly symlinks: ManifestSymlink[] = [];
+  /** Every folder above a record's real path, as hashes of label/path. */
+  readonly above = new Set<number>();
+  hashed = 0;
+  private readonly labelsUsed = new Set<string>();
+  private readonly prefixes: number[] = [];
+
+  constructor(
+    readonly digest: SetDigest,
+    private readonly seeds: [number, number],
+    private readonly hashes: Float64Array,
+    private readonly entryCount: number,
+  ) {}
+
+  add({ list, record }: ManifestRecord): void {
+    const kind = list === "files" ? "file" : list === "directories" ? "directory" : "symlink";
+    const placed = placeOf(record, kind);
+    if (typeof placed === "string" || !record.entry.isWellFormed()) throw new NotVouched();
+    this.labelsUsed.add(placed.label);
+    this.prefixes.length = 0;
+    const path = `${placed.label}/${placed.key}`;
+    this.hashes[this.hashed++] = pathHashes(path, this.seeds, placed.label.length + 1, this.prefixes) * 4 + KIND_OF[kind];
+    // Deepest first: once a folder is known, so are all above it.
+    for (let i = this.prefixes.length - 1; i >= 0 && !this.above.has(this.prefixes[i]!); i--) this.above.add(this.prefixes[i]!);
+    // Our writer lists every folder, so there are no more folders above than entries; a crafted archive
+    // of a few deep names could make millions of them.
+    if (this.above.size > this.entryCount) throw new NotVouched();
+    if (list === "files") {
+      this.digest.add(record.entry, REGULAR, record.size);
+      this.order.update(`${record.entry}\0`);
+      this.summary.files++;
+      this.summary.fileBytes += record.size;
+      const root = this.summary.roots.get(placed.label) ?? this.summary.roots.set(placed.label, { files: 0, bytes: 0 }).get(placed.label)!;
+      root.files++;
+      root.bytes += record.size;
+    } else if (list === "directories") {
+      this.digest.add(record.entry, FOLDER, -1);
+      this.directories.push(record);
+    } else {
+      if (!isUsableTarget(linkTarget(record))) throw new NotVouched();
+      this.digest.add(record.entry, LINK, -1);
+      this.symlinks.push(record);
+    }
+  }
+
+  /** Adds the manifest itself and the dump, checks the roots' labels, and gives them. */
+  finish(head: ManifestHead, manifestEntry: ZipEntry): Set<string> {
+    const labels = new Set<string>();
+    for (const { label } of head.source.fileRoots) {
+      if (!SAFE_SEGMENT.test(label) || labels.has(label)) throw new NotVouched();
+      labels.add(label);
+    }
+    for (const label of this.labelsUsed) if (!labels.has(label)) throw new NotVouched();
+    this.digest.add(MANIFEST_NAME, REGULAR, manifestEntry.uncompressedSize);
+    const { database } = head;
+    if (database) {
+      if (!DATABASE_ENTRY.test(database.entry) || !isSafeRelativePath(database.entry) || !database.entry.isWellFormed()) throw new NotVouched();
+      this.digest.add(database.entry, REGULAR, database.size);
+    }
+    this.summary.directories = this.directories.length;
+    this.summary.symlinks = this.symlinks.length;
+    return labels;
+  }
 }
 
 /** Sorts `values` in place; true when no two of them share a hash (the value divided by `scale`, rounded down). */
