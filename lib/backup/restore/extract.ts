@@ -122,28 +122,15 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
   const source = archive.source;
   const writer = new SmallFileWriter(asRoot);
   const files = archive.files()[Symbol.asyncIterator]();
-  let batch: ArchiveFile[] = [];
-  let next = 0;
-  let done = false;
-  /** One read of the next batch at a time, shared by the lanes that find the batch used up. */
-  let refill: Promise<void> | null = null;
+  const nextFile = oneAtATime(files);
   let databaseTaken = database === null;
   const nextWork = async (): Promise<(() => Promise<void>) | null> => {
     if (!databaseTaken) {
       databaseTaken = true;
       return () => stageFile(database!.entry, database!.record, null);
     }
-    while (next === batch.length && !done) {
-      refill ??= files.next().then((read) => {
-        refill = null;
-        if (read.done) done = true;
-        else [batch, next] = [read.value, 0];
-      });
-      await refill;
-    }
-    if (next === batch.length) return null;
-    const { record, entry } = batch[next++]!;
-    return () => stageFile(entry, record, record);
+    const file = await nextFile();
+    return file && (() => stageFile(file.entry, file.record, file.record));
   };
   try {
     await inParallel(nextWork, PARALLEL_ENTRIES);
@@ -215,6 +202,25 @@ export async function verifyAndStage(archive: InspectedArchive, plan: StagePlan)
 }
 
 const PARALLEL_ENTRIES = 6;
+
+/** The files of `batches` one at a time, for several lanes at once: the lanes that find a batch used up share one read of the next. */
+function oneAtATime(batches: AsyncIterator<ArchiveFile[]>): () => Promise<ArchiveFile | null> {
+  let batch: ArchiveFile[] = [];
+  let next = 0;
+  let done = false;
+  let refill: Promise<void> | null = null;
+  return async () => {
+    while (next === batch.length && !done) {
+      refill ??= batches.next().then((read) => {
+        refill = null;
+        if (read.done) done = true;
+        else [batch, next] = [read.value, 0];
+      });
+      await refill;
+    }
+    return next < batch.length ? batch[next++]! : null;
+  };
+}
 
 /** Runs what `nextWork` gives, `limit` at a time, until it gives null; after a failure starts nothing new, waits for the rest, throws it. */
 async function inParallel(nextWork: () => Promise<(() => Promise<void>) | null>, limit: number): Promise<void> {
