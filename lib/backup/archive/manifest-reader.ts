@@ -261,38 +261,16 @@ export function isInvalidManifest(error: unknown): boolean {
   return error instanceof InvalidManifest || error instanceof SyntaxError;
 }
 
-/** The ManifestRecordReader over a stream of chunks; null for a manifest that is not valid. */
-export async function readManifestRecords(
-  chunks: AsyncIterable<Buffer>,
-  onRecord: (record: ManifestRecord) => void,
-  entryCount?: number,
-  digests?: Digests,
-): Promise<ManifestRecords | null> {
-  const reader = new ManifestRecordReader(onRecord, entryCount, digests);
-  try {
-    for await (const chunk of chunks) reader.feed(chunk);
-  } catch (error) {
-    if (isInvalidManifest(error)) return null;
-    throw error;
-  }
-  return reader.finish();
-}
-
 /**
- * The whole manifest, its lists held (file records compactly). `intern` may give back an equal string
- * already held (the zip entry's own name), so each name is kept once for the whole restore.
+ * A reader that keeps every record (file records compactly), and the whole manifest from what it read.
+ * `intern` may give back an equal string already held (the zip entry's own name), so each name is kept
+ * once for the whole restore. `entryCount` as for ManifestRecordReader; room is made for that many files.
  */
-export async function readManifest(
-  chunks: AsyncIterable<Buffer>,
-  intern: (name: string) => string = (name) => name,
-  /** As readManifestRecords; room is made for that many file records. */
-  entryCount?: number,
-): Promise<Manifest | null> {
+export function holdingReader(intern: (name: string) => string = (name) => name, entryCount?: number) {
   const files: ManifestFile[] = [];
   const directories: ManifestDirectory[] = [];
   const symlinks: ManifestSymlink[] = [];
-  const read = await readManifestRecords(
-    chunks,
+  const reader = new ManifestRecordReader(
     (item) => {
       item.record.entry = intern(item.record.entry);
       if (item.list === "files") files.push(item.record);
@@ -302,14 +280,28 @@ export async function readManifest(
     entryCount,
     new Digests(entryCount),
   );
-  if (!read) return null;
-  const { head } = read;
-  if (head.formatVersion === 2) return { ...head, files, directories, symlinks };
-  // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
-  return {
-    ...head,
-    files: files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
-    directories,
-    symlinks: symlinks.map(({ entry, target }) => ({ entry, target })),
+  const manifest = ({ head }: ManifestRecords): Manifest => {
+    if (head.formatVersion === 2) return { ...head, files, directories, symlinks };
+    // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
+    return {
+      ...head,
+      files: files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
+      directories,
+      symlinks: symlinks.map(({ entry, target }) => ({ entry, target })),
+    };
   };
+  return { reader, manifest };
+}
+
+/** The whole manifest from its uncompressed chunks, as holdingReader keeps it; null when it is not valid. */
+export async function readManifest(chunks: AsyncIterable<Buffer>, intern?: (name: string) => string, entryCount?: number): Promise<Manifest | null> {
+  const { reader, manifest } = holdingReader(intern, entryCount);
+  try {
+    for await (const chunk of chunks) reader.feed(chunk);
+  } catch (error) {
+    if (isInvalidManifest(error)) return null;
+    throw error;
+  }
+  const read = reader.finish();
+  return read && manifest(read);
 }

@@ -1,6 +1,5 @@
 import { linkTarget, MANIFEST_NAME, type Manifest, type ManifestFile } from "@/lib/backup/archive/manifest";
-import { ManifestRecordReader } from "@/lib/backup/archive/manifest-reader";
-import { Digests } from "@/lib/backup/archive/file-records";
+import { holdingReader } from "@/lib/backup/archive/manifest-reader";
 import { isDirectoryEntry, isSymlinkEntry, listEntries, type Directory, type ListedKind, type ZipEntry } from "@/lib/backup/archive/central-directory";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import {
@@ -71,25 +70,9 @@ async function* heldFiles(files: ManifestFile[], entries: Map<string, ZipEntry>)
 
 /** Names are the entries' own strings where they match, so each name is held once. */
 async function readWholeManifest(source: ArchiveSource, entry: ZipEntry, entries: Map<string, ZipEntry>): Promise<Manifest | null> {
-  const manifest: Pick<Manifest, "files" | "directories" | "symlinks"> = { files: [], directories: [], symlinks: [] };
-  const reader = new ManifestRecordReader(
-    (item) => {
-      item.record.entry = entries.get(item.record.entry)?.name ?? item.record.entry;
-      (manifest[item.list] as (typeof item.record)[]).push(item.record);
-    },
-    entries.size,
-    new Digests(entries.size),
-  );
+  const { reader, manifest } = holdingReader((name) => entries.get(name)?.name ?? name, entries.size);
   const read = await readManifestEntry(source, entry, reader);
-  if (!read) return null;
-  if (read.head.formatVersion === 2) return { ...read.head, ...manifest };
-  // Version 1 records carry only what version 1 knew (as the whole-document schema strips the rest).
-  return {
-    ...read.head,
-    files: manifest.files.map(({ entry, size, sha256, mode, mtime }) => ({ entry, size, sha256, mode, mtime })),
-    directories: manifest.directories,
-    symlinks: manifest.symlinks.map(({ entry, target }) => ({ entry, target })),
-  };
+  return read && manifest(read);
 }
 
 function checkAgainstManifest(manifest: Manifest, entries: Map<string, ZipEntry>): void {
