@@ -179,7 +179,7 @@ export interface ManifestRecords {
   head: Manifest;
   /**
    * A version 1 manifest whose records carry fields only version 2 knows: version 1 never wrote them, and
-   * readManifest strips them (as the whole-document schema would), which a reader of single records cannot.
+   * holdingReader strips them (as the whole-document schema would), which a reader of single records cannot.
    */
   v2FieldsInV1: boolean;
 }

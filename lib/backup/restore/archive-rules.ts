@@ -1,5 +1,5 @@
 import { MANIFEST_NAME, physicalPath, type Manifest, type ManifestDirectory, type ManifestFile, type ManifestSymlink } from "@/lib/backup/archive/manifest";
-import { ManifestRefusedError, type ManifestRecordReader, type ManifestRecord, type ManifestRecords } from "@/lib/backup/archive/manifest-reader";
+import { ManifestRefusedError, type ManifestRecordReader, type ManifestRecords } from "@/lib/backup/archive/manifest-reader";
 import { isSafeRawKey } from "@/lib/backup/archive/entry-names";
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import type { ZipEntry } from "@/lib/backup/archive/central-directory";
@@ -22,6 +22,19 @@ export interface ArchiveSummary {
   symlinks: number;
   /** Per root label: how many files it holds and their bytes. */
   roots: Map<string, { files: number; bytes: number }>;
+}
+
+export function emptySummary(): ArchiveSummary {
+  return { files: 0, fileBytes: 0, directories: 0, symlinks: 0, roots: new Map() };
+}
+
+/** Counts one file of `size` bytes in the root `label`. */
+export function countFile(summary: ArchiveSummary, label: string, size: number): void {
+  summary.files++;
+  summary.fileBytes += size;
+  const root = summary.roots.get(label) ?? summary.roots.set(label, { files: 0, bytes: 0 }).get(label)!;
+  root.files++;
+  root.bytes += size;
 }
 
 export interface ArchiveFile {
@@ -123,5 +136,3 @@ export async function readManifestEntry(
     return null;
   }
 }
-
-export type { ManifestRecord };

@@ -4,7 +4,10 @@ import { isDirectoryEntry, isSymlinkEntry, listEntries, type Directory, type Lis
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import {
   ArchiveRejectedError,
+  countFile,
   DATABASE_ENTRY,
+  emptySummary,
+  headOf,
   isSafeEntryName,
   isSafeRelativePath,
   isUsableTarget,
@@ -12,7 +15,6 @@ import {
   readManifestEntry,
   SAFE_SEGMENT,
   type ArchiveFile,
-  type ArchiveSummary,
   type InspectedArchive,
 } from "@/lib/backup/restore/archive-rules";
 
@@ -39,19 +41,15 @@ export async function inspectHeld(file: string, source: ArchiveSource, directory
   if (!manifest) throw new ArchiveRejectedError("This is not a Safekeep backup: its manifest.json is not valid");
   checkAgainstManifest(manifest, entries);
 
-  const { files, directories, symlinks, database, ...head } = manifest;
-  const summary: ArchiveSummary = { files: files.length, fileBytes: 0, directories: directories.length, symlinks: symlinks.length, roots: new Map() };
-  for (const f of files) {
-    summary.fileBytes += f.size;
-    const label = /^files\/([^/]+)\//.exec(f.entry)![1]!;
-    const root = summary.roots.get(label) ?? summary.roots.set(label, { files: 0, bytes: 0 }).get(label)!;
-    root.files++;
-    root.bytes += f.size;
-  }
+  const { files, directories, symlinks, database } = manifest;
+  const summary = emptySummary();
+  for (const f of files) countFile(summary, /^files\/([^/]+)\//.exec(f.entry)![1]!, f.size);
+  summary.directories = directories.length;
+  summary.symlinks = symlinks.length;
   return {
     file,
     source,
-    manifest: { ...head, database },
+    manifest: headOf(manifest),
     summary,
     directories,
     symlinks: symlinks.map((record) => ({ record, entry: entries.get(record.entry)! })),

@@ -6,7 +6,9 @@ import { entryBatches, isDirectoryEntry, isSymlinkEntry, type Directory, type Zi
 import type { ArchiveSource } from "@/lib/backup/archive/archive-source";
 import {
   ArchiveRejectedError,
+  countFile,
   DATABASE_ENTRY,
+  emptySummary,
   headOf,
   isSafeEntryName,
   isSafeRelativePath,
@@ -15,7 +17,6 @@ import {
   readManifestEntry,
   SAFE_SEGMENT,
   type ArchiveFile,
-  type ArchiveSummary,
   type InspectedArchive,
   type ManifestHead,
   type PlacedKind,
@@ -44,13 +45,14 @@ class NotVouched extends Error {}
  *   both again side by side (files()) instead of finding each entry by its name.
  * About 16 bytes a file besides the folders and links, which are kept (few, and needed at the end of a
  * restore). Returns null where it cannot vouch: a hash met twice, an archive out of order, anything
- * refused. The exact check then decides, and says why.
+ * refused. The exact check then decides, and says why. A manifest refused for its size is the one
+ * refusal made here: the exact check would read it again to the same point and refuse it alike.
  */
 export async function inspectStreamed(file: string, source: ArchiveSource, directory: Directory): Promise<InspectedArchive | null> {
   try {
     return await inspect(file, source, directory);
   } catch (error) {
-    if (error instanceof NotVouched || error instanceof ArchiveRejectedError) return null;
+    if (error instanceof NotVouched) return null;
     throw error;
   }
 }
@@ -125,7 +127,7 @@ async function readDirectorySide(source: ArchiveSource, directory: Directory, di
 /** The manifest's side, a record at a time: its entries' digest, its files' order, the real paths' hashes. */
 class ManifestSide {
   readonly order = createHash("sha256");
-  readonly summary: ArchiveSummary = { files: 0, fileBytes: 0, directories: 0, symlinks: 0, roots: new Map() };
+  readonly summary = emptySummary();
   readonly directories: ManifestDirectory[] = [];
   readonly symlinks: ManifestSymlink[] = [];
   /** Every folder above a record's real path, as hashes of label/path. */
@@ -157,11 +159,7 @@ class ManifestSide {
     if (list === "files") {
       this.digest.add(record.entry, REGULAR, record.size);
       this.order.update(`${record.entry}\0`);
-      this.summary.files++;
-      this.summary.fileBytes += record.size;
-      const root = this.summary.roots.get(placed.label) ?? this.summary.roots.set(placed.label, { files: 0, bytes: 0 }).get(placed.label)!;
-      root.files++;
-      root.bytes += record.size;
+      countFile(this.summary, placed.label, record.size);
     } else if (list === "directories") {
       this.digest.add(record.entry, FOLDER, -1);
       this.directories.push(record);
